@@ -1,0 +1,3 @@
+from hpm.cli import main
+
+main()

@@ -1,0 +1,80 @@
+"""hpm's own exceptions. They carry fields; the CLI renders them as text or JSON.
+
+Exit codes: 1 for a selection that cannot hold or a uv step that failed, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input file."""
+
+    file: str  # as the user should see it (relative to the registry or project when possible)
+    key: str  # dotted/indexed path inside the file, e.g. "options[1].requires[0]"
+    message: str
+    hint: str = ""
+    line: int | None = None
+
+    def location(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}" if self.key else where
+
+
+class HpmError(Exception):
+    """Base class of every error that is the user's to fix (never shown with a traceback)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(HpmError):
+    """One or more problems in registry or project files (exit 2)."""
+
+    def __init__(self, problems: list[Problem] | Problem, summary: str = "") -> None:
+        self.problems: tuple[Problem, ...] = (
+            (problems,) if isinstance(problems, Problem) else tuple(problems)
+        )
+        first = self.problems[0]
+        text = summary or (
+            f"{first.location()}: {first.message}"
+            if len(self.problems) == 1
+            else f"{len(self.problems)} problems found"
+        )
+        super().__init__(text, first.hint if len(self.problems) == 1 else "")
+
+
+class UsageError(HpmError):
+    """A command was asked for something that does not exist or makes no sense (exit 2)."""
+
+
+class SelectionError(HpmError):
+    """The project's choices cannot hold together (exit 1). Carries the solver's explanation."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, explanation: object = None, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.explanation = explanation
+
+
+class UvError(HpmError):
+    """A uv step failed; files were restored (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, argv: list[str], returncode: int, output: str, hint: str = "") -> None:
+        super().__init__(f"uv failed (exit {returncode}): {' '.join(argv[1:3])} ...", hint)
+        self.argv = argv
+        self.returncode = returncode
+        self.output = output
+

@@ -1,0 +1,1 @@
+"""A pure constraint engine for group selections (see solver.model)."""
