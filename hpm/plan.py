@@ -1,0 +1,117 @@
+"""What ``hpm sync`` must ask uv to do: a pure comparison of the chosen packages with hpm.lock.
+
+Rules:
+
+- hpm only ever removes packages it recorded in ``hpm.lock`` (``LockState.packages``).
+  Dependencies the user added by hand are never touched. If the user *also* added by hand a
+  package that hpm now wants, hpm's ``uv add`` simply updates that entry, and from then on hpm
+  owns it: when it is no longer chosen, hpm removes it.
+- A package whose requirement changed is removed and added again: ``uv add`` replaces an entry
+  with the same name *and marker*, but keeps a second entry when only the marker differs, so a
+  plain re-add could leave the old one behind.
+- Editable path packages go into their own ``uv add --editable`` call (the flag applies to a
+  whole call).
+- Nothing changed: no commands at all (the CLI says "nothing to do"); otherwise the last
+  command is one ``uv sync --inexact`` (see :mod:`hpm.sync` for why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from hpm import uv as uvcmd
+from hpm.catalog import Registry
+from hpm.names import normalize
+from hpm.requirements import lock_entry, requirement, split_lock_entry
+from solver.model import Selection
+
+if TYPE_CHECKING:
+    from hpm.lockfile import LockState
+
+
+@dataclass(frozen=True, slots=True)
+class SyncPlan:
+    """The changes to make, and the exact uv commands that make them."""
+
+    remove: tuple[str, ...] = ()  # package names (normalised), previously added by hpm
+    add: tuple[str, ...] = ()  # requirement strings for one `uv add`
+    add_editable: tuple[str, ...] = ()  # requirement strings for one `uv add --editable`
+    unchanged: tuple[str, ...] = ()  # package names that stay as they are
+    commands: tuple[tuple[str, ...], ...] = ()  # argv lists, in order
+    # What hpm.lock's `packages` should hold afterwards: normalised name -> lock entry.
+    packages: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))
+
+    @property
+    def is_empty(self) -> bool:
+        """True when uv has nothing to do."""
+        return not self.commands
+
+
+def desired_packages(
+    registry: Registry, resolution: Selection, project_dir: Path
+) -> dict[str, str]:
+    """Normalised package name -> ``hpm.lock`` entry for every chosen option, in choice order."""
+    wanted: dict[str, str] = {}
+    for option in resolution.chosen_options:
+        source = registry.source(option)
+        text = requirement(option, source, project_dir=project_dir)
+        wanted[normalize(option)] = lock_entry(
+            text, editable=source.editable and source.kind == "path"
+        )
+    return wanted
+
+
+def make_plan(
+    registry: Registry,
+    resolution: Selection,
+    previous: LockState | None,
+    project_dir: Path,
+    uv: str,
+    *,
+    declared: Collection[str] | None = None,
+) -> SyncPlan:
+    """Compare the resolution's packages with ``previous`` (hpm.lock) and plan the uv calls.
+
+    ``declared``, when given, is the set of normalised names in ``[project] dependencies`` now:
+    a package hpm recorded but the user already removed by hand is then not passed to
+    ``uv remove`` (which would fail on it).
+    """
+    wanted = desired_packages(registry, resolution, project_dir)
+    before = {normalize(k): v for k, v in (previous.packages.items() if previous else ())}
+    present = None if declared is None else {normalize(n) for n in declared}
+
+    changed = [n for n in wanted if n in before and before[n] != wanted[n]]
+    gone = [n for n in before if n not in wanted]
+    remove = tuple(n for n in [*gone, *changed] if present is None or n in present)
+    unchanged = tuple(n for n in wanted if before.get(n) == wanted[n])
+    new = [n for n in wanted if before.get(n) != wanted[n]]
+    add: list[str] = []
+    add_editable: list[str] = []
+    for name in new:
+        text, editable = split_lock_entry(wanted[name])
+        (add_editable if editable else add).append(text)
+
+    commands: list[tuple[str, ...]] = []
+    if remove:
+        commands.append(tuple(uvcmd.remove_argv(uv, remove)))
+    if add:
+        commands.append(tuple(uvcmd.add_argv(uv, add)))
+    if add_editable:
+        commands.append(tuple(uvcmd.add_argv(uv, add_editable, editable=True)))
+    if gone or new:
+        commands.append(tuple(uvcmd.sync_argv(uv)))
+    return SyncPlan(
+        remove=remove,
+        add=tuple(add),
+        add_editable=tuple(add_editable),
+        unchanged=unchanged,
+        commands=tuple(commands),
+        packages=wanted,
+    )

@@ -1,0 +1,72 @@
+"""Turn a registry source into the requirement string hpm hands to ``uv add``.
+
+Pure: no file is read. The forms, all PEP 508 so that uv records them in ``pyproject.toml``:
+
+- git: ``name @ git+URL@ref#subdirectory=sub`` (no ``@ref`` when the registry gives none);
+- path: ``name @ ./rel/path`` or ``name @ ../rel/path``, *relative to the project directory*.
+  uv then writes ``[tool.uv.sources] name = { path = "../rel/path" }`` with the relative path, so
+  the project stays relocatable together with its registry (an absolute path would be recorded
+  absolute, checked with uv 0.13);
+- index: ``name<specifier>`` (e.g. ``metric-bleu>=0.3``), or the bare name;
+- extras as ``name[a,b]`` and a marker as ``; marker`` on any of them.
+
+Editable paths use the same string: ``--editable`` is a flag on the whole ``uv add`` call, so the
+plan puts editable requirements in a separate ``uv add --editable`` call. In ``hpm.lock`` they are
+recorded with the prefix ``-e `` (pip's spelling) so that switching ``editable`` on or off counts
+as a change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from hpm.catalog import Source
+from hpm.names import is_valid_name
+
+EDITABLE_PREFIX = "-e "
+
+
+def requirement(name: str, source: Source, *, project_dir: Path) -> str:
+    """The PEP 508 requirement for package ``name`` from ``source``, seen from ``project_dir``."""
+    if not is_valid_name(name) or name.startswith("-"):
+        raise ValueError(f"not a PEP 508 package name: {name!r}")
+    head = f"{name}[{','.join(source.extras)}]" if source.extras else name
+    kind = source.kind
+    if kind == "git":
+        url = f"git+{source.git}"
+        if source.ref:
+            url += f"@{source.ref}"
+        if source.subdirectory:
+            url += f"#subdirectory={source.subdirectory}"
+        text = f"{head} @ {url}"
+    elif kind == "path":
+        assert source.path is not None
+        text = f"{head} @ {relative_path(source.path, project_dir)}"
+    else:
+        text = f"{head}{source.version or ''}"
+    if source.marker:
+        text += f" ; {source.marker}"
+    return text
+
+
+def relative_path(target: Path, project_dir: Path) -> str:
+    """``target`` relative to ``project_dir`` in POSIX form, always starting ``./`` or ``../``.
+
+    The leading ``./`` matters: a bare ``pkgs/x`` after ``@`` is not a path to uv.
+    """
+    rel = PurePosixPath(Path(os.path.relpath(Path(target).resolve(), Path(project_dir).resolve())))
+    text = rel.as_posix()
+    return text if text.startswith("../") or text == ".." else f"./{text}"
+
+
+def lock_entry(requirement_text: str, *, editable: bool) -> str:
+    """How a requirement is recorded in ``hpm.lock``: editable ones carry the ``-e `` prefix."""
+    return f"{EDITABLE_PREFIX}{requirement_text}" if editable else requirement_text
+
+
+def split_lock_entry(entry: str) -> tuple[str, bool]:
+    """The requirement string and whether it is editable, from an ``hpm.lock`` entry."""
+    if entry.startswith(EDITABLE_PREFIX):
+        return entry[len(EDITABLE_PREFIX) :], True
+    return entry, False
