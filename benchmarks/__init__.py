@@ -1,0 +1,1 @@
+"""Benchmarks and benchmark tooling for hpm (UVL conversion, timing runs); not shipped."""

@@ -1,0 +1,220 @@
+"""Turn a parsed UVL feature model into an hpm registry (as a plan, a Model, or YAML files).
+
+The registry means exactly what the feature model means, with no helper variables:
+
+- every feature is an option (abstract ones and the root included), named by a PEP 503 slug of
+  its UVL name (``-2``, ``-3`` ... on collision) with the original name as its description;
+- the root is the only option of its own 1-of-N group, and ``rules.yaml`` starts with
+  ``requires: [root]`` (no ``when``): the root is always selected;
+- each UVL group under a parent P becomes an hpm group named ``g-<n>-<P's slug>``:
+  alternative -> 1-of-N; or -> M-of-N min 1; optional and mandatory -> M-of-N;
+  ``[n..m]`` -> M-of-N min n max m. Every child requires P (an option-level ``requires``);
+  a mandatory child is required ``when: [P]``; alternative/or/``[n..m]`` with n >= 1 are
+  required ``when: [P]`` as a group ("some option of the group");
+- each cross-tree constraint becomes CNF clauses by distribution; a clause
+  ``!a | !b | c | d`` is ``{when: [a, b], requires: [{any: [c, d]}]}``, an all-negative clause
+  ``!a | !b | !c`` is ``{when: [a, b], conflicts: [c]}``, a positive unit ``{requires: [x]}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.uvl import Feature, FeatureModel, UvlError, parse_uvl, to_clauses
+from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """One option of a group file."""
+
+    name: str
+    description: str
+    requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSpec:
+    """One ``groups/<name>.yaml`` file."""
+
+    name: str
+    strategy: Strategy
+    options: tuple[OptionSpec, ...]
+    description: str
+    min: int = 0
+    max: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """One ``rules.yaml`` entry: when all of ``when``, ``requires`` any of / ``conflicts`` all."""
+
+    when: tuple[str, ...]
+    kind: RuleKind
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryPlan:
+    """The registry a UVL model converts to, before it is written or turned into a Model."""
+
+    groups: tuple[GroupSpec, ...]
+    rules: tuple[RuleSpec, ...]
+    option_of_feature: dict[str, str]
+
+
+def slug(name: str) -> str:
+    """A PEP 503-normal option name for a UVL feature name (``feature`` if nothing is left)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "feature"
+
+
+def _unique(base: str, used: set[str]) -> str:
+    name, n = base, 1
+    while name in used:
+        n += 1
+        name = f"{base}-{n}"
+    used.add(name)
+    return name
+
+
+def plan_registry(fm: FeatureModel) -> RegistryPlan:
+    """The registry for ``fm`` (see the module docstring for the mapping)."""
+    features = fm.features()
+    used: set[str] = set()
+    opt = {f.name: _unique(slug(f.name), used) for f in features}
+    root = fm.root
+    groups: list[GroupSpec] = []
+    rules: list[RuleSpec] = [RuleSpec((), RuleKind.REQUIRES, (opt[root.name],))]
+    groups.append(
+        GroupSpec(
+            _unique(f"g-0-{opt[root.name]}", used),
+            Strategy.ONE,
+            (OptionSpec(opt[root.name], root.name),),
+            f"root feature {root.name}",
+        )
+    )
+    counter = 0
+    stack: list[Feature] = [root]
+    while stack:
+        parent = stack.pop()
+        p = opt[parent.name]
+        for g in parent.groups:
+            counter += 1
+            name = _unique(f"g-{counter}-{p}", used)
+            options = tuple(OptionSpec(opt[c.name], c.name, (p,)) for c in g.children)
+            if g.kind == "alternative":
+                spec = GroupSpec(name, Strategy.ONE, options, f"alternative under {parent.name}")
+            elif g.kind == "or":
+                spec = GroupSpec(name, Strategy.MANY, options, f"or under {parent.name}", min=1)
+            elif g.kind == "cardinality":
+                text = f"[{g.min}..{'*' if g.max is None else g.max}] under {parent.name}"
+                spec = GroupSpec(name, Strategy.MANY, options, text, min=g.min, max=g.max)
+            else:
+                spec = GroupSpec(name, Strategy.MANY, options, f"{g.kind} under {parent.name}")
+            groups.append(spec)
+            if g.kind == "mandatory":
+                rules.extend(RuleSpec((p,), RuleKind.REQUIRES, (o.name,)) for o in options)
+            elif spec.strategy is Strategy.ONE or spec.min >= 1:
+                rules.append(RuleSpec((p,), RuleKind.REQUIRES, (name,)))
+        stack.extend(reversed([c for g in parent.groups for c in g.children]))
+    for line, formula in fm.constraints:
+        try:
+            clauses = to_clauses(formula)
+        except ValueError as e:
+            raise UvlError(fm.path, line, str(e)) from e
+        for clause in clauses:
+            rules.append(_clause_rule(fm.path, line, clause, opt))
+    return RegistryPlan(tuple(groups), tuple(rules), opt)
+
+
+def _clause_rule(
+    path: str, line: int, clause: frozenset[tuple[str, bool]], opt: dict[str, str]
+) -> RuleSpec:
+    ordered = sorted(clause, key=lambda lit: opt[lit[0]])
+    negatives = tuple(opt[n] for n, positive in ordered if not positive)
+    positives = tuple(opt[n] for n, positive in ordered if positive)
+    if positives:
+        return RuleSpec(negatives, RuleKind.REQUIRES, positives)
+    if not negatives:
+        raise UvlError(path, line, "a constraint that can never hold (empty clause)")
+    return RuleSpec(negatives[:-1], RuleKind.CONFLICTS, negatives[-1:])
+
+
+def plan_to_model(plan: RegistryPlan) -> Model:
+    """The Model the hpm loader should build from the written registry (same rule order)."""
+    groups = tuple(
+        Group(
+            name=g.name,
+            strategy=g.strategy,
+            options=tuple(o.name for o in g.options),
+            min=g.min,
+            max=g.max,
+            origin=Origin(f"groups/{g.name}.yaml", ""),
+            description=g.description,
+        )
+        for g in plan.groups
+    )
+    rules: list[Rule] = []
+    for g in plan.groups:
+        for i, o in enumerate(g.options):
+            for j, target in enumerate(o.requires):
+                origin = Origin(f"groups/{g.name}.yaml", f"options[{i}].requires[{j}]")
+                rules.append(Rule(RuleKind.REQUIRES, (o.name,), (target,), origin))
+    for k, r in enumerate(plan.rules):
+        rules.append(Rule(r.kind, r.when, r.targets, Origin("rules.yaml", f"rules[{k}]")))
+    return Model(groups, tuple(rules))
+
+
+def uvl_to_model(path: str | Path) -> Model:
+    """Read a UVL file and return the Model of its converted registry."""
+    return plan_to_model(plan_registry(parse_uvl(path)))
+
+
+def _flow(items: tuple[str, ...]) -> str:
+    return "[" + ", ".join(items) + "]"
+
+
+def render_group(g: GroupSpec) -> str:
+    """The YAML text of one group file (names are slugs; free text is JSON-quoted)."""
+    lines = [f"name: {g.name}", "type: group", f"strategy: {g.strategy.value}"]
+    lines.append(f"description: {json.dumps(g.description)}")
+    if g.strategy is Strategy.MANY and g.min:
+        lines.append(f"min: {g.min}")
+    if g.strategy is Strategy.MANY and g.max is not None:
+        lines.append(f"max: {g.max}")
+    lines.append("options:")
+    for o in g.options:
+        lines.append(f"  - name: {o.name}")
+        lines.append(f"    description: {json.dumps(o.description)}")
+        if o.requires:
+            lines.append(f"    requires: {_flow(o.requires)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_rules(rules: tuple[RuleSpec, ...]) -> str:
+    """The YAML text of ``rules.yaml``."""
+    out = []
+    for r in rules:
+        entry = []
+        if r.when:
+            entry.append(f"when: {_flow(r.when)}")
+        if r.kind is RuleKind.CONFLICTS:
+            entry.append(f"conflicts: {_flow(r.targets)}")
+        elif len(r.targets) == 1:
+            entry.append(f"requires: {_flow(r.targets)}")
+        else:
+            entry.append(f"requires: [{{any: {_flow(r.targets)}}}]")
+        out.append("- " + "\n  ".join(entry))
+    return "\n".join(out) + "\n"
+
+
+def write_registry(plan: RegistryPlan, out_dir: str | Path) -> None:
+    """Write ``groups/*.yaml`` and ``rules.yaml`` under ``out_dir`` (created if needed)."""
+    root = Path(out_dir)
+    (root / "groups").mkdir(parents=True, exist_ok=True)
+    for g in plan.groups:
+        (root / "groups" / f"{g.name}.yaml").write_text(render_group(g), encoding="utf-8")
+    (root / "rules.yaml").write_text(render_rules(plan.rules), encoding="utf-8")
