@@ -89,7 +89,7 @@ def make_plan(
 
     changed = [n for n in wanted if n in before and before[n] != wanted[n]]
     gone = [n for n in before if n not in wanted]
-    remove = tuple(n for n in [*gone, *changed] if present is None or n in present)
+    remove = tuple(sorted(n for n in {*gone, *changed} if present is None or n in present))
     unchanged = tuple(n for n in wanted if before.get(n) == wanted[n])
     new = [n for n in wanted if before.get(n) != wanted[n]]
     add: list[str] = []

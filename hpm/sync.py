@@ -1,0 +1,109 @@
+"""Apply a :class:`~hpm.plan.SyncPlan`: edit the project with uv, sync once, write hpm.lock.
+
+Order: ``uv remove --no-sync``, ``uv add --no-sync``, ``uv add --no-sync --editable`` (each
+re-locks but leaves ``.venv`` alone), then one environment step.
+
+Why the last step is ``uv sync --inexact`` plus a targeted ``uv pip uninstall``: a plain
+``uv sync`` (or a ``uv add``/``uv remove`` without ``--no-sync``) makes ``.venv`` match the
+*default* extras and groups exactly, so it would uninstall a user's non-default extras or groups
+that were installed with ``uv sync --extra x``/``--group y`` - hpm must not do that. ``uv sync
+--inexact`` installs what the lock needs and removes nothing. Then hpm uninstalls exactly the
+packages that were in ``uv.lock`` before and are in it no longer - the packages hpm removed and
+their dependencies that nothing else needs. A package still in ``uv.lock`` (needed by some extra or
+group, or by the user's own dependencies) stays. ``uv.lock`` holds every extra and group, so this
+never touches what a user installed through uv. (uv has no "sync exactly, but keep the extras that
+are installed" mode; checked with uv 0.13.)
+
+Failure: every step runs inside :func:`hpm.transaction.transaction`, so if a uv step fails, or
+anything raises (KeyboardInterrupt and SIGTERM included), or writing hpm.lock fails,
+``pyproject.toml``, ``uv.lock`` and ``hpm.lock`` are restored byte for byte; a failed uv step
+raises :class:`UvError` with uv's output.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hpm import lockfile
+from hpm import uv as uvcmd
+from hpm.fsutil import read_bytes_or_none
+from hpm.names import normalize
+from hpm.plan import SyncPlan
+from hpm.transaction import transaction
+
+if TYPE_CHECKING:
+    from hpm.lockfile import LockState
+
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def locked_names(data: bytes | None) -> frozenset[str]:
+    """Normalised names of every package in a ``uv.lock`` (empty when there is none)."""
+    if not data:
+        return frozenset()
+    try:
+        document = tomllib.loads(data.decode())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(normalize(p["name"]) for p in document.get("package", ()) if "name" in p)
+
+
+def declared_dependencies(project_dir: Path) -> frozenset[str]:
+    """Normalised names in ``[project] dependencies`` of the project's pyproject.toml."""
+    data = read_bytes_or_none(Path(project_dir) / "pyproject.toml")
+    if data is None:
+        return frozenset()
+    document = tomllib.loads(data.decode())
+    names = set()
+    for item in document.get("project", {}).get("dependencies", []):
+        match = _REQUIREMENT_NAME.match(item)
+        if match:
+            names.add(normalize(match.group(1)))
+    return frozenset(names)
+
+
+def project_environment(project_dir: Path) -> Path:
+    """The project's virtual environment, as uv chooses it (``UV_PROJECT_ENVIRONMENT`` or .venv)."""
+    configured = os.environ.get("UV_PROJECT_ENVIRONMENT")
+    return Path(project_dir) / (configured or ".venv")
+
+
+def apply_plan(
+    project_dir: Path,
+    plan: SyncPlan,
+    new_lock: LockState,
+    *,
+    echo: Callable[[str], None] | None = None,
+) -> None:
+    """Run ``plan``'s uv commands in ``project_dir``, prune ``.venv``, then write ``new_lock``.
+
+    ``echo`` receives each command (``shlex.join``) and uv's output as it completes. An empty plan
+    runs no uv command and only writes hpm.lock.
+    """
+    project_dir = Path(project_dir)
+    with transaction(project_dir):
+        before = locked_names(read_bytes_or_none(project_dir / "uv.lock"))
+        for argv in plan.commands:
+            _run(argv, project_dir, echo)
+        if plan.commands:
+            after = locked_names(read_bytes_or_none(project_dir / "uv.lock"))
+            environment = project_environment(project_dir)
+            stale = sorted(before - after)
+            if stale and environment.is_dir():
+                uv = plan.commands[-1][0]
+                _run(uvcmd.uninstall_argv(uv, stale, environment=environment), project_dir, echo)
+        lockfile.write_lock(project_dir, new_lock)
+
+
+def _run(argv: tuple[str, ...] | list[str], cwd: Path, echo: Callable[[str], None] | None) -> None:
+    if echo:
+        echo(shlex.join(argv))
+    done = uvcmd.run_checked(argv, cwd)
+    if echo and done.stdout:
+        echo(done.stdout.rstrip("\n"))

@@ -1,0 +1,53 @@
+"""Shared fixtures. uv runs for real, offline, with one cache per test session."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # make `helpers` importable
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline_uv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Run every uv of the session offline, on this interpreter, with a shared fresh cache.
+
+    A fresh cache cannot download build backends, so test packages use ``uv_build``, which uv
+    runs natively. After the first build, wheels come from the shared cache.
+    """
+    cache = tmp_path_factory.mktemp("uv-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("UV_OFFLINE", "1")
+        mp.setenv("UV_CACHE_DIR", str(cache))
+        mp.setenv("UV_PYTHON", sys.executable)
+        mp.setenv("UV_PYTHON_DOWNLOADS", "never")
+        mp.setenv("UV_NO_CONFIG", "1")
+        for name in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_NO_SYNC", "UV_FROZEN", "HPM_UV"):
+            mp.delenv(name, raising=False)
+        yield cache
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty uv project in a temporary directory."""
+    from helpers.projects import write_project
+
+    return write_project(tmp_path / "project")
+
+
+@pytest.fixture
+def example_registry_copy(tmp_path: Path) -> Path:
+    """A copy of the example registry beside the project (``../registry`` from it)."""
+    from helpers.projects import copy_example_registry
+
+    return copy_example_registry(tmp_path / "registry")
+
+
+@pytest.fixture
+def uv_bin() -> str:
+    from hpm.uv import find_uv
+
+    return find_uv()

@@ -1,0 +1,131 @@
+"""Build throwaway uv projects, local packages, git repositories and registries for tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from hpm.catalog import Registry, Source
+from solver.model import Group, Model, Selection, Strategy
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_REGISTRY = REPO / "registry"
+PROJECT_FILES = ("pyproject.toml", "uv.lock", "hpm.lock")
+
+INFERENCE = ("vlm-adapter-qwen", "vlm-adapter-deepseek", "vllm-backend")
+METRICS = ("metric-accuracy", "metric-latency", "metric-bleu")
+
+
+def write_project(directory: Path, name: str = "app") -> Path:
+    """A bare uv project (virtual: no build system) with no dependencies."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        "dependencies = []\n"
+    )
+    return directory
+
+
+def write_package(directory: Path, name: str, version: str = "0.1.0") -> Path:
+    """A tiny importable package built by uv's own backend (no download needed)."""
+    module = name.replace("-", "_")
+    (directory / "src" / module).mkdir(parents=True, exist_ok=True)
+    (directory / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\nversion = "{version}"\nrequires-python = ">=3.11"\n'
+        'dependencies = []\n\n[build-system]\nrequires = ["uv_build>=0.8.0,<1"]\n'
+        'build-backend = "uv_build"\n'
+    )
+    (directory / "src" / module / "__init__.py").write_text(f'NAME = "{name}"\n')
+    return directory
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git with a fixed identity and no user configuration."""
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "hpm tests",
+        "GIT_AUTHOR_EMAIL": "tests@hpm.invalid",
+        "GIT_COMMITTER_NAME": "hpm tests",
+        "GIT_COMMITTER_EMAIL": "tests@hpm.invalid",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def git_package(directory: Path, name: str, tag: str = "v1.0.0") -> Path:
+    """A git repository holding package ``name`` under ``pkg/``, tagged ``tag``."""
+    write_package(directory / "pkg", name)
+    git(directory, "init", "-q", "-b", "main")
+    git(directory, "add", ".")
+    git(directory, "commit", "-q", "-m", "first")
+    git(directory, "tag", tag)
+    return directory
+
+
+def copy_example_registry(destination: Path) -> Path:
+    """A copy of the repository's example registry (its packages are local paths)."""
+    shutil.copytree(EXAMPLE_REGISTRY, destination)
+    return destination
+
+
+def example_registry(root: Path, extra_sources: dict[str, Source] | None = None) -> Registry:
+    """The example registry's model built by hand, every option a path under ``root/pkgs``."""
+    model = Model(
+        groups=(
+            Group("inference", Strategy.ONE, INFERENCE),
+            Group("metrics", Strategy.MANY, METRICS, default=METRICS[:2]),
+        )
+    )
+    sources = {name: Source(path=root / "pkgs" / name) for name in (*INFERENCE, *METRICS)}
+    sources.update(extra_sources or {})
+    return Registry(root=root, model=model, sources=sources, digest="test")
+
+
+def selection(inference: str | None = None, metrics: tuple[str, ...] | None = None) -> Selection:
+    """A resolved selection with the given choices (None leaves the group out)."""
+    choices: dict[str, tuple[str, ...]] = {}
+    if inference is not None:
+        choices["inference"] = (inference,)
+    if metrics is not None:
+        choices["metrics"] = metrics
+    return Selection(choices)
+
+
+def snapshot(project: Path) -> dict[str, bytes | None]:
+    """The bytes of the project files hpm must restore on failure (None: absent)."""
+    out: dict[str, bytes | None] = {}
+    for name in PROJECT_FILES:
+        path = project / name
+        out[name] = path.read_bytes() if path.exists() else None
+    return out
+
+
+def venv_python(project: Path) -> Path:
+    return project / ".venv" / "bin" / "python"
+
+
+def can_import(project: Path, module: str) -> bool:
+    """Whether ``module`` imports in the project's .venv."""
+    done = subprocess.run(
+        [str(venv_python(project)), "-c", f"import {module}"], capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+def uv_run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the test session's uv in ``project`` (for setting up a user's own changes)."""
+    from hpm.uv import find_uv
+
+    return subprocess.run(
+        [find_uv(), *args], cwd=project, capture_output=True, text=True, check=True
+    )
+
+
+PYTHON = sys.executable
