@@ -234,7 +234,10 @@ class _FormulaParser:
     def parse(self) -> Formula:
         f = self.binary(0)
         if self.pos != len(self.tokens):
-            raise self.fail(f"unexpected {self.tokens[self.pos]!r} in constraint")
+            raise self.fail(
+                f"unsupported token {self.tokens[self.pos]!r} in constraint"
+                " (only boolean formulas: ! & | => <=> and parentheses)"
+            )
         return f
 
     def binary(self, level: int) -> Formula:

@@ -1,0 +1,211 @@
+"""The UVL reader and the registry converter: syntax, mapping, exact meaning, errors."""
+
+from __future__ import annotations
+
+from itertools import product
+from pathlib import Path
+
+import pytest
+import uvl_bench_data  # noqa: F401 - puts the repo and tests/analysis on sys.path
+from brute_force import configurations
+
+from benchmarks.uvl import Feature, FeatureModel, UvlError, parse_uvl, to_clauses
+from benchmarks.uvl_registry import plan_registry, plan_to_model, slug
+from benchmarks.uvl_to_registry import main as convert_main
+from solver.model import RuleKind, Strategy
+
+SAMPLE = """\
+namespace Shop // a comment
+/* a block
+   comment */
+features
+\tShop {abstract}
+\t\tmandatory
+\t\t\t"Pay ment" {abstract true, doc "odd, {chars} \\\\ here"}
+\t\t\t\talternative
+\t\t\t\t\tCard
+\t\t\t\t\tcard
+\t\t\t\t\tCash {abstract false}
+\t\toptional
+\t\t\tExtras
+\t\t\t\t[2..3]
+\t\t\t\t\tGift
+\t\t\t\t\tWrap
+\t\t\t\t\tBow
+\t\t\t\tor
+\t\t\t\t\tFast
+\t\t\t\t\tSlow
+constraints
+\t(Gift | Wrap) => !Cash
+\tBow <=> ("Pay ment" &
+\t\tFast)
+\tCard
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "model.uvl"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _uvl_valid(fm: FeatureModel, selected: set[str]) -> bool:
+    """UVL semantics, straight from the tree and the formulas."""
+
+    def value(f: tuple) -> bool:
+        op = f[0]
+        if op == "var":
+            return f[1] in selected
+        if op == "not":
+            return not value(f[1])
+        a, b = value(f[1]), value(f[2])
+        return {"and": a and b, "or": a or b, "implies": (not a) or b, "iff": a == b}[op]
+
+    if fm.root.name not in selected:
+        return False
+
+    def tree_ok(feature: Feature) -> bool:
+        on = feature.name in selected
+        for g in feature.groups:
+            count = sum(c.name in selected for c in g.children)
+            if not on and count:
+                return False
+            if on:
+                if g.kind == "mandatory" and count != len(g.children):
+                    return False
+                if g.kind == "alternative" and count != 1:
+                    return False
+                if g.kind == "or" and count < 1:
+                    return False
+                high = len(g.children) if g.max is None else g.max
+                if g.kind == "cardinality" and not g.min <= count <= high:
+                    return False
+            if not all(tree_ok(c) for c in g.children):
+                return False
+        return True
+
+    return tree_ok(fm.root) and all(value(f) for _, f in fm.constraints)
+
+
+def test_reads_names_attributes_cardinalities_and_multiline_constraints(tmp_path):
+    fm = parse_uvl(_write(tmp_path, SAMPLE))
+    names = [f.name for f in fm.features()]
+    assert names == [
+        "Shop",
+        "Pay ment",
+        "Card",
+        "card",
+        "Cash",
+        "Extras",
+        "Gift",
+        "Wrap",
+        "Bow",
+        "Fast",
+        "Slow",
+    ]
+    assert fm.namespace == "Shop"
+    assert fm.root.abstract and fm.features()[1].abstract and not fm.features()[4].abstract
+    card = fm.features()[5].groups[0]
+    assert (card.kind, card.min, card.max) == ("cardinality", 2, 3)
+    assert len(fm.constraints) == 3
+
+
+def test_maps_features_to_unique_pep503_names_and_groups(tmp_path):
+    plan = plan_registry(parse_uvl(_write(tmp_path, SAMPLE)))
+    assert plan.option_of_feature == {
+        "Shop": "shop",
+        "Pay ment": "pay-ment",
+        "Card": "card",
+        "card": "card-2",
+        "Cash": "cash",
+        "Extras": "extras",
+        "Gift": "gift",
+        "Wrap": "wrap",
+        "Bow": "bow",
+        "Fast": "fast",
+        "Slow": "slow",
+    }
+    by_name = {g.name: g for g in plan.groups}
+    assert by_name["g-0-shop"].strategy is Strategy.ONE
+    assert by_name["g-3-pay-ment"].strategy is Strategy.ONE
+    assert (by_name["g-4-extras"].min, by_name["g-4-extras"].max) == (2, 3)
+    assert by_name["g-5-extras"].min == 1
+    option_names = set(plan.option_of_feature.values())
+    assert not option_names & set(by_name)
+    assert [o.description for o in by_name["g-1-shop"].options] == ["Pay ment"]
+
+
+def test_clauses_become_rules_without_helper_variables(tmp_path):
+    plan = plan_registry(parse_uvl(_write(tmp_path, SAMPLE)))
+    rules = {(r.when, r.kind, r.targets) for r in plan.rules}
+    assert ((), RuleKind.REQUIRES, ("shop",)) in rules
+    assert (("cash",), RuleKind.CONFLICTS, ("gift",)) in rules  # !Gift | !Cash, names sorted
+    assert (("bow",), RuleKind.REQUIRES, ("fast",)) in rules
+    assert (("fast", "pay-ment"), RuleKind.REQUIRES, ("bow",)) in rules
+    assert ((), RuleKind.REQUIRES, ("card",)) in rules
+    assert (("shop",), RuleKind.REQUIRES, ("g-3-pay-ment",)) not in rules  # not under shop
+    assert (("pay-ment",), RuleKind.REQUIRES, ("g-3-pay-ment",)) in rules
+
+
+def test_registry_has_exactly_the_uvl_configurations(tmp_path):
+    fm = parse_uvl(_write(tmp_path, SAMPLE))
+    plan = plan_registry(fm)
+    model = plan_to_model(plan)
+    feature_of = {v: k for k, v in plan.option_of_feature.items()}
+    got = {frozenset(feature_of[o] for o in c) for c in configurations(model)}
+    names = [f.name for f in fm.features()]
+    expected = set()
+    for bits in product((False, True), repeat=len(names)):
+        selected = {n for n, b in zip(names, bits, strict=True) if b}
+        if _uvl_valid(fm, selected):
+            expected.add(frozenset(selected))
+    assert got == expected
+    assert expected  # the sample is not void
+
+
+def test_cnf_by_distribution():
+    f = ("iff", ("var", "a"), ("and", ("var", "b"), ("or", ("var", "c"), ("var", "d"))))
+    clauses = {frozenset(c) for c in to_clauses(f)}
+    assert clauses == {
+        frozenset({("a", False), ("b", True)}),
+        frozenset({("a", False), ("c", True), ("d", True)}),
+        frozenset({("b", False), ("c", False), ("a", True)}),
+        frozenset({("b", False), ("d", False), ("a", True)}),
+    }
+    assert to_clauses(("or", ("var", "a"), ("not", ("var", "a")))) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("imports\n\tother as o\nfeatures\n\tA\n", "'imports' is not supported"),
+        ("features\n\tA\n\t\toptional\n\t\t\tInteger size\n", "typed feature"),
+        ("features\n\tA\n\t\toptional\n\t\t\tB cardinality [1..3]\n", "feature cardinality"),
+        ("features\n\tA\nconstraints\n\tsize > 3\n", "unsupported token"),
+        ("features\n\tA\nconstraints\n\tB => A\n", "unknown feature 'B'"),
+        ("features\n\tA\n\tB\n", "a second root"),
+        ("features\n\tA\n\t\tB\n", "not inside a group keyword"),
+    ],
+)
+def test_unsupported_input_is_reported_with_its_line(tmp_path, text, message):
+    with pytest.raises(UvlError, match=message):
+        parse_uvl(_write(tmp_path, text))
+
+
+def test_command_line_writes_a_registry_and_refuses_what_it_cannot_convert(tmp_path, capsys):
+    out = tmp_path / "registry"
+    assert convert_main([str(_write(tmp_path, SAMPLE)), str(out)]) == 0
+    assert (out / "groups" / "g-0-shop.yaml").read_text().startswith("name: g-0-shop\n")
+    rules = (out / "rules.yaml").read_text()
+    assert rules.startswith("- requires: [shop]\n")
+    assert "- when: [fast, pay-ment]\n  requires: [bow]\n" in rules
+    assert "- when: [pay-ment]\n  requires: [g-3-pay-ment]\n" in rules
+    bad = tmp_path / "bad.uvl"
+    bad.write_text("include\n\tx\n", encoding="utf-8")
+    assert convert_main([str(bad), str(tmp_path / "x")]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_slug_is_a_valid_option_name():
+    assert slug('"Odd" name__1.x') == "odd-name-1-x"
+    assert slug("___") == "feature"
