@@ -191,3 +191,16 @@ def test_an_interrupt_between_uv_steps_restores_the_files(
     with pytest.raises(KeyboardInterrupt):
         sync(project, registry, selection("vlm-adapter-qwen"), uv_bin)
     assert snapshot(project) == before
+
+
+def test_every_package_of_the_example_registry_installs_offline(
+    project: Path, example_registry_copy: Path, uv_bin: str
+) -> None:
+    from hpm.registry import load_registry
+
+    registry = load_registry(example_registry_copy)
+    metrics = ("metric-accuracy", "metric-latency", "metric-bleu")
+    for backend in ("vllm-backend", "vlm-adapter-qwen", "vlm-adapter-deepseek"):
+        sync(project, registry, selection(backend, metrics), uv_bin)
+        for name in (backend, *metrics):
+            assert can_import(project, name.replace("-", "_")), name
