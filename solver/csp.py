@@ -1,0 +1,174 @@
+"""Satisfiability over finite domains: local propagation, then python-constraint per part.
+
+The only module that imports ``constraint``. A :class:`Network` holds variables with their
+domains (preferred value first) and constraints (variables + predicate). Solving it:
+
+1. *propagate*: a constraint with every variable fixed is checked; one with a single open
+   variable narrows that variable's domain (repeat until nothing changes). Fixed user choices
+   thus flow along rule chains before any search, and most constraints disappear.
+2. *search*: the constraints left (two or more open variables) fall apart into independent
+   parts; only the parts that a question touches are handed to python-constraint, one small
+   ``Problem`` each, which tries values in order of preference and stops at the first solution.
+
+Narrowed domains live in an *overlay* (a dict var -> domain) so that a caller can try a
+decision, and drop it, without copying the whole network.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+
+from constraint import FunctionConstraint, Problem
+
+Var = str
+Value = Hashable
+Test = Callable[..., bool]
+Overlay = dict[Var, tuple[Value, ...]]
+
+
+class Network:
+    """Variables with domains and constraints over them (immutable once built)."""
+
+    __slots__ = ("by_var", "constraints", "domains")
+
+    def __init__(
+        self,
+        domains: Mapping[Var, tuple[Value, ...]],
+        constraints: Sequence[tuple[tuple[Var, ...], Test]],
+    ) -> None:
+        self.domains = domains
+        self.constraints = constraints
+        self.by_var: dict[Var, list[int]] = {}
+        for index, (vars_, _) in enumerate(constraints):
+            for var in vars_:
+                self.by_var.setdefault(var, []).append(index)
+
+    def domain(self, overlay: Overlay, var: Var) -> tuple[Value, ...]:
+        found = overlay.get(var)
+        return self.domains[var] if found is None else found
+
+    def propagate(self, overlay: Overlay, todo: Iterable[int] | None = None) -> Overlay | None:
+        """Narrow domains from ``todo`` (default: every constraint) until nothing changes.
+
+        Returns a new overlay, or None when some constraint cannot hold.
+        """
+        overlay = dict(overlay)
+        queue = deque(range(len(self.constraints)) if todo is None else todo)
+        waiting = set(queue)
+        constraints, by_var, domain = self.constraints, self.by_var, self.domain
+        while queue:
+            index = queue.popleft()
+            waiting.discard(index)
+            vars_, test = constraints[index]
+            doms = [domain(overlay, v) for v in vars_]
+            open_ = [i for i, d in enumerate(doms) if len(d) > 1]
+            if len(open_) > 1:
+                continue
+            values = [d[0] for d in doms]
+            if not open_:
+                if not test(*values):
+                    return None
+                continue
+            at = open_[0]
+            keep = []
+            for value in doms[at]:
+                values[at] = value
+                if test(*values):
+                    keep.append(value)
+            if not keep:
+                return None
+            if len(keep) < len(doms[at]):
+                overlay[vars_[at]] = tuple(keep)
+                for other in by_var[vars_[at]]:
+                    if other != index and other not in waiting:
+                        waiting.add(other)
+                        queue.append(other)
+        return overlay
+
+    def restrict(
+        self, overlay: Overlay, narrowed: Mapping[Var, tuple[Value, ...]]
+    ) -> Overlay | None:
+        """``overlay`` with some domains narrowed further, propagated; None if that fails."""
+        changed = dict(overlay)
+        todo: list[int] = []
+        for var, values in narrowed.items():
+            current = self.domain(overlay, var)
+            kept = tuple(v for v in current if v in values)
+            if not kept:
+                return None
+            if len(kept) < len(current):
+                changed[var] = kept
+                todo.extend(self.by_var.get(var, ()))
+        return self.propagate(changed, dict.fromkeys(todo))
+
+    def search(self, overlay: Overlay, focus: Iterable[Var]) -> dict[Var, Value] | None:
+        """Values for the open variables of every part that ``focus`` touches; None if unsat.
+
+        Variables outside those parts are not in the answer: any value of their (propagated)
+        domain is fine, their first one is the preferred one.
+        """
+        solution: dict[Var, Value] = {}
+        seen: set[Var] = set()
+        for start in focus:
+            if start in seen or len(self.domain(overlay, start)) < 2:
+                continue
+            part_vars, part_constraints = self._part(overlay, start)
+            seen.update(part_vars)
+            if not part_constraints:
+                continue
+            found = _solve_part(self, overlay, part_constraints)
+            if found is None:
+                return None
+            solution.update(found)
+        return solution
+
+    def _part(self, overlay: Overlay, start: Var) -> tuple[set[Var], list[int]]:
+        """The open variables connected to ``start`` and the constraints linking them."""
+        part_vars = {start}
+        part_constraints: list[int] = []
+        taken: set[int] = set()
+        stack = [start]
+        while stack:
+            var = stack.pop()
+            for index in self.by_var.get(var, ()):
+                if index in taken:
+                    continue
+                vars_ = self.constraints[index][0]
+                open_vars = [v for v in vars_ if len(self.domain(overlay, v)) > 1]
+                if len(open_vars) < 2:
+                    continue  # settled by propagation
+                taken.add(index)
+                part_constraints.append(index)
+                for other in open_vars:
+                    if other not in part_vars:
+                        part_vars.add(other)
+                        stack.append(other)
+        return part_vars, part_constraints
+
+
+def _solve_part(net: Network, overlay: Overlay, indices: list[int]) -> dict[Var, Value] | None:
+    problem = Problem()
+    added: set[Var] = set()
+    for index in indices:
+        vars_, test = net.constraints[index]
+        for var in vars_:
+            if var not in added:
+                added.add(var)
+                # python-constraint tries the *last* value of a domain first
+                problem.addVariable(var, list(reversed(net.domain(overlay, var))))
+        problem.addConstraint(FunctionConstraint(test), list(vars_))
+    return problem.getSolution()
+
+
+def solve(network: Network, overlay: Overlay | None = None) -> dict[Var, Value] | None:
+    """A full assignment satisfying every constraint (preferred values where free), or None."""
+    propagated = network.propagate(overlay or {})
+    if propagated is None:
+        return None
+    found = network.search(propagated, network.by_var)
+    if found is None:
+        return None
+    answer = {var: network.domain(propagated, var)[0] for var in network.domains}
+    answer.update(found)
+    return answer

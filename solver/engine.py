@@ -1,0 +1,249 @@
+"""check, complete and feasible: the engine's questions about a selection.
+
+Completion order (lexicographic, one decision after another; each decision keeps its
+preferred value when the rest stays satisfiable):
+
+1. for every *absent* group, in registry order: stay inactive if possible;
+2. for every open or activated group, in registry order:
+   - 1-of-N: its default, then its options in registry order;
+   - M-of-N: each default option (in the order of ``default``) in if possible; then each other
+     option out if possible, deciding from the *last* option backwards, so that when options
+     are needed the earliest ones come in.
+
+Chosen groups are never altered or extended. A decision whose preferred value the current
+witness solution already has costs nothing; otherwise it is one satisfiability query restricted
+to the part of the problem that the decision touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from solver.answers import Choice, Completion, Conflict, Verdict
+from solver.csp import Network, Overlay, Var
+from solver.encode import Encoding, Item, chosen_item, encode
+from solver.model import Group, Model, RuleKind, Selection, Strategy
+
+
+class _Witness:
+    """A network, its propagated overlay and one solution, kept consistent as decisions land."""
+
+    def __init__(self, net: Network, overlay: Overlay, values: dict[Var, object]) -> None:
+        self.net, self.overlay, self.values = net, overlay, values
+
+    def value(self, var: Var) -> object:
+        domain = self.net.domain(self.overlay, var)
+        found = self.values.get(var, domain[0])
+        return found if found in domain else domain[0]
+
+    def agrees(self, narrowed: dict[Var, tuple]) -> bool:
+        return all(self.value(v) in allowed for v, allowed in narrowed.items())
+
+    def decide(self, narrowed: dict[Var, tuple]) -> bool:
+        """Apply ``narrowed`` if the problem stays satisfiable; report whether it did."""
+        if self.agrees(narrowed):
+            overlay = self.net.restrict(self.overlay, narrowed)
+            assert overlay is not None  # the witness satisfies it
+            self.overlay = overlay
+            return True
+        overlay = self.net.restrict(self.overlay, narrowed)
+        if overlay is None:
+            return False
+        changed = [v for v in overlay if overlay[v] != self.overlay.get(v)]
+        focus: dict[Var, None] = {}
+        for var in changed:
+            for index in self.net.by_var.get(var, ()):
+                focus.update(dict.fromkeys(self.net.constraints[index][0]))
+        found = self.net.search(overlay, focus)
+        if found is None:
+            return False
+        self.overlay = overlay
+        self.values.update(found)
+        return True
+
+
+def _start(enc: Encoding) -> _Witness | None:
+    net = Network(enc.domains, [(item.vars, item.test) for item in enc.items])
+    overlay = net.propagate({})
+    if overlay is None:
+        return None
+    found = net.search(overlay, net.by_var)
+    return None if found is None else _Witness(net, overlay, found)
+
+
+def _decide_activation(enc: Encoding, witness: _Witness, group: Group) -> None:
+    var = enc.group_var(group)
+    if var:
+        if not witness.decide({var: (None,)}):
+            witness.decide({var: tuple(group.options)})
+    else:
+        witness.decide(dict.fromkeys(group.options, (False,)))
+
+
+def _decide_values(enc: Encoding, witness: _Witness, group: Group) -> None:
+    var = enc.group_var(group)
+    if var:
+        for value in enc.domains[var]:
+            if value is not None and witness.decide({var: (value,)}):
+                return
+        return
+    defaults = [o for o in group.default if o in group.options]
+    others = [o for o in reversed(group.options) if o not in defaults]
+    for option, preferred in [*((o, True) for o in defaults), *((o, False) for o in others)]:
+        if not witness.decide({option: (preferred,)}):
+            witness.decide({option: (not preferred,)})
+
+
+def _selected(enc: Encoding, witness: _Witness, group: Group) -> tuple[str, ...]:
+    return enc.selected(group, [witness.value(v) for v in enc.vars_of(group)])
+
+
+def _completion(model: Model, selection: Selection) -> Completion | None:
+    enc = encode(model, selection, relaxed=False)
+    witness = _start(enc)
+    if witness is None:
+        return None
+    absent = [g for g in model.groups if selection.state(g.name) == "absent"]
+    for group in absent:
+        _decide_activation(enc, witness, group)
+    for group in model.groups:
+        if selection.state(group.name) != "chosen":
+            _decide_values(enc, witness, group)
+    choices: dict[str, tuple[str, ...] | None] = {}
+    added: list[str] = []
+    for group in model.groups:
+        state = selection.state(group.name)
+        if state == "chosen":
+            choices[group.name] = selection.choices[group.name]
+            continue
+        picked = _selected(enc, witness, group)
+        if state == "absent" and not picked:
+            continue
+        if state == "absent":
+            added.append(group.name)
+        choices[group.name] = picked
+    filled = tuple(g.name for g in model.groups if selection.state(g.name) == "open")
+    return Completion(Selection(choices), tuple(added), filled)
+
+
+def _satisfiable(model: Model, selection: Selection, extra: Sequence[Item] = ()) -> bool:
+    return _start(encode(model, selection, relaxed=False, extra=extra)) is not None
+
+
+def _explain(model: Model, selection: Selection, pinned: Choice | None = None) -> Conflict:
+    from solver.explain import explain  # the conflict machinery is needed only on failure
+
+    return explain(model, selection, pinned)
+
+
+def complete(model: Model, selection: Selection) -> Completion:
+    """Fill open groups and activate the absent groups that rules force (see module docs).
+
+    Chosen groups are kept exactly as written: never altered, never extended.
+    """
+    found = _completion(model, selection)
+    if found is not None:
+        return found
+    return Completion(selection, conflict=_explain(model, selection))
+
+
+def _holds_as_written(model: Model, selection: Selection) -> bool:
+    picked = set()
+    for name, options in selection.choices.items():
+        group = model.group(name)
+        if options is None:
+            return False
+        chosen = set(options)
+        if not chosen <= set(group.options):
+            raise ValueError(f"{sorted(chosen - set(group.options))} not options of {name!r}")
+        if not group.lower <= len(chosen) <= group.upper and chosen:
+            return False
+        if group.strategy is Strategy.ONE and len(chosen) != 1:
+            return False
+        picked |= chosen
+    active = {model.group_of(o).name for o in picked}
+
+    def holds(term: str) -> bool:
+        return term in active if model.is_group(term) else term in picked
+
+    for rule in model.rules:
+        if all(holds(t) for t in rule.when):
+            hit = any(holds(t) for t in rule.targets)
+            if hit != (rule.kind is RuleKind.REQUIRES):
+                return False
+    return True
+
+
+def check(model: Model, selection: Selection) -> Verdict:
+    """Is the selection valid as written, completable, or impossible (with the reason)?"""
+    for name in selection.choices:
+        if not model.is_group(name):
+            raise ValueError(f"unknown group {name!r} in selection")
+    if _holds_as_written(model, selection):
+        return Verdict("valid")
+    found = _completion(model, selection)
+    if found is None:
+        return Verdict("invalid", conflict=_explain(model, selection))
+    open_groups = tuple(g.name for g in model.groups if selection.state(g.name) == "open")
+    return Verdict("incomplete", open_groups=open_groups, needed_groups=found.added)
+
+
+def _with_option(selection: Selection, group: Group, option: str) -> tuple[Selection, bool]:
+    """The selection with ``option`` chosen in ``group``; True if it must be an extra item."""
+    choices = dict(selection.choices)
+    if group.strategy is Strategy.ONE:
+        choices[group.name] = (option,)
+        return Selection(choices), False
+    current = choices.get(group.name)
+    if current is None:  # open or absent: the group is active, ``option`` in, the rest open
+        choices[group.name] = None
+        return Selection(choices), True
+    keep = set(current) | {option}
+    choices[group.name] = tuple(o for o in group.options if o in keep)
+    return Selection(choices), False
+
+
+def feasible(model: Model, selection: Selection, group: str) -> dict[str, Conflict | None]:
+    """Per option of ``group`` (registry order): None if choosing it admits a completion.
+
+    Choosing replaces the current choice of a 1-of-N group; for an M-of-N group it adds the
+    option to the chosen set (an open or absent group becomes active with the option in and
+    the rest open). Otherwise the minimal conflict, whose fixes never drop that choice.
+    """
+    from solver.explain import explain
+
+    target = model.group(group)
+    probe = encode(model, Selection(), relaxed=False)
+    answer: dict[str, Conflict | None] = {}
+    for option in target.options:
+        trial, extra = _with_option(selection, target, option)
+        items = (chosen_item(probe, target, option),) if extra else ()
+        if _satisfiable(model, trial, items):
+            answer[option] = None
+        else:
+            pin = Choice(group, option, "chosen")
+            answer[option] = explain(model, trial, pin, extra_pin=extra)
+    return answer
+
+
+def _base_selection(selection: Selection | None) -> Selection:
+    return Selection() if selection is None else selection
+
+
+def is_selectable(model: Model, option: str, selection: Selection | None = None) -> bool:
+    """Can some completion of ``selection`` (default: nothing chosen) select ``option``?"""
+    base = _base_selection(selection)
+    enc = encode(model, Selection(), relaxed=False)
+    return _satisfiable(model, base, (chosen_item(enc, model.group_of(option), option),))
+
+
+def is_forced(model: Model, option: str, selection: Selection | None = None) -> bool:
+    """Does every completion of ``selection`` (default: nothing chosen) select ``option``?
+
+    False when there is no completion at all.
+    """
+    base = _base_selection(selection)
+    enc = encode(model, Selection(), relaxed=False)
+    item = chosen_item(enc, model.group_of(option), option)
+    negated = Item(item.element, item.vars, lambda *v: not item.test(*v))
+    return _satisfiable(model, base) and not _satisfiable(model, base, (negated,))

@@ -1,0 +1,220 @@
+"""Minimal conflicts, their readable chain, and the fixes a person can apply.
+
+1. The problem is compiled in the *explanation* encoding (every group strategy constraint is an
+   element of its own) and split into independent parts (union-find over shared variables).
+2. In the first part that is inconsistent, elements are ordered breadth-first from the user's
+   choices; the shortest inconsistent prefix of doubling length is found, then QuickXplain
+   (Junker 2004) shrinks it to a minimal conflict: dropping any one element makes it consistent.
+3. Fixes: for each choice in the conflict, a maximal consistent subset of the part's choices
+   that tries that choice last; its complement is a minimal correction set.
+4. The chain: networkx walks the conflict's term graph depth-first from the first choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from solver.answers import Choice, Conflict, GroupLimit, Step
+from solver.csp import Network
+from solver.encode import Encoding, Item, chosen_item, encode
+from solver.model import Model, Rule, Selection
+
+
+class _Oracle:
+    """Consistency of subsets of items, over one encoding."""
+
+    def __init__(self, enc: Encoding) -> None:
+        self.enc = enc
+
+    def solution(self, items: Sequence[Item]) -> dict | None:
+        domains = {v: self.enc.domains[v] for item in items for v in item.vars}
+        net = Network(domains, [(item.vars, item.test) for item in items])
+        overlay = net.propagate({})
+        if overlay is None:
+            return None
+        found = net.search(overlay, net.by_var)
+        if found is None:
+            return None
+        answer = {v: net.domain(overlay, v)[0] for v in domains}
+        answer.update(found)
+        return answer
+
+    def consistent(self, items: Sequence[Item]) -> bool:
+        return self.solution(items) is not None
+
+
+def _parts(items: Sequence[Item]) -> list[list[Item]]:
+    """Items grouped by shared variables (union-find), in order of first appearance."""
+    parent: dict[str, str] = {}
+
+    def find(v: str) -> str:
+        while parent.setdefault(v, v) != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for item in items:
+        roots = [find(v) for v in item.vars]
+        for root in roots[1:]:
+            parent[find(root)] = find(roots[0])
+    parts: dict[str, list[Item]] = {}
+    for item in items:
+        key = find(item.vars[0]) if item.vars else f"#{id(item)}"
+        parts.setdefault(key, []).append(item)
+    return list(parts.values())
+
+
+def _breadth_first(items: Sequence[Item]) -> list[Item]:
+    """Choices first, then the items reached from their variables, nearest first."""
+    by_var: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        for v in item.vars:
+            by_var.setdefault(v, []).append(index)
+    starts = [i for i, item in enumerate(items) if isinstance(item.element, Choice)] or [0]
+    order, taken, queue = [], set(starts), []
+    for i in starts:
+        order.append(i)
+        queue.extend(items[i].vars)
+    seen_vars = set(queue)
+    for var in queue:  # the list grows while we walk it: breadth-first
+        for i in by_var.get(var, ()):
+            if i not in taken:
+                taken.add(i)
+                order.append(i)
+                for v in items[i].vars:
+                    if v not in seen_vars:
+                        seen_vars.add(v)
+                        queue.append(v)
+    order.extend(i for i in range(len(items)) if i not in taken)
+    return [items[i] for i in order]
+
+
+def _quickxplain(oracle: _Oracle, items: list[Item]) -> list[Item]:
+    def qx(background: list[Item], delta: bool, candidates: list[Item]) -> list[Item]:
+        if delta and not oracle.consistent(background):
+            return []
+        if len(candidates) == 1:
+            return candidates
+        half = len(candidates) // 2
+        first, second = candidates[:half], candidates[half:]
+        d2 = qx(background + first, bool(first), second)
+        d1 = qx(background + d2, bool(d2), first)
+        return d1 + d2
+
+    return qx([], False, items)
+
+
+def _minimal(oracle: _Oracle, part: list[Item]) -> list[Item]:
+    ordered = _breadth_first(part)
+    size = 1
+    while size < len(ordered) and oracle.consistent(ordered[:size]):
+        size *= 2
+    return _quickxplain(oracle, ordered[: min(size, len(ordered))])
+
+
+def _fixes(
+    oracle: _Oracle, part: list[Item], conflict: list[Item], pinned: Item | None
+) -> tuple[tuple[Choice, ...], ...]:
+    choices = [i for i in part if isinstance(i.element, Choice) and i is not pinned]
+    background = [i for i in part if not isinstance(i.element, Choice) or i is pinned]
+    if not oracle.consistent(background):
+        return ()
+    found: list[tuple[Choice, ...]] = []
+    for last in (i for i in conflict if i in choices):
+        kept: list[Item] = []
+        solution = oracle.solution(background)
+        for item in [*(i for i in choices if i is not last), last]:
+            known = solution is not None and all(v in solution for v in item.vars)
+            if known and item.test(*(solution[v] for v in item.vars)):  # type: ignore[index]
+                kept.append(item)
+                continue
+            trial = oracle.solution(background + kept + [item])
+            if trial is not None:
+                kept.append(item)
+                solution = trial
+        fix = tuple(i.element for i in choices if i not in kept)
+        if fix and fix not in found:
+            found.append(fix)  # type: ignore[arg-type]
+    found.sort(key=len)
+    return tuple(found)
+
+
+def _terms(model: Model, element: object) -> list[str]:
+    if isinstance(element, Choice):
+        return [element.group] + ([element.option] if element.option else [])
+    if isinstance(element, Rule):
+        return [*element.when, *element.targets]
+    assert isinstance(element, GroupLimit)
+    return [element.group]
+
+
+def _relation(element: object) -> str:
+    if isinstance(element, Choice):
+        return element.kind
+    if isinstance(element, Rule):
+        return element.kind.value
+    return "limit"
+
+
+def chain(model: Model, conflict: Conflict) -> tuple[Step, ...]:
+    """Order the conflict's elements into a walk a person can follow (networkx DFS)."""
+    import networkx as nx  # only explanations need the graph library
+
+    elements = [
+        *conflict.constraints,
+        *conflict.choices,
+    ]  # constraints first: DFS visits them first
+    graph = nx.Graph()
+    terms: set[str] = set()
+    for index, element in enumerate(elements):
+        graph.add_node(("e", index))
+        for term in _terms(model, element):
+            graph.add_edge(("e", index), ("t", term))
+            terms.add(term)
+    for term in terms:  # an option links to its group, so group terms and limits connect
+        if model.is_option(term) and model.group_of(term).name in terms:
+            graph.add_edge(("t", term), ("t", model.group_of(term).name))
+    start = ("e", len(conflict.constraints)) if conflict.choices else ("e", 0)
+    order: list[tuple[str, int]] = [start]
+    via: dict[tuple[str, int], str] = {}
+    for parent, child in nx.dfs_edges(graph, start):
+        if child[0] == "e":
+            order.append(child)
+            via[child] = parent[1]
+    order.extend(("e", i) for i in range(len(elements)) if ("e", i) not in order)
+    steps = []
+    for node in order:
+        element = elements[node[1]]
+        terms_of = _terms(model, element)
+        source = via.get(node, terms_of[0])
+        target = next((t for t in terms_of if t != source), source)
+        if isinstance(element, Rule) and source in element.targets and element.when:
+            target = element.when[0]
+        origin = None if isinstance(element, Choice) else element.origin
+        steps.append(Step(source, target, _relation(element), element, origin))
+    return tuple(steps)
+
+
+def explain(
+    model: Model, selection: Selection, pinned: Choice | None = None, *, extra_pin: bool = False
+) -> Conflict:
+    """The minimal conflict of an infeasible selection (completion mode).
+
+    ``pinned``: a hypothetical choice (from :func:`solver.feasible`) that fixes never drop;
+    with ``extra_pin`` it is added as an item of its own, else it is one of the selection's.
+    """
+    probe = encode(model, Selection(), relaxed=True)
+    extra = (chosen_item(probe, model.group(pinned.group), pinned.option),) if extra_pin else ()
+    enc = encode(model, selection, relaxed=True, extra=extra)  # type: ignore[arg-type]
+    oracle = _Oracle(enc)
+    pin_item = next((i for i in enc.items if pinned is not None and i.element == pinned), None)
+    for part in _parts(enc.items):
+        if oracle.consistent(part):
+            continue
+        core = _minimal(oracle, part)
+        choices = tuple(i.element for i in core if isinstance(i.element, Choice))
+        constraints = tuple(i.element for i in core if not isinstance(i.element, Choice))
+        conflict = Conflict(choices, constraints)  # type: ignore[arg-type]
+        fixes = _fixes(oracle, part, core, pin_item)
+        return Conflict(choices, constraints, chain(model, conflict), fixes)  # type: ignore[arg-type]
+    raise ValueError("the selection is consistent: there is no conflict to explain")
