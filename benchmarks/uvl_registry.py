@@ -173,13 +173,25 @@ def uvl_to_model(path: str | Path) -> Model:
     return plan_to_model(plan_registry(parse_uvl(path)))
 
 
+_PLAIN = re.compile(r"[a-z][a-z0-9-]*")
+# Words YAML 1.1 reads as booleans or null: a name spelt like one must be quoted.
+_RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+def _scalar(name: str) -> str:
+    """A name as YAML: plain when safe, otherwise JSON-quoted (valid YAML)."""
+    if _PLAIN.fullmatch(name) and name not in _RESERVED:
+        return name
+    return json.dumps(name)
+
+
 def _flow(items: tuple[str, ...]) -> str:
-    return "[" + ", ".join(items) + "]"
+    return "[" + ", ".join(_scalar(i) for i in items) + "]"
 
 
 def render_group(g: GroupSpec) -> str:
     """The YAML text of one group file (names are slugs; free text is JSON-quoted)."""
-    lines = [f"name: {g.name}", "type: group", f"strategy: {g.strategy.value}"]
+    lines = [f"name: {_scalar(g.name)}", "type: group", f"strategy: {g.strategy.value}"]
     lines.append(f"description: {json.dumps(g.description)}")
     if g.strategy is Strategy.MANY and g.min:
         lines.append(f"min: {g.min}")
@@ -187,7 +199,7 @@ def render_group(g: GroupSpec) -> str:
         lines.append(f"max: {g.max}")
     lines.append("options:")
     for o in g.options:
-        lines.append(f"  - name: {o.name}")
+        lines.append(f"  - name: {_scalar(o.name)}")
         lines.append(f"    description: {json.dumps(o.description)}")
         if o.requires:
             lines.append(f"    requires: {_flow(o.requires)}")

@@ -8,39 +8,12 @@ from pathlib import Path
 import pytest
 import uvl_bench_data  # noqa: F401 - puts the repo and tests/analysis on sys.path
 from brute_force import configurations
+from uvl_samples import SAMPLE
 
 from benchmarks.uvl import Feature, FeatureModel, UvlError, parse_uvl, to_clauses
 from benchmarks.uvl_registry import plan_registry, plan_to_model, slug
 from benchmarks.uvl_to_registry import main as convert_main
 from solver.model import RuleKind, Strategy
-
-SAMPLE = """\
-namespace Shop // a comment
-/* a block
-   comment */
-features
-\tShop {abstract}
-\t\tmandatory
-\t\t\t"Pay ment" {abstract true, doc "odd, {chars} \\\\ here"}
-\t\t\t\talternative
-\t\t\t\t\tCard
-\t\t\t\t\tcard
-\t\t\t\t\tCash {abstract false}
-\t\toptional
-\t\t\tExtras
-\t\t\t\t[2..3]
-\t\t\t\t\tGift
-\t\t\t\t\tWrap
-\t\t\t\t\tBow
-\t\t\t\tor
-\t\t\t\t\tFast
-\t\t\t\t\tSlow
-constraints
-\t(Gift | Wrap) => !Cash
-\tBow <=> ("Pay ment" &
-\t\tFast)
-\tCard
-"""
 
 
 def _write(tmp_path: Path, text: str) -> Path:
