@@ -86,7 +86,8 @@ class FileChecker:
         # bool is an int in Python, but `min: true` is not what anyone means
         if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
             return value
-        hint = "quote it to make it a string" if kind is str and value is not None else ""
+        scalar = isinstance(value, int | float | bool)
+        hint = "quote it to make it a string" if kind is str and scalar else ""
         self.report(
             (*path, key), f"`{key}` must be {_TYPE_NAMES[kind]}, not {type_name(value)}", hint
         )

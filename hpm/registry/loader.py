@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hpm.catalog import Registry, Source
 from hpm.errors import InputError, Problem
+from hpm.names import normalize
 from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.digest import registry_digest
 from hpm.registry.groups import RawGroup, Ref, RefItem, read_group
@@ -52,7 +53,7 @@ def load_registry(root: Path) -> Registry:
     rules += [rule for raw in raw_rules for rule in _registry_rule(model, raw, problems)]
     sources = _sources(loaded, catalog, real)
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return Registry(
         root=real,
         model=Model(groups, tuple(rules)),
@@ -137,7 +138,7 @@ def _unique(loaded: list[_Loaded], problems: list[Problem]) -> list[_Loaded]:
         if raw.name in group_at:
             stem_hint = (
                 "a group's name comes from its `name` key, not from the file name"
-                if raw.declared
+                if raw.declared and normalize(Path(check.file).stem) != raw.name
                 else ""
             )
             check.report(
@@ -194,7 +195,7 @@ def _defaults(model: Model, item: _Loaded, problems: list[Problem]) -> tuple[str
             problems.append(Problem(check.file, ref.key, f"`{name}` is listed twice", "", ref.line))
             continue
         chosen.append(name)
-    if raw.strategy is Strategy.MANY:
+    if raw.strategy is Strategy.MANY and raw.option_count:  # no options: reported already
         low, high = raw.min, raw.max
         if low is not None and high is not None and low > high:
             check.report(("min",), f"`min` ({low}) is greater than `max` ({high})")
@@ -241,11 +242,12 @@ def _option_rules(model: Model, item: _Loaded, problems: list[Problem]) -> list[
                     kind is RuleKind.CONFLICTS and item.group.name in targets
                 ):
                     what = "itself" if option.name in targets else "its own group"
+                    verb = "requires" if kind is RuleKind.REQUIRES else "conflicts with"
                     problems.append(
                         Problem(
                             file,
                             ref_item.key,
-                            f"option `{option.name}` {kind.value} {what}",
+                            f"option `{option.name}` {verb} {what}",
                             "",
                             ref_item.line,
                         )

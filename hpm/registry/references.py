@@ -102,7 +102,7 @@ def _option_in(model: Model, text: str, whole: str, group: str | None) -> str:
             found,
         )
     choices = list(scope) if group is not None else [*scope, *_groups(model)]
-    close = tuple(difflib.get_close_matches(name, choices, n=3, cutoff=0.6))
+    close = _close(name, choices)
     raise UnresolvedReference(
         whole, f"unknown option `{whole}`{where}", _hint(name, choices, close), close
     )
@@ -123,8 +123,15 @@ def _groups(model: Model) -> list[str]:
     return [g.name for g in model.groups]
 
 
+def _close(name: str, choices: list[str]) -> tuple[str, ...]:
+    """Close spellings first, then names that contain ``name`` (``vllm`` -> ``vllm-backend``)."""
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
+    close += [c for c in choices if name in c and c not in close]
+    return tuple(close[:3])
+
+
 def _hint(name: str, choices, close: tuple = ()) -> str:
-    close = close or tuple(difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6))
+    close = close or _close(name, list(choices))
     if close:
         return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
     return ""
