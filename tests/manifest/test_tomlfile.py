@@ -1,0 +1,92 @@
+"""The TOML helpers under the manifest and the lock: errors, formatting, line finding, edits."""
+
+from __future__ import annotations
+
+import pytest
+
+from hpm.errors import InputError
+from hpm.tomlfile import edit_text, format_key, format_value, key_lines, line_of, loads
+
+GROUPS = ("tool", "hpm", "groups")
+
+
+def test_syntax_error_names_file_and_line() -> None:
+    with pytest.raises(InputError) as info:
+        loads('a = 1\n\nb = "unterminated\n', "pyproject.toml")
+    [problem] = info.value.problems
+    assert (problem.file, problem.key, problem.line) == ("pyproject.toml", "", 3)
+    assert problem.message.startswith("invalid TOML: ")
+    assert "(at line" not in problem.message and "column" in problem.message
+    assert problem.hint
+
+
+def test_duplicate_key_is_a_syntax_error() -> None:
+    with pytest.raises(InputError) as info:
+        loads("[tool.hpm.groups]\na = 'x'\na = 'y'\n", "pyproject.toml")
+    assert info.value.problems[0].line == 3
+
+
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        ("inference", "inference"),
+        ("ml_x-1", "ml_x-1"),
+        ("my.group", '"my.group"'),
+        ("a b", '"a b"'),
+    ],
+)
+def test_format_key(key: str, written: str) -> None:
+    assert format_key(key) == written
+
+
+def test_format_value() -> None:
+    assert format_value("a") == '"a"'
+    assert format_value(["a", "b"]) == '["a", "b"]'
+    assert format_value(("a",)) == '["a"]'
+    assert format_value([]) == "[]"
+    assert format_value('q"\\') == '"q\\"\\\\"'
+
+
+def test_key_lines_follow_headers_and_skip_multiline_strings() -> None:
+    text = (
+        "[project]\n"  # 1
+        'description = """\n'  # 2
+        "[tool.hpm.groups]\n"  # 3: inside the string
+        'x = "no"\n'  # 4: inside the string
+        '"""\n'  # 5
+        "[ tool . hpm . groups ]\n"  # 6
+        '"my.g" = [\n'  # 7
+        '  "a=b",\n'  # 8
+        "]\n"  # 9
+        "[tool]\n"  # 10
+        "hpm.registry = 'r'\n"  # 11
+        "hpm = { x = 1 }\n"  # 12 (invalid TOML next to 11, but the scanner does not care)
+    )
+    lines = key_lines(text)
+    assert lines[("tool", "hpm", "groups")] == 6
+    assert lines[("tool", "hpm", "groups", "my.g")] == 7
+    assert lines[("tool", "hpm", "registry")] == 11
+    assert ("tool", "hpm", "groups", "x") not in lines
+    assert line_of(lines, ("tool", "hpm", "groups", "missing")) == 6
+    assert line_of(lines, ("nowhere",)) is None
+
+
+def test_edit_refuses_an_array_of_tables() -> None:
+    text = "[[tool.hpm]]\nregistry = 'r'\n"
+    with pytest.raises(InputError) as info:
+        edit_text(text, GROUPS, {"a": "b"}, "pyproject.toml")
+    assert info.value.problems[0].key == "tool.hpm"
+    assert "array of tables" in info.value.problems[0].message
+
+
+def test_mixed_line_endings_are_left_alone() -> None:
+    text = "[project]\r\nname = 'x'\n\n[tool.hpm.groups]\na = 'b'\n"
+    out = edit_text(text, GROUPS, {"c": "d"}, "pyproject.toml")
+    assert out == text + 'c = "d"\n'
+
+
+def test_edit_is_pure_and_keeps_unrelated_text() -> None:
+    text = "# top\n\n[tool.other]  # x\nk = 1\n"
+    out = edit_text(text, GROUPS, {"a": ["x"]}, "pyproject.toml")
+    assert out.startswith(text)
+    assert out == text + '\n[tool.hpm.groups]\na = ["x"]\n'
