@@ -17,6 +17,7 @@ Rules:
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,11 @@ class SyncPlan:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))
+
+    @property
+    def command_lines(self) -> tuple[str, ...]:
+        """Each command as a shell would show it (``shlex.join``), for ``--dry-run``."""
+        return tuple(shlex.join(argv) for argv in self.commands)
 
     @property
     def is_empty(self) -> bool:

@@ -22,7 +22,8 @@ def lock(**packages: str) -> LockState:
 
 
 def texts(plan) -> list[str]:
-    return [shlex.join(argv) for argv in plan.commands]
+    assert list(plan.command_lines) == [shlex.join(argv) for argv in plan.commands]
+    return list(plan.command_lines)
 
 
 def test_first_sync_adds_every_chosen_package_and_syncs_once() -> None:
