@@ -47,12 +47,23 @@ def _positional(args: Sequence[str]) -> list[str]:
 
 
 def add_argv(
-    uv: str, requirements: Sequence[str], *, editable: bool = False, no_sync: bool = True
+    uv: str,
+    requirements: Sequence[str],
+    *,
+    editable: bool = False,
+    no_sync: bool = True,
+    no_workspace: bool = True,
 ) -> list[str]:
-    """``uv add [--no-sync] [--editable] -- REQ...``."""
+    """``uv add [--no-sync] [--no-workspace] [--editable] -- REQ...``.
+
+    ``--no-workspace``: without it, uv (0.8 and later) turns a path *inside* the project directory
+    into a workspace member (``[tool.uv.workspace] members``), which ``uv remove`` does not undo.
+    """
     argv = [uv, "add"]
     if no_sync:
         argv.append("--no-sync")
+    if no_workspace:
+        argv.append("--no-workspace")
     if editable:
         argv.append("--editable")
     return argv + _positional(requirements)

@@ -204,3 +204,22 @@ def test_every_package_of_the_example_registry_installs_offline(
         sync(project, registry, selection(backend, metrics), uv_bin)
         for name in (backend, *metrics):
             assert can_import(project, name.replace("-", "_")), name
+
+
+def test_a_registry_inside_the_project_and_an_editable_package(
+    project: Path, example_registry_copy: Path, uv_bin: str
+) -> None:
+    inside = example_registry_copy.rename(project / "registry")
+    registry = example_registry(
+        inside, {"metric-bleu": Source(path=inside / "pkgs" / "metric-bleu", editable=True)}
+    )
+    plan = sync(project, registry, selection("vllm-backend", ("metric-bleu",)), uv_bin)
+
+    assert plan.add == ("vllm-backend @ ./registry/pkgs/vllm-backend",)
+    assert plan.add_editable == ("metric-bleu @ ./registry/pkgs/metric-bleu",)
+    sources = pyproject(project)["tool"]["uv"]["sources"]
+    assert sources["vllm-backend"] == {"path": "registry/pkgs/vllm-backend"}
+    assert sources["metric-bleu"] == {"path": "registry/pkgs/metric-bleu", "editable": True}
+    assert "workspace" not in pyproject(project)["tool"]["uv"]  # uv add --no-workspace
+    assert can_import(project, "vllm_backend")
+    assert can_import(project, "metric_bleu")

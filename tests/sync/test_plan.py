@@ -36,7 +36,7 @@ def test_first_sync_adds_every_chosen_package_and_syncs_once() -> None:
         "metric-accuracy @ ../registry/pkgs/metric-accuracy",
     )
     assert texts(plan) == [
-        "uv add --no-sync -- 'vlm-adapter-qwen @ ../registry/pkgs/vlm-adapter-qwen' "
+        "uv add --no-sync --no-workspace -- 'vlm-adapter-qwen @ ../registry/pkgs/vlm-adapter-qwen' "
         "'metric-accuracy @ ../registry/pkgs/metric-accuracy'",
         "uv sync --inexact",
     ]
@@ -59,7 +59,7 @@ def test_switching_an_option_removes_the_old_package_and_adds_the_new() -> None:
     plan = make_plan(REGISTRY, selection("vllm-backend"), previous, PROJECT, "uv")
     assert texts(plan) == [
         "uv remove --no-sync -- vlm-adapter-qwen",
-        "uv add --no-sync -- 'vllm-backend @ ../registry/pkgs/vllm-backend'",
+        "uv add --no-sync --no-workspace -- 'vllm-backend @ ../registry/pkgs/vllm-backend'",
         "uv sync --inexact",
     ]
 
@@ -95,8 +95,9 @@ def test_editable_paths_get_their_own_uv_add_call() -> None:
         registry, selection(metrics=("metric-bleu", "metric-latency")), None, PROJECT, "uv"
     )
     assert texts(plan) == [
-        "uv add --no-sync -- 'metric-latency @ ../registry/pkgs/metric-latency'",
-        "uv add --no-sync --editable -- 'metric-bleu @ ../registry/pkgs/metric-bleu'",
+        "uv add --no-sync --no-workspace -- 'metric-latency @ ../registry/pkgs/metric-latency'",
+        "uv add --no-sync --no-workspace --editable -- "
+        "'metric-bleu @ ../registry/pkgs/metric-bleu'",
         "uv sync --inexact",
     ]
     assert plan.packages["metric-bleu"] == "-e metric-bleu @ ../registry/pkgs/metric-bleu"

@@ -16,11 +16,12 @@ def test_add_puts_options_before_a_double_dash() -> None:
         "uv",
         "add",
         "--no-sync",
+        "--no-workspace",
         "--",
         "a @ ./a",
         "b>=1",
     ]
-    assert uv.add_argv("uv", ["a @ ./a"], editable=True, no_sync=False) == [
+    assert uv.add_argv("uv", ["a @ ./a"], editable=True, no_sync=False, no_workspace=False) == [
         "uv",
         "add",
         "--editable",
