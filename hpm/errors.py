@@ -78,3 +78,15 @@ class UvError(HpmError):
         self.returncode = returncode
         self.output = output
 
+
+class DriftError(HpmError):
+    """``--locked``: the manifest, the registry and hpm.lock disagree (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, differences: list[str]) -> None:
+        super().__init__(
+            "hpm.lock is not up to date: " + "; ".join(differences),
+            hint="run `hpm sync` (no --locked), then commit pyproject.toml, uv.lock and hpm.lock",
+        )
+        self.differences = tuple(differences)

@@ -1,0 +1,330 @@
+"""The command line: parse arguments, call ``hpm.app``, render the answer. The only click importer.
+
+Exit codes: 0 success; 1 the selection cannot hold, the project drifted (``--locked``), or a uv
+step failed; 2 bad input (unreadable or invalid files, unknown names, wrong usage).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+import click
+
+from hpm.errors import HpmError, InputError, SelectionError, UvError
+
+
+# --------------------------------------------------------------------------- output helpers
+def _colour() -> bool | None:
+    """Colour only on a terminal, never with NO_COLOR (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return None  # click decides: a tty gets colour, a pipe does not
+
+
+def _say(text: str = "", *, err: bool = False) -> None:
+    click.echo(text, err=err, color=_colour())
+
+
+def _styled(text: str, **style: Any) -> str:
+    return click.style(text, **style)
+
+
+def _print_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _fail(error: HpmError, *, as_json: bool) -> NoReturn:
+    """Render an hpm error (never a traceback) and exit with its code."""
+    if as_json:
+        _print_json(_error_json(error))
+        sys.exit(error.exit_code)
+    if isinstance(error, InputError) and len(error.problems) > 1:
+        _say(f"{_styled('error', fg='red', bold=True)}: {error.message}", err=True)
+        for problem in error.problems:
+            _say(f"  {problem.location()}: {problem.message}", err=True)
+            if problem.hint:
+                _say(f"    {_styled('hint', fg='cyan')}: {problem.hint}", err=True)
+    else:
+        _say(f"{_styled('error', fg='red', bold=True)}: {error.message}", err=True)
+        if isinstance(error, SelectionError) and error.explanation is not None:
+            from hpm.explain_text import render_conflict
+
+            for line in render_conflict(error.explanation):
+                _say(f"  {line}", err=True)
+        if isinstance(error, UvError) and error.output.strip():
+            _say(error.output.rstrip(), err=True)
+        if error.hint:
+            _say(f"{_styled('hint', fg='cyan', bold=True)}: {error.hint}", err=True)
+    sys.exit(error.exit_code)
+
+
+def _error_json(error: HpmError) -> dict[str, object]:
+    data: dict[str, object] = {"ok": False, "error": error.message, "hint": error.hint}
+    if isinstance(error, InputError):
+        data["problems"] = [
+            {"file": p.file, "line": p.line, "key": p.key, "message": p.message, "hint": p.hint}
+            for p in error.problems
+        ]
+    if isinstance(error, SelectionError) and error.explanation is not None:
+        from hpm.explain_text import conflict_to_json
+
+        data["conflict"] = conflict_to_json(error.explanation)
+    if isinstance(error, UvError):
+        data["uv"] = {"argv": error.argv, "returncode": error.returncode, "output": error.output}
+    return data
+
+
+def _run(action: Callable[[], None], *, as_json: bool = False) -> None:
+    try:
+        action()
+    except HpmError as error:
+        _fail(error, as_json=as_json)
+
+
+# --------------------------------------------------------------------------- completion
+def _complete_groups(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    model = _model_for_completion(ctx)
+    return [g.name for g in model.groups if g.name.startswith(incomplete)] if model else []
+
+
+def _complete_options(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    model = _model_for_completion(ctx)
+    if model is None:
+        return []
+    group = ctx.params.get("group")
+    names = model.group(group).options if group and model.is_group(group) else model.options
+    return [o for o in names if o.startswith(incomplete)]
+
+
+def _model_for_completion(ctx: click.Context) -> Any:
+    from hpm.app import load_registry_only
+
+    root = ctx.find_root().params
+    try:
+        return load_registry_only(root.get("project"), root.get("registry")).model
+    except Exception:  # completion must never print a traceback into the shell
+        return None
+
+
+# --------------------------------------------------------------------------- the commands
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--project",
+    metavar="DIR",
+    help="The project directory (default: the nearest pyproject.toml upwards).",
+)
+@click.option(
+    "--registry",
+    metavar="DIR",
+    envvar="HPM_REGISTRY",
+    help="The registry directory (default: [tool.hpm] registry, else ./registry).",
+)
+@click.version_option(package_name="hpm-compose", prog_name="hpm")
+@click.pass_context
+def main(ctx: click.Context, project: str | None, registry: str | None) -> None:
+    """Compose a project's dependencies from a registry of groups, then hand them to uv.
+
+    \b
+    Typical session:
+      hpm group add inference --option vlm-adapter-qwen
+      hpm check
+      hpm sync
+    """
+    ctx.obj = {"project": project, "registry": registry}
+
+
+def _opts(ctx: click.Context) -> tuple[str | None, str | None]:
+    return ctx.obj["project"], ctx.obj["registry"]
+
+
+@main.group()
+def group() -> None:
+    """List, show, add and remove groups in [tool.hpm.groups]."""
+
+
+@group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (see README).")
+@click.pass_context
+def group_list(ctx: click.Context, as_json: bool) -> None:
+    """Every group of the registry: strategy, options, default, and what the project chose."""
+
+    def action() -> None:
+        from hpm import app, views
+
+        rows = app.group_rows(*_opts(ctx))
+        if as_json:
+            _print_json([views.group_json(row) for row in rows])
+        else:
+            for line in views.group_table(rows, style=_styled):
+                _say(line)
+
+    _run(action, as_json=as_json)
+
+
+@group.command("show")
+@click.argument("group", shell_complete=_complete_groups)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object (see README).")
+@click.pass_context
+def group_show(ctx: click.Context, group: str, as_json: bool) -> None:
+    """One group in detail: options with their sources and rules."""
+
+    def action() -> None:
+        from hpm import app, views
+
+        row = app.group_detail(*_opts(ctx), group)
+        if as_json:
+            _print_json(views.group_detail_json(row))
+        else:
+            for line in views.group_detail_text(row, style=_styled):
+                _say(line)
+
+    _run(action, as_json=as_json)
+
+
+@group.command("add")
+@click.argument("group", shell_complete=_complete_groups)
+@click.option(
+    "--option",
+    "-o",
+    "options",
+    multiple=True,
+    shell_complete=_complete_options,
+    help="An option to select (repeat for M-of-N groups). Omit it to leave the choice open.",
+)
+@click.pass_context
+def group_add(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
+    """Select GROUP (and options) in [tool.hpm.groups], checked against the registry's rules."""
+
+    def action() -> None:
+        from hpm import app, views
+
+        with app.locked_project(ctx.obj["project"]) as restored:
+            _report_restored(restored)
+            change = app.add_group(app.load_context(*_opts(ctx)), group, options)
+        _say(views.group_change_text(change))
+        if change.warning:
+            _say(f"{_styled('warning', fg='yellow', bold=True)}: {change.warning}", err=True)
+
+    _run(action)
+
+
+@group.command("remove")
+@click.argument("group", shell_complete=_complete_groups)
+@click.option(
+    "--option",
+    "-o",
+    "options",
+    multiple=True,
+    shell_complete=_complete_options,
+    help="Remove only this option of an M-of-N group (repeatable).",
+)
+@click.pass_context
+def group_remove(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
+    """Remove GROUP (or some of its options) from [tool.hpm.groups]. Run `hpm sync` after."""
+
+    def action() -> None:
+        from hpm import app, views
+
+        with app.locked_project(ctx.obj["project"]) as restored:
+            _report_restored(restored)
+            change = app.remove_group(app.load_context(*_opts(ctx)), group, options)
+        _say(views.group_change_text(change))
+
+    _run(action)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object (see README).")
+@click.option("--locked", is_flag=True, help="Also fail when hpm.lock is not up to date.")
+@click.pass_context
+def check(ctx: click.Context, as_json: bool, locked: bool) -> None:
+    """Validate the project's choices against the registry's rules.
+
+    Exit 0 when valid, 1 when invalid or incomplete (with the reason), 2 on bad input.
+    """
+
+    def action() -> None:
+        from hpm import app, views
+
+        report = app.check(*_opts(ctx), locked=locked)
+        if as_json:
+            _print_json(views.check_json(report))
+        else:
+            for line in views.check_text(report, style=_styled):
+                _say(line, err=not report.ok)
+        if not report.ok:
+            sys.exit(1)
+
+    _run(action, as_json=as_json)
+
+
+@main.command()
+@click.option(
+    "--auto", is_flag=True, help="Fill open choices (defaults first) and write them back."
+)
+@click.option("--dry-run", is_flag=True, help="Print the uv commands and change nothing.")
+@click.option(
+    "--locked", is_flag=True, help="Fail if pyproject.toml, the registry and hpm.lock disagree."
+)
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the plan as JSON.")
+@click.pass_context
+def sync(ctx: click.Context, auto: bool, dry_run: bool, locked: bool, as_json: bool) -> None:
+    """Turn the choices into packages and run uv add / uv remove so the project matches."""
+
+    def action() -> None:
+        from hpm import app, views
+
+        if as_json and not dry_run:
+            raise click.UsageError("--json is only available with --dry-run")
+        with app.locked_project(ctx.obj["project"]) as restored:
+            _report_restored(restored)
+            context = app.load_context(*_opts(ctx))
+            outcome = app.prepare_sync(context, auto=auto, locked=locked)
+            if as_json:
+                _print_json(views.plan_json(outcome))
+                return
+            for line in views.plan_text(outcome, dry_run=dry_run, style=_styled):
+                _say(line)
+            if not dry_run:
+                app.apply_sync(context, outcome)
+                _say(views.sync_done_text(outcome, style=_styled))
+
+    _run(action, as_json=as_json)
+
+
+@main.command()
+@click.argument("group", shell_complete=_complete_groups)
+@click.argument("option", required=False, shell_complete=_complete_options)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object (see README).")
+@click.pass_context
+def explain(ctx: click.Context, group: str, option: str | None, as_json: bool) -> None:
+    """Which options of GROUP are possible now and, for each rejected one, why."""
+
+    def action() -> None:
+        from hpm import app, views
+
+        report = app.explain(*_opts(ctx), group, option)
+        if as_json:
+            _print_json(views.explain_json(report))
+        else:
+            for line in views.explain_text(report, style=_styled):
+                _say(line)
+
+    _run(action, as_json=as_json)
+
+
+def _report_restored(restored: Sequence[str]) -> None:
+    if restored:
+        _say(
+            f"{_styled('warning', fg='yellow', bold=True)}: rolled back an interrupted hpm run; "
+            f"restored {', '.join(restored)}",
+            err=True,
+        )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

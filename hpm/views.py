@@ -1,0 +1,301 @@
+"""Text and JSON for what the commands return: pure functions, no click, no I/O.
+
+Every ``*_text`` function takes ``style``, a callable like ``click.style`` (text, fg=..., bold=...)
+that the CLI passes in; tests pass ``plain`` to get uncoloured text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from solver.model import Group, RuleKind, Strategy
+
+Style = Callable[..., str]
+
+
+def plain(text: str, **_style: Any) -> str:
+    """A ``style`` that adds nothing."""
+    return text
+
+
+def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
+    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [c.ljust(w) for c, w in zip(cells, widths, strict=False)]
+        return "  ".join([*padded, cells[-1]]).rstrip()
+
+    return [line(header), *(line(r) for r in rows)]
+
+
+def _selected_text(state: str, chosen: Sequence[str]) -> str:
+    if state == "absent":
+        return "-"
+    return ", ".join(chosen) if chosen else "(open)"
+
+
+def _options_text(group: Group) -> str:
+    return ", ".join(o + ("*" if o in group.default else "") for o in group.options)
+
+
+def _strategy_text(group: Group) -> str:
+    if group.strategy is Strategy.ONE:
+        return "1-of-N"
+    if group.min == 0 and group.max is None:
+        return "M-of-N"
+    return f"M-of-N [{group.lower}..{group.upper}]"
+
+
+# --------------------------------------------------------------------------- group list / show
+def group_table(rows: Iterable[Any], *, style: Style = plain) -> list[str]:
+    """``hpm group list``: one aligned row per group; defaults marked with ``*``."""
+    body = [
+        [
+            r.group.name,
+            _strategy_text(r.group),
+            _selected_text(r.state, r.chosen),
+            _options_text(r.group),
+        ]
+        for r in rows
+    ]
+    if not body:
+        return ["the registry has no groups"]
+    lines = table(body, ["GROUP", "STRATEGY", "SELECTED", "OPTIONS (* default)"])
+    return [style(lines[0], bold=True), *lines[1:]]
+
+
+def group_json(row: Any) -> dict[str, object]:
+    """The JSON shape of one group (``group list --json`` items, ``group show --json``)."""
+    g: Group = row.group
+    return {
+        "name": g.name,
+        "strategy": g.strategy.value,
+        "description": g.description,
+        "min": g.lower,
+        "max": g.upper,
+        "default": list(g.default),
+        "options": list(g.options),
+        "state": row.state,
+        "selected": list(row.chosen),
+        "file": g.origin.file,
+    }
+
+
+def _option_rules(row: Any, option: str) -> list[str]:
+    out = []
+    for rule in row.registry.model.rules:
+        if rule.when == (option,):
+            verb = "requires" if rule.kind is RuleKind.REQUIRES else "conflicts with"
+            targets = " or ".join(rule.targets)
+            out.append(f"{verb} {targets}")
+    return out
+
+
+def _source_text(row: Any, option: str) -> str:
+    src = row.registry.source(option)
+    if src.kind == "git":
+        ref = f"@{src.ref}" if src.ref else ""
+        return f"git {src.git}{ref}"
+    if src.kind == "path":
+        try:
+            shown = src.path.relative_to(row.registry.root).as_posix()
+        except ValueError:
+            shown = str(src.path)
+        return f"path {shown}" + (" (editable)" if src.editable else "")
+    return f"index {option}{src.version or ''}"
+
+
+def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
+    """``hpm group show``: the group, its options with sources and rules."""
+    g: Group = row.group
+    head = f"{style(g.name, bold=True)} ({_strategy_text(g)})"
+    lines = [head + (f": {g.description}" if g.description else "")]
+    lines.append(f"  defined in {g.origin.file}")
+    lines.append(f"  selected: {_selected_text(row.state, row.chosen)}")
+    if g.default:
+        lines.append(f"  default: {', '.join(g.default)}")
+    lines.append("  options:")
+    body = []
+    for option in g.options:
+        mark = "*" if option in row.chosen else " "
+        body.append(
+            [f"  {mark} {option}", _source_text(row, option), "; ".join(_option_rules(row, option))]
+        )
+    lines.extend("  " + line for line in table(body, ["", "SOURCE", "RULES"])[1:])
+    return lines
+
+
+def group_detail_json(row: Any) -> dict[str, object]:
+    data = group_json(row)
+    data["sources"] = {o: _source_json(row, o) for o in row.group.options}
+    data["rules"] = {o: _option_rules(row, o) for o in row.group.options}
+    return data
+
+
+def _source_json(row: Any, option: str) -> dict[str, object]:
+    src = row.registry.source(option)
+    data: dict[str, object] = {"kind": src.kind}
+    for key in ("git", "rev", "tag", "branch", "subdirectory", "version", "marker"):
+        value = getattr(src, key)
+        if value:
+            data[key] = value
+    if src.path is not None:
+        data["path"] = str(src.path)
+        data["editable"] = src.editable
+    if src.extras:
+        data["extras"] = list(src.extras)
+    return data
+
+
+def group_change_text(change: Any) -> str:
+    """One line saying what ``group add`` / ``group remove`` changed."""
+    name = change.group
+    after = ", ".join(change.after or ()) or "(open)"
+    before = ", ".join(change.before or ()) or "(open)"
+    if not change.is_listed:
+        return f"removed group {name} (was {before}); run `hpm sync` to remove its packages"
+    if not change.was_listed:
+        return f"added {name} = {after}; run `hpm sync` to install"
+    if change.before == change.after:
+        return f"{name} = {after} (unchanged)"
+    return f"{name}: {before} -> {after}; run `hpm sync` to apply"
+
+
+# --------------------------------------------------------------------------- check
+def check_text(report: Any, *, style: Style = plain) -> list[str]:
+    """``hpm check``: one verdict line, then the reason and a hint when it is not valid."""
+    from hpm.app import INCOMPLETE_HINT, incomplete_message
+
+    verdict = report.verdict
+    lines: list[str] = []
+    if verdict.status == "valid":
+        lines.append(f"{style('ok', fg='green', bold=True)}: the selection is valid")
+    elif verdict.status == "incomplete":
+        lines.append(f"{style('error', fg='red', bold=True)}: {incomplete_message(verdict)}")
+        lines.append(f"{style('hint', fg='cyan', bold=True)}: {INCOMPLETE_HINT}")
+    else:
+        from hpm.explain_text import render_conflict
+
+        lines.append(
+            f"{style('error', fg='red', bold=True)}: the selection is invalid: "
+            "these choices and rules cannot hold together"
+        )
+        lines.extend(f"  {line}" for line in render_conflict(verdict.conflict))
+        lines.append(
+            f"{style('hint', fg='cyan', bold=True)}: change one of the choices above; "
+            "`hpm explain GROUP` lists what fits"
+        )
+    if report.drift:
+        lines.append(f"{style('error', fg='red', bold=True)}: hpm.lock is not up to date:")
+        lines.extend(f"  - {d}" for d in report.drift)
+        lines.append(f"{style('hint', fg='cyan', bold=True)}: run `hpm sync` and commit hpm.lock")
+    return lines
+
+
+def check_json(report: Any) -> dict[str, object]:
+    """``hpm check --json``: see the README for the shape."""
+    verdict = report.verdict
+    data: dict[str, object] = {
+        "ok": report.ok,
+        "status": verdict.status,
+        "open_groups": list(verdict.open_groups),
+        "needed_groups": list(verdict.needed_groups),
+        "conflict": None,
+        "drift": list(report.drift),
+    }
+    if verdict.conflict is not None:
+        from hpm.explain_text import conflict_to_json
+
+        data["conflict"] = conflict_to_json(verdict.conflict)
+    return data
+
+
+# --------------------------------------------------------------------------- explain
+def explain_text(report: Any, *, style: Style = plain) -> list[str]:
+    """``hpm explain``: an aligned table of the group's options, then why each rejected one is."""
+    from hpm.explain_text import render_conflict
+
+    g: Group = report.group
+    now = _selected_text(report.state, report.chosen)
+    lines = [f"{style(g.name, bold=True)} ({_strategy_text(g)}), selected now: {now}"]
+    body = []
+    for option, conflict in report.results.items():
+        verdict = style("possible", fg="green") if conflict is None else style("rejected", fg="red")
+        mark = "*" if option in report.chosen else " "
+        body.append([f"{mark} {option}", verdict])
+    lines.extend("  " + line for line in table(body, ["", ""])[1:])
+    for option, conflict in report.results.items():
+        if conflict is not None:
+            lines.append("")
+            lines.append(f"why not {style(option, bold=True)}:")
+            lines.extend(f"  {line}" for line in render_conflict(conflict))
+    return lines
+
+
+def explain_json(report: Any) -> dict[str, object]:
+    """``hpm explain --json``: see the README for the shape."""
+    from hpm.explain_text import conflict_to_json
+
+    return {
+        "group": report.group.name,
+        "strategy": report.group.strategy.value,
+        "state": report.state,
+        "selected": list(report.chosen),
+        "options": [
+            {
+                "name": option,
+                "possible": conflict is None,
+                "conflict": None if conflict is None else conflict_to_json(conflict),
+            }
+            for option, conflict in report.results.items()
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- sync
+def plan_text(outcome: Any, *, dry_run: bool, style: Style = plain) -> list[str]:
+    """What ``hpm sync`` is about to do, before uv's own output (or instead of it: --dry-run)."""
+    plan = outcome.plan
+    lines: list[str] = []
+    for group, value in outcome.write_back.items():
+        shown = value if isinstance(value, str) else ", ".join(value)
+        lines.append(f"{style('choose', fg='cyan')}   {group} = {shown}")
+    for name in plan.remove:
+        lines.append(f"{style('remove', fg='red')}   {name}")
+    for text in (*plan.add, *plan.add_editable):
+        lines.append(f"{style('add', fg='green')}      {text}")
+    if plan.is_empty:
+        lines.append("nothing to do: the project already matches its choices")
+        return lines
+    if dry_run:
+        lines.append("would run:" if lines else "would run (nothing changes in pyproject.toml):")
+        lines.extend(f"  {cmd}" for cmd in plan.command_lines)
+    return lines
+
+
+def plan_json(outcome: Any) -> dict[str, object]:
+    """``hpm sync --dry-run --json``: see the README for the shape."""
+    plan = outcome.plan
+    return {
+        "choices": {
+            g: (list(opts) if opts is not None else None)
+            for g, opts in outcome.resolution.choices.items()
+        },
+        "write_back": outcome.write_back,
+        "remove": list(plan.remove),
+        "add": list(plan.add),
+        "add_editable": list(plan.add_editable),
+        "unchanged": list(plan.unchanged),
+        "commands": [list(argv) for argv in plan.commands],
+    }
+
+
+def sync_done_text(outcome: Any, *, style: Style = plain) -> str:
+    plan = outcome.plan
+    if plan.is_empty:
+        return f"{style('ok', fg='green', bold=True)}: hpm.lock is up to date"
+    added, removed = len(plan.add) + len(plan.add_editable), len(plan.remove)
+    counts = f"{added} added, {removed} removed, {len(plan.unchanged)} unchanged"
+    return f"{style('ok', fg='green', bold=True)}: synced ({counts}); wrote hpm.lock"
