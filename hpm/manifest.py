@@ -24,6 +24,7 @@ from typing import Any
 
 from hpm import tomlfile
 from hpm.errors import InputError, Problem
+from hpm.names import normalize
 
 FILE = "pyproject.toml"  # how the manifest is named in messages
 HPM_TABLE = ("tool", "hpm")
@@ -115,17 +116,22 @@ def set_group(pyproject: Path, group: str, value: str | list[str] | tuple[str, .
 def set_groups(pyproject: Path, choices: Mapping[str, str | list[str] | tuple[str, ...]]) -> None:
     """Record several choices in one atomic write; other keys and formatting are kept."""
     updates: dict[str, tomlfile.Value | None] = {}
+    listed = _listed_groups(pyproject)
     for group, value in choices.items():
         if not isinstance(group, str) or not group:
             raise ValueError(f"a group name must be a non-empty string, not {group!r}")
-        updates[group] = _checked_value(group, value)
+        updates[_spelling(listed, group)] = _checked_value(group, value)
     if updates:
         _edit(pyproject, GROUPS_TABLE, updates)
 
 
 def remove_group(pyproject: Path, group: str) -> None:
-    """Remove ``group`` from ``[tool.hpm.groups]`` (nothing happens when it is not there)."""
-    _edit(pyproject, GROUPS_TABLE, {group: None})
+    """Remove ``group`` from ``[tool.hpm.groups]`` (nothing happens when it is not there).
+
+    Like :func:`set_groups`, a key written in another case or separator style is the same group.
+    """
+    listed = _listed_groups(pyproject)
+    _edit(pyproject, GROUPS_TABLE, {_spelling(listed, group): None})
 
 
 def set_registry(pyproject: Path, registry: str) -> None:
@@ -149,6 +155,27 @@ def _edit(pyproject: Path, table: tuple[str, ...], updates: Mapping[str, Any]) -
             "run `uv init` to create a project, then `hpm init`",
         )
         raise InputError(problem) from e
+
+
+def _listed_groups(pyproject: Path) -> tuple[str, ...]:
+    """The keys of ``[tool.hpm.groups]`` as the file spells them (empty when there are none)."""
+    try:
+        data = tomlfile.loads(tomlfile.read_text(Path(pyproject), FILE), FILE)
+    except FileNotFoundError:
+        return ()
+    current: Any = data
+    for name in GROUPS_TABLE:
+        current = current.get(name) if isinstance(current, dict) else None
+    return tuple(current) if isinstance(current, dict) else ()
+
+
+def _spelling(listed: tuple[str, ...], group: str) -> str:
+    """The key to edit for ``group``: the exact key, else one written in another case or
+    separator style (so ``Inference = ...`` is replaced, not joined by ``inference = ...``)."""
+    if group in listed:
+        return group
+    wanted = normalize(group)
+    return next((key for key in listed if normalize(key) == wanted), group)
 
 
 def _checked_value(group: str, value: object) -> tomlfile.Value:

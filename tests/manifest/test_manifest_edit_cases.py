@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hpm.manifest import read_manifest, remove_group, set_group, set_groups, set_registry
+from hpm.names import normalize
 
 CASES = Path(__file__).parent.parent / "cases" / "manifest"
 
@@ -52,15 +53,16 @@ def test_edit_case_reads_back(case: str, tmp_path: Path) -> None:
     pyproject.write_bytes((here / "after.toml").read_bytes())
     tomllib.loads(pyproject.read_text(encoding="utf-8"))
     manifest = read_manifest(pyproject)
+    groups = {normalize(k): v for k, v in manifest.groups.items()}  # the file keeps its spelling
     if edit["op"] == "set_group":
         expected = edit["value"]
-        got = manifest.groups[edit["group"]]
+        got = groups[normalize(edit["group"])]
         assert got == (tuple(expected) if isinstance(expected, list) else expected)
     elif edit["op"] == "set_groups":
         for group, value in edit["groups"].items():
-            assert manifest.groups[group] == (tuple(value) if isinstance(value, list) else value)
+            assert groups[normalize(group)] == (tuple(value) if isinstance(value, list) else value)
     elif edit["op"] == "remove_group":
-        assert edit["group"] not in manifest.groups
+        assert normalize(edit["group"]) not in groups
     else:
         assert manifest.registry == edit["registry"]
 
