@@ -1,0 +1,39 @@
+# Two entry points for a newcomer (see README.md):
+#   make demo   set up, then run hpm's main job on the bundled example registry
+#   make test   set up, then run the linters and the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+DEMO    = build/demo
+
+.PHONY: demo test bench clean
+
+$(BIN)/hpm: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/hpm
+	rm -rf $(DEMO) && mkdir -p build && cp -R examples/demo $(DEMO)
+	$(BIN)/hpm --project $(DEMO) group add inference --option vlm-adapter-qwen
+	$(BIN)/hpm --project $(DEMO) group add metrics
+	$(BIN)/hpm --project $(DEMO) check || true
+	$(BIN)/hpm --project $(DEMO) sync --auto
+	$(DEMO)/.venv/bin/python -c "import vlm_adapter_qwen as m; print('imported', m.NAME)"
+	$(BIN)/hpm --project $(DEMO) group add inference --option vlm-adapter-deepseek
+	$(BIN)/hpm --project $(DEMO) sync
+	$(DEMO)/.venv/bin/python -c "import vlm_adapter_deepseek as m; print('imported', m.NAME)"
+	$(BIN)/hpm --project $(DEMO) explain metrics
+	@echo; echo "The project is in $(DEMO): look at its pyproject.toml, uv.lock and hpm.lock."
+
+test: $(BIN)/hpm
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/hpm
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf build $(VENV)
