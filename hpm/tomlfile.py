@@ -45,6 +45,9 @@ def loads(text: str, display: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         message, line, column = _split_position(str(e))
+        if message.endswith("(at end of document)"):
+            message = message.removesuffix("(at end of document)").rstrip() + " at end of file"
+            line = len(text.splitlines()) or 1
         where = f" (column {column})" if column else ""
         problem = Problem(display, "", f"invalid TOML: {message}{where}", _SYNTAX_HINT, line)
         raise InputError(problem) from e

@@ -20,6 +20,14 @@ def test_syntax_error_names_file_and_line() -> None:
     assert problem.hint
 
 
+def test_error_at_end_of_document_points_at_the_last_line() -> None:
+    with pytest.raises(InputError) as info:
+        loads("a = 1\nx = [\n", "pyproject.toml")
+    [problem] = info.value.problems
+    assert problem.line == 2
+    assert problem.message == "invalid TOML: Invalid value at end of file"
+
+
 def test_duplicate_key_is_a_syntax_error() -> None:
     with pytest.raises(InputError) as info:
         loads("[tool.hpm.groups]\na = 'x'\na = 'y'\n", "pyproject.toml")
