@@ -1,7 +1,8 @@
 """The registry: YAML files describing groups, options, rules and package sources.
 
-Public API: :func:`load_registry`, :func:`resolve_reference`, :func:`registry_digest`
-(and :class:`UnresolvedReference`, the error ``resolve_reference`` raises).
+Public API: :func:`load_registry`, :func:`resolve_reference`, :func:`registry_digest`,
+:class:`UnresolvedReference` (the error ``resolve_reference`` raises, a ``UsageError``) and
+:class:`ReferenceResolver` (resolves many references against one model, indexing short names once).
 
 Layout (paths relative to the registry root)::
 
@@ -47,6 +48,12 @@ Decisions:
 
 from hpm.registry.digest import registry_digest
 from hpm.registry.loader import load_registry
-from hpm.registry.references import UnresolvedReference, resolve_reference
+from hpm.registry.references import ReferenceResolver, UnresolvedReference, resolve_reference
 
-__all__ = ["UnresolvedReference", "load_registry", "registry_digest", "resolve_reference"]
+__all__ = [
+    "ReferenceResolver",
+    "UnresolvedReference",
+    "load_registry",
+    "registry_digest",
+    "resolve_reference",
+]

@@ -93,7 +93,9 @@ class FileChecker:
         )
         return None
 
-    def get_str(self, mapping: dict, path: KeyPath, key: str, *, required: bool = False):
+    def get_str(
+        self, mapping: dict, path: KeyPath, key: str, *, required: bool = False
+    ) -> str | None:
         """A string value (or None, reported when of the wrong type)."""
         value = self.get(mapping, path, key, str, required=required)
         return value if isinstance(value, str) else None

@@ -15,7 +15,7 @@ from hpm.names import normalize
 from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.digest import registry_digest
 from hpm.registry.groups import RawGroup, Ref, RefItem, read_group
-from hpm.registry.references import UnresolvedReference, resolve_reference
+from hpm.registry.references import ReferenceResolver, UnresolvedReference
 from hpm.registry.rulesfile import RawRule, read_rules
 from hpm.registry.sources import SOURCE_KEYS, read_source
 from hpm.registry.yamlfile import read_document
@@ -46,11 +46,11 @@ def load_registry(root: Path) -> Registry:
     raw_rules = read_rules(rules_check) if rules_check else []
 
     loaded = _unique(loaded, problems)
-    model = Model(tuple(_group(item, ()) for item in loaded))
-    groups = tuple(_group(item, _defaults(model, item, problems)) for item in loaded)
-    model = Model(groups)
-    rules = [rule for item in loaded for rule in _option_rules(model, item, problems)]
-    rules += [rule for raw in raw_rules for rule in _registry_rule(model, raw, problems)]
+    # defaults and rules are references: resolve them once every group and option is known
+    refs = ReferenceResolver(Model(tuple(_group(item, ()) for item in loaded)))
+    groups = tuple(_group(item, _defaults(refs, item, problems)) for item in loaded)
+    rules = [rule for item in loaded for rule in _option_rules(refs, item, problems)]
+    rules += [rule for raw in raw_rules for rule in _registry_rule(refs, raw, problems)]
     sources = _sources(loaded, catalog, real)
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
@@ -183,12 +183,12 @@ def _group(item: _Loaded, default: tuple[str, ...]) -> Group:
     )
 
 
-def _defaults(model: Model, item: _Loaded, problems: list[Problem]) -> tuple[str, ...]:
+def _defaults(refs: ReferenceResolver, item: _Loaded, problems: list[Problem]) -> tuple[str, ...]:
     """The group's default options, resolved in the group; also checks min/max against them."""
     raw, check = item.group, item.check
     chosen: list[str] = []
     for ref in raw.default:
-        name = _resolve(model, ref, check.file, problems, group=raw.name)
+        name = _resolve(refs, ref, check.file, problems, group=raw.name)
         if name is None:
             continue
         if name in chosen:
@@ -211,23 +211,30 @@ def _defaults(model: Model, item: _Loaded, problems: list[Problem]) -> tuple[str
 
 
 def _resolve(
-    model: Model, ref: Ref, file: str, problems: list[Problem], *, group: str | None = None
+    refs: ReferenceResolver,
+    ref: Ref,
+    file: str,
+    problems: list[Problem],
+    *,
+    group: str | None = None,
 ) -> str | None:
     try:
-        return resolve_reference(model, ref.text, group=group)
+        return refs.resolve(ref.text, group=group)
     except UnresolvedReference as e:
         problems.append(Problem(file, ref.key, e.message, e.hint, ref.line))
         return None
 
 
-def _targets(model: Model, item: RefItem, file: str, problems: list[Problem]) -> tuple | None:
-    names = [_resolve(model, ref, file, problems) for ref in item.refs]
+def _targets(
+    refs: ReferenceResolver, item: RefItem, file: str, problems: list[Problem]
+) -> tuple | None:
+    names = [_resolve(refs, ref, file, problems) for ref in item.refs]
     if any(n is None for n in names):
         return None
     return tuple(dict.fromkeys(names))
 
 
-def _option_rules(model: Model, item: _Loaded, problems: list[Problem]) -> list[Rule]:
+def _option_rules(refs: ReferenceResolver, item: _Loaded, problems: list[Problem]) -> list[Rule]:
     """One rule per ``requires``/``conflicts`` item of each option."""
     file = item.check.file
     rules = []
@@ -235,7 +242,7 @@ def _option_rules(model: Model, item: _Loaded, problems: list[Problem]) -> list[
         kinds = ((RuleKind.REQUIRES, option.requires), (RuleKind.CONFLICTS, option.conflicts))
         for kind, items in kinds:
             for ref_item in items:
-                targets = _targets(model, ref_item, file, problems)
+                targets = _targets(refs, ref_item, file, problems)
                 if targets is None:
                     continue
                 if option.name in targets or (
@@ -261,16 +268,16 @@ def _option_rules(model: Model, item: _Loaded, problems: list[Problem]) -> list[
     return rules
 
 
-def _registry_rule(model: Model, raw: RawRule, problems: list[Problem]) -> list[Rule]:
+def _registry_rule(refs: ReferenceResolver, raw: RawRule, problems: list[Problem]) -> list[Rule]:
     """The rules of one ``rules.yaml`` entry: one per ``requires``/``conflicts`` item."""
     file = "rules.yaml"
-    resolved = [_resolve(model, ref, file, problems) for ref in raw.when]
+    resolved = [_resolve(refs, ref, file, problems) for ref in raw.when]
     # a reference that failed is reported: do not build rules on half a condition
     when = None if None in resolved else tuple(dict.fromkeys(resolved))
     rules = []
     for kind, items in ((RuleKind.REQUIRES, raw.requires), (RuleKind.CONFLICTS, raw.conflicts)):
         for ref_item in items:
-            targets = _targets(model, ref_item, file, problems)
+            targets = _targets(refs, ref_item, file, problems)
             if targets is None or when is None:
                 continue
             inside = [t for t in targets if t in when]

@@ -43,69 +43,101 @@ def resolve_reference(
     ``group`` is the context: the reference must then be an option of that group, and short
     names are looked up among its options only. ``allow_group`` permits a bare group name as the
     answer (never when a context group is given). Raises :class:`UnresolvedReference`.
+    To resolve many references against one model, use :class:`ReferenceResolver`.
     """
-    if not isinstance(text, str) or not text.strip():
-        raise UnresolvedReference(str(text), "empty reference", "write an option or group name")
-    if group is not None:
-        group = normalize(group)
-        allow_group = False
-    if ":" in text:
-        group_text, option_text = text.split(":", 1)
-        named = _name(group_text, text)
-        if not model.is_group(named):
-            raise UnresolvedReference(
-                text, f"unknown group `{group_text}` in `{text}`", _hint(named, _groups(model))
-            )
-        if group is not None and named != group:
-            raise UnresolvedReference(
-                text, f"`{text}` names group `{named}`, but an option of `{group}` is expected"
-            )
-        return _option_in(model, option_text, text, named)
-    name = _name(text, text)
-    if model.is_option(name):
-        owner = model.group_of(name).name
-        if group is not None and owner != group:
+    return ReferenceResolver(model).resolve(text, group=group, allow_group=allow_group)
+
+
+class ReferenceResolver:
+    """Resolves references against one model; the short-name index is built once, on demand."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self._by_suffix: dict[str, list[str]] | None = None
+
+    def resolve(self, text: str, *, group: str | None = None, allow_group: bool = True) -> str:
+        """See :func:`resolve_reference`."""
+        model = self.model
+        if not isinstance(text, str) or not text.strip():
+            raise UnresolvedReference(str(text), "empty reference", "write an option or group name")
+        if group is not None:
+            group = normalize(group)
+            allow_group = False
+            if not model.is_group(group):
+                hint = _hint(group, _groups(model))
+                raise UnresolvedReference(text, f"unknown group `{group}`", hint)
+        if ":" in text:
+            group_text, option_text = text.split(":", 1)
+            named = _name(group_text, text)
+            if not model.is_group(named):
+                raise UnresolvedReference(
+                    text, f"unknown group `{group_text}` in `{text}`", _hint(named, _groups(model))
+                )
+            if group is not None and named != group:
+                raise UnresolvedReference(
+                    text, f"`{text}` names group `{named}`, but an option of `{group}` is expected"
+                )
+            return self._option_in(option_text, text, named)
+        name = _name(text, text)
+        if model.is_option(name):
+            owner = model.group_of(name).name
+            if group is not None and owner != group:
+                raise UnresolvedReference(
+                    text,
+                    f"`{name}` is an option of group `{owner}`, not of `{group}`",
+                    _hint(name, model.group(group).options),
+                )
+            return name
+        if model.is_group(name):
+            if allow_group:
+                return name
+            options = ", ".join(f"`{o}`" for o in model.group(name).options)
             raise UnresolvedReference(
                 text,
-                f"`{name}` is an option of group `{owner}`, not of `{group}`",
-                _hint(name, model.group(group).options),
+                f"`{name}` is a group; an option is expected here",
+                f"name one of its options: {options}",
             )
-        return name
-    if model.is_group(name):
-        if allow_group:
+        return self._option_in(text, text, group)
+
+    def _option_in(self, text: str, whole: str, group: str | None) -> str:
+        """Resolve ``text`` as a full or short option name among ``group``'s options (or all)."""
+        model = self.model
+        name = _name(text, whole)
+        if model.is_option(name) and (group is None or model.group_of(name).name == group):
             return name
-        raise UnresolvedReference(
-            text,
-            f"`{name}` is a group; an option is expected here",
-            "name one of its options: " + ", ".join(f"`{o}`" for o in model.group(name).options),
+        found = tuple(
+            o
+            for o in self._suffixes().get(name, ())
+            if group is None or model.group_of(o).name == group
         )
-    return _option_in(model, text, text, group)
-
-
-def _option_in(model: Model, text: str, whole: str, group: str | None) -> str:
-    """Resolve ``text`` as a full or short option name among ``group``'s options (or all)."""
-    name = _name(text, whole)
-    scope = model.group(group).options if group is not None else model.options
-    if name in scope:
-        return name
-    suffix = "-" + name
-    found = tuple(o for o in scope if o.endswith(suffix))
-    if len(found) == 1:
-        return found[0]
-    where = f" in group `{group}`" if group is not None else ""
-    if found:
-        listed = ", ".join(f"`{o}`" for o in found)
+        if len(found) == 1:
+            return found[0]
+        where = f" in group `{group}`" if group is not None else ""
+        if found:
+            listed = ", ".join(f"`{o}`" for o in found)
+            raise UnresolvedReference(
+                whole,
+                f"ambiguous reference `{whole}`{where}: it could mean {listed}",
+                "write the full option name",
+                found,
+            )
+        scope = model.group(group).options if group is not None else model.options
+        choices = list(scope) if group is not None else [*scope, *_groups(model)]
+        close = _close(name, choices)
         raise UnresolvedReference(
-            whole,
-            f"ambiguous reference `{whole}`{where}: it could mean {listed}",
-            "write the full option name",
-            found,
+            whole, f"unknown option `{whole}`{where}", _hint(name, choices, close), close
         )
-    choices = list(scope) if group is not None else [*scope, *_groups(model)]
-    close = _close(name, choices)
-    raise UnresolvedReference(
-        whole, f"unknown option `{whole}`{where}", _hint(name, choices, close), close
-    )
+
+    def _suffixes(self) -> dict[str, list[str]]:
+        """Every short name -> the options ending in ``-<short name>``, in registry order."""
+        if self._by_suffix is None:
+            index: dict[str, list[str]] = {}
+            for option in self.model.options:
+                for i, char in enumerate(option):
+                    if char == "-":
+                        index.setdefault(option[i + 1 :], []).append(option)
+            self._by_suffix = index
+        return self._by_suffix
 
 
 def _name(text: str, whole: str) -> str:

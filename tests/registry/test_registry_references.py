@@ -92,3 +92,8 @@ def test_unknown_group_prefix() -> None:
 def test_full_name_wins_over_short_name() -> None:
     model = Model((Group("g", Strategy.MANY, ("latency", "metric-latency")),))
     assert resolve_reference(model, "latency") == "latency"
+
+
+def test_unknown_context_group() -> None:
+    with pytest.raises(UnresolvedReference, match="unknown group `metric`"):
+        resolve_reference(MODEL, "bleu", group="metric")
