@@ -431,3 +431,121 @@ def apply_sync(ctx: Context, outcome: SyncOutcome, echo: Any = None) -> None:
             set_groups(ctx.project.pyproject, outcome.write_back)
 
     apply_plan(ctx.project.root, outcome.plan, outcome.lock, echo=echo, before=write_back)
+
+
+# --------------------------------------------------------------------------- registry check
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryReport:
+    """``hpm registry check``: the registry validated (or InputError raised) and analysed."""
+
+    registry: Registry
+    analysis: Any  # solver.analysis.Analysis
+    reasons: dict[str, Any]  # dead option -> solver.Conflict (the first few)
+    void_reason: Any = None  # solver.Conflict when the registry admits no selection at all
+
+    @property
+    def ok(self) -> bool:
+        """False when the registry is void or a default can never be chosen (exit 1)."""
+        return not self.analysis.void and not self.analysis.dead_defaults
+
+
+def registry_check(
+    project_dir: str | None, registry_opt: str | None, *, reasons: int = 3
+) -> RegistryReport:
+    """Validate the registry, then find core and dead options; explain up to ``reasons`` dead ones.
+
+    The analysis runs on the CDCL SAT backend (``solver.analysis``); the explanations come from
+    the constraint engine, the same as ``hpm check`` gives.
+    """
+    import solver
+    from solver.analysis import analyse
+
+    registry = load_registry_only(project_dir, registry_opt)
+    model = registry.model
+    analysis = analyse(model)
+    if analysis.void:
+        conflict = solver.complete(model, Selection()).conflict
+        return RegistryReport(registry, analysis, {}, conflict)
+    explained: dict[str, Any] = {}
+    wanted = [o for o in model.options if o in set(analysis.dead)][:reasons]
+    for option in wanted:
+        group = model.group_of(option).name
+        explained[option] = solver.feasible(model, Selection(), group)[option]
+    return RegistryReport(registry, analysis, explained)
+
+
+# --------------------------------------------------------------------------- init / graph / schema
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    """What ``hpm init`` did."""
+
+    project: Path
+    created: bool  # True when `uv init` made the project
+    registry: str  # as recorded in [tool.hpm] registry
+    registry_exists: bool
+    already: bool  # [tool.hpm] registry was already set to this value
+
+
+def init(project_dir: str | None, registry: str) -> InitResult:
+    """Point an existing uv project at a registry, or make a new project with ``uv init``."""
+    import os
+
+    from hpm.manifest import set_registry
+    from hpm.uv import find_uv, init_argv, run_checked
+
+    root = Path(project_dir or ".").absolute()
+    created = False
+    if not (root / "pyproject.toml").is_file():
+        if root.exists() and not root.is_dir():
+            raise UsageError(f"{root} is not a directory")
+        run_checked(init_argv(find_uv(), str(root)), root.parent if not root.exists() else root)
+        created = True
+    project = find_project(root)
+    manifest = read_manifest(project.pyproject)
+    target = Path(registry)
+    # An absolute path is recorded as given; a relative one (to the current directory) is
+    # recorded relative to the project, so that the project stays relocatable with its registry.
+    absolute = target if target.is_absolute() else (Path.cwd() / target)
+    recorded = (
+        target.as_posix()
+        if target.is_absolute()
+        else Path(os.path.relpath(absolute, project.root)).as_posix()
+    )
+    already = manifest.registry == recorded
+    if not already:
+        set_registry(project.pyproject, recorded)
+    return InitResult(project.root, created, recorded, (absolute / "groups").is_dir(), already)
+
+
+def graph_text(
+    project_dir: str | None, registry_opt: str | None, fmt: str, group: str | None
+) -> str:
+    """The rule graph as Mermaid or DOT text; selected options highlighted inside a project."""
+    from hpm.graph import focus, rule_graph, to_dot, to_mermaid
+
+    loaded = _optional_context(project_dir, registry_opt)
+    registry = loaded.registry if isinstance(loaded, Context) else loaded
+    selected = loaded.selection.chosen_options if isinstance(loaded, Context) else ()
+    graph = rule_graph(registry.model, selected)
+    if group is not None:
+        from hpm.registry import resolve_reference
+
+        name = resolve_reference(registry.model, group, allow_group=True)
+        if not registry.model.is_group(name):
+            raise UsageError(f"`{group}` is an option, not a group")
+        graph = focus(graph, name)
+    return to_mermaid(graph) if fmt == "mermaid" else to_dot(graph)
+
+
+SCHEMAS = ("group", "package", "rules")
+
+
+def schema_text(kind: str) -> str:
+    """The JSON Schema shipped for one kind of registry file."""
+    from importlib.resources import files
+
+    return files("hpm").joinpath("schemas", f"{kind}.schema.json").read_text(encoding="utf-8")

@@ -290,7 +290,7 @@ def sync(ctx: click.Context, auto: bool, dry_run: bool, locked: bool, as_json: b
             for line in views.plan_text(outcome, dry_run=dry_run, style=_styled):
                 _say(line)
             if not dry_run:
-                app.apply_sync(context, outcome)
+                app.apply_sync(context, outcome, echo=_say)
                 _say(views.sync_done_text(outcome, style=_styled))
 
     _run(action, as_json=as_json)
@@ -315,6 +315,119 @@ def explain(ctx: click.Context, group: str, option: str | None, as_json: bool) -
                 _say(line)
 
     _run(action, as_json=as_json)
+
+
+@main.group("registry")
+def registry_group() -> None:
+    """Validate and analyse a registry; print its JSON Schemas."""
+
+
+@registry_group.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object (see README).")
+@click.option(
+    "--reasons",
+    default=3,
+    show_default=True,
+    metavar="N",
+    type=click.IntRange(min=0),
+    help="Explain at most N dead options.",
+)
+@click.pass_context
+def registry_check(ctx: click.Context, as_json: bool, reasons: int) -> None:
+    """Validate every registry file, then find dead and core options.
+
+    Exit 0 when the registry has no errors (dead options are warnings), 1 when it is void or a
+    default can never be chosen, 2 when a file is invalid.
+    """
+
+    def action() -> None:
+        from hpm import app, views
+
+        report = app.registry_check(*_opts(ctx), reasons=reasons)
+        if as_json:
+            _print_json(views.registry_json(report))
+        else:
+            for line in views.registry_text(report, style=_styled):
+                _say(line)
+        if not report.ok:
+            sys.exit(1)
+
+    _run(action, as_json=as_json)
+
+
+@registry_group.command("schema")
+@click.argument("kind", type=click.Choice(["group", "package", "rules"]), default="group")
+def registry_schema(kind: str) -> None:
+    """Print the JSON Schema of a registry file: groups/*.yaml (group), packages/*.yaml (package)
+    or rules.yaml (rules). Point yaml-language-server at it for completion in editors."""
+    from hpm import app
+
+    click.echo(app.schema_text(kind), nl=False)
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="Mermaid renders in GitHub Markdown; DOT goes to Graphviz (dot -Tsvg).",
+)
+@click.option(
+    "--group",
+    "group_name",
+    shell_complete=_complete_groups,
+    help="Only this group's neighbourhood.",
+)
+@click.pass_context
+def graph(ctx: click.Context, fmt: str, group_name: str | None) -> None:
+    """Draw groups, options and their requires/conflicts rules (selected options highlighted)."""
+
+    def action() -> None:
+        from hpm import app
+
+        click.echo(app.graph_text(*_opts(ctx), fmt, group_name), nl=False)
+
+    _run(action)
+
+
+@main.command()
+@click.option(
+    "--registry",
+    "registry_path",
+    default="registry",
+    show_default=True,
+    metavar="DIR",
+    help="The registry to use (recorded relative to the project).",
+)
+@click.pass_context
+def init(ctx: click.Context, registry_path: str) -> None:
+    """Add [tool.hpm] to the project (making one with `uv init` if there is none)."""
+
+    def action() -> None:
+        from hpm import app
+
+        project = ctx.obj["project"]
+        result = app.init(project, ctx.obj["registry"] or registry_path)
+        where = result.project
+        if result.created:
+            _say(f"created a uv project in {where}")
+        state = "already uses" if result.already else "now uses"
+        _say(f'{where / "pyproject.toml"} {state} registry = "{result.registry}"')
+        if not result.registry_exists:
+            _say(
+                f"{_styled('warning', fg='yellow', bold=True)}: no registry at {result.registry} "
+                "yet (it needs a groups/ directory)",
+                err=True,
+            )
+        flag = f" --project {project}" if project else ""
+        _say("next steps:")
+        _say(f"  hpm{flag} group list                  # what the registry offers")
+        _say(f"  hpm{flag} group add GROUP --option X  # choose (repeat per group)")
+        _say(f"  hpm{flag} sync --auto                 # fill open choices, install with uv")
+
+    _run(action)
 
 
 def _report_restored(restored: Sequence[str]) -> None:

@@ -77,6 +77,11 @@ def remove_argv(uv: str, names: Sequence[str], *, no_sync: bool = True) -> list[
     return argv + _positional(names)
 
 
+def init_argv(uv: str, directory: str) -> list[str]:
+    """``uv init --bare --no-workspace -- DIR``: a new project with only a pyproject.toml."""
+    return [uv, "init", "--bare", "--no-workspace", *_positional([directory])]
+
+
 def sync_argv(uv: str, *, inexact: bool = True) -> list[str]:
     """``uv sync --inexact``: install what uv.lock needs, remove nothing (see hpm.sync)."""
     return [uv, "sync", "--inexact"] if inexact else [uv, "sync"]

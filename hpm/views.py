@@ -299,3 +299,60 @@ def sync_done_text(outcome: Any, *, style: Style = plain) -> str:
     added, removed = len(plan.add) + len(plan.add_editable), len(plan.remove)
     counts = f"{added} added, {removed} removed, {len(plan.unchanged)} unchanged"
     return f"{style('ok', fg='green', bold=True)}: synced ({counts}); wrote hpm.lock"
+
+
+# --------------------------------------------------------------------------- registry check
+def registry_text(report: Any, *, style: Style = plain) -> list[str]:
+    """``hpm registry check``: counts, then findings (void, dead defaults, dead options, core)."""
+    from hpm.explain_text import render_conflict
+
+    model, a = report.registry.model, report.analysis
+    err, warn = style("error", fg="red", bold=True), style("warning", fg="yellow", bold=True)
+    lines = [
+        f"registry {report.registry.root}: {len(model.groups)} groups, "
+        f"{len(model.options)} options, {len(model.rules)} rules"
+    ]
+    if a.void:
+        lines.append(f"{err}: the registry is void: no selection satisfies its rules")
+        if report.void_reason is not None:
+            lines.extend(f"  {line}" for line in render_conflict(report.void_reason))
+        return lines
+    for group, option in a.dead_defaults:
+        lines.append(f"{err}: default `{option}` of group `{group}` can never be chosen")
+    for group in a.dead_groups:
+        lines.append(f"{warn}: group `{group}` can never be activated (all its options are dead)")
+    if a.dead:
+        lines.append(
+            f"{warn}: {len(a.dead)} dead options (in no valid selection): {', '.join(a.dead)}"
+        )
+        for option, conflict in report.reasons.items():
+            lines.append(f"  why `{option}` is dead:")
+            lines.extend(f"    {line}" for line in render_conflict(conflict))
+        if len(a.dead) > len(report.reasons):
+            lines.append(f"  ({len(a.dead) - len(report.reasons)} more: `hpm explain GROUP` each)")
+    core = ", ".join(a.core) if a.core else "none"
+    lines.append(f"core options (in every valid selection): {core}")
+    verdict = style("ok", fg="green", bold=True) if report.ok else err
+    lines.append(f"{verdict}: {'no errors' if report.ok else 'the registry has errors'}")
+    return lines
+
+
+def registry_json(report: Any) -> dict[str, object]:
+    """``hpm registry check --json``: see the README for the shape."""
+    from hpm.explain_text import conflict_to_json
+
+    model, a = report.registry.model, report.analysis
+    return {
+        "ok": report.ok,
+        "registry": str(report.registry.root),
+        "groups": len(model.groups),
+        "options": len(model.options),
+        "rules": len(model.rules),
+        "void": a.void,
+        "core": list(a.core),
+        "dead": list(a.dead),
+        "dead_groups": list(a.dead_groups),
+        "dead_defaults": [{"group": g, "option": o} for g, o in a.dead_defaults],
+        "reasons": {o: conflict_to_json(c) for o, c in report.reasons.items()},
+        "void_reason": None if report.void_reason is None else conflict_to_json(report.void_reason),
+    }
