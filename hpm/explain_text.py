@@ -1,0 +1,162 @@
+"""Render the solver's conflicts as text lines or JSON (pure functions; the CLI prints them).
+
+JSON shape of a conflict (``conflict_to_json``), stable::
+
+    {
+      "choices":     [{"group": str, "option": str | null, "kind": "chosen"|"only"|"open",
+                       "text": str}],
+      "constraints": [{"type": "rule", "kind": "requires"|"conflicts", "when": [str],
+                       "targets": [str], "message": str, "text": str, "origin": ORIGIN}
+                      | {"type": "limit", "group": str, "text": str, "origin": ORIGIN}],
+      "chain":       [{"source": str, "target": str, "relation": str, "text": str,
+                       "origin": ORIGIN | null}],          # null origin: the user's choice
+      "fixes":       [[CHOICE, ...], ...]                  # each: choices to drop or change
+    }
+    ORIGIN = {"file": str, "key": str, "line": int | null}
+
+``feasible_to_json(group, result)``::
+
+    {"group": str, "options": [{"option": str, "feasible": bool, "conflict": CONFLICT | null}]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from solver import Choice, Conflict, GroupLimit
+from solver.model import Origin, Rule, RuleKind
+
+
+def _names(terms: tuple[str, ...]) -> str:
+    return terms[0] if len(terms) == 1 else "one of " + ", ".join(terms)
+
+
+def describe(element: Choice | Rule | GroupLimit) -> str:
+    """One element of a conflict as a short sentence."""
+    if isinstance(element, Choice):
+        if element.kind == "open":
+            return f"{element.group} is listed without a choice"
+        if element.kind == "only":
+            return f"{element.group} leaves out {element.option}"
+        return f"{element.group} = {element.option}"
+    if isinstance(element, GroupLimit):
+        return element.text
+    when = " and ".join(element.when)
+    if element.kind is RuleKind.REQUIRES:
+        text = (
+            f"{when} requires {_names(element.targets)}"
+            if when
+            else (f"always requires {_names(element.targets)}")
+        )
+    else:
+        targets = ", ".join(element.targets)
+        text = f"{when} conflicts with {targets}" if when else f"{targets} never allowed"
+    return f"{text}: {element.message}" if element.message else text
+
+
+def _fix_text(fix: tuple[Choice, ...]) -> str:
+    parts = []
+    for choice in fix:
+        if choice.kind == "open":
+            parts.append(f"remove {choice.group} from the selection")
+        elif choice.kind == "only":
+            parts.append(f"add {choice.option} to {choice.group}")
+        else:
+            parts.append(f"drop or change {choice.group} = {choice.option}")
+    return "fix: " + "; and ".join(parts)
+
+
+def render_conflict(conflict: Conflict) -> list[str]:
+    """A headline, the chain (one line per step, with its origin), then ``fix:`` lines."""
+    n = len(conflict.choices)
+    if n:
+        head = f"{n} choice{'s' if n != 1 else ''} cannot hold together with the registry's rules:"
+    else:
+        head = "the registry's rules cannot hold together:"
+    lines = [head]
+    for step in conflict.chain:
+        where = "your choice" if step.origin is None else str(step.origin)
+        lines.append(f"  {describe(step.element)}  ({where})")
+    lines.extend(_fix_text(fix) for fix in conflict.fixes)
+    return lines
+
+
+def _origin(origin: Origin | None) -> dict[str, Any] | None:
+    if origin is None:
+        return None
+    return {"file": origin.file, "key": origin.key, "line": origin.line}
+
+
+def _choice(choice: Choice) -> dict[str, Any]:
+    return {
+        "group": choice.group,
+        "option": choice.option,
+        "kind": choice.kind,
+        "text": describe(choice),
+    }
+
+
+def _constraint(element: Rule | GroupLimit) -> dict[str, Any]:
+    if isinstance(element, GroupLimit):
+        return {
+            "type": "limit",
+            "group": element.group,
+            "text": element.text,
+            "origin": _origin(element.origin),
+        }
+    return {
+        "type": "rule",
+        "kind": element.kind.value,
+        "when": list(element.when),
+        "targets": list(element.targets),
+        "message": element.message,
+        "text": describe(element),
+        "origin": _origin(element.origin),
+    }
+
+
+def conflict_to_json(conflict: Conflict) -> dict[str, Any]:
+    """The conflict as plain JSON data (shape in the module docstring)."""
+    return {
+        "choices": [_choice(c) for c in conflict.choices],
+        "constraints": [_constraint(c) for c in conflict.constraints],
+        "chain": [
+            {
+                "source": s.source,
+                "target": s.target,
+                "relation": s.relation,
+                "text": describe(s.element),
+                "origin": _origin(s.origin),
+            }
+            for s in conflict.chain
+        ],
+        "fixes": [[_choice(c) for c in fix] for fix in conflict.fixes],
+    }
+
+
+def render_feasible(group: str, result: Mapping[str, Conflict | None]) -> list[str]:
+    """Which options of ``group`` can be chosen, and for each rejected one, why."""
+    lines = [f"{group}:"]
+    for option, conflict in result.items():
+        if conflict is None:
+            lines.append(f"  {option}: possible")
+            continue
+        lines.append(f"  {option}: rejected")
+        lines.extend("    " + line.strip() for line in render_conflict(conflict)[1:])
+    return lines
+
+
+def feasible_to_json(group: str, result: Mapping[str, Conflict | None]) -> dict[str, Any]:
+    """The answer of ``solver.feasible`` as plain JSON data (shape in the module docstring)."""
+    return {
+        "group": group,
+        "options": [
+            {
+                "option": option,
+                "feasible": conflict is None,
+                "conflict": None if conflict is None else conflict_to_json(conflict),
+            }
+            for option, conflict in result.items()
+        ],
+    }
