@@ -112,7 +112,7 @@ def to_dot(graph: nx.DiGraph) -> str:
     q = json.dumps  # a JSON string is a valid DOT quoted string for these names
     lines = [
         "digraph hpm {",
-        "  rankdir=LR; compound=true;",
+        '  rankdir=LR; compound=true; fontname="Helvetica";',
         '  node [shape=box, style="rounded,filled", fillcolor=white, fontname="Helvetica"];',
         '  edge [fontname="Helvetica", fontsize=10];',
     ]
