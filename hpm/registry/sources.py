@@ -257,7 +257,11 @@ def _read_path(check: FileChecker, mapping: dict, path: KeyPath, root: Path) -> 
             where, f"path `{text}` must be relative to the registry root", "e.g. `packages/foo`"
         )
         return fields
-    resolved = (root / given).resolve()
+    try:
+        resolved = (root / given).resolve()
+    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python 3.11)
+        check.report(where, f"path `{text}` cannot be resolved: {e}")
+        return fields
     if not resolved.is_relative_to(root):
         check.report(
             where,

@@ -203,3 +203,11 @@ def test_only_yamlfile_imports_yaml() -> None:
         if re.search(r"^\s*(import yaml|from yaml\b)", path.read_text(), re.MULTILINE)
     ]
     assert importers == ["hpm/registry/yamlfile.py"]
+
+
+def test_symlink_loop_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    root = write_registry(tmp_path / "r", "    path: packages/loop\n")
+    (root / "packages").mkdir()
+    (root / "packages" / "loop").symlink_to(root / "packages" / "loop")
+    [problem] = problems_of(root)
+    assert problem.key == "options[0].path"
