@@ -1,0 +1,82 @@
+"""Helpers for CLI tests: run the real ``python -m hpm`` in a throwaway project.
+
+Every test runs hpm as a user would, in a subprocess whose environment inherits the session's
+offline uv settings (``tests/conftest.py``), with ``NO_COLOR=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_REGISTRY = REPO / "registry"
+DEMO_PYPROJECT = REPO / "examples" / "demo" / "pyproject.toml"
+
+RunHpm = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def hpm_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of an hpm subprocess: the session's, uncoloured, plus ``extra``."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("HPM_REGISTRY", None)
+    env.pop("FORCE_COLOR", None)
+    env.update(extra or {})
+    return env
+
+
+def run_hpm(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m hpm ARGS`` in ``cwd``; capture text output, never raise on exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "hpm", *args],
+        cwd=cwd,
+        env=hpm_env(env),
+        input=input,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def tree_bytes(root: Path, *, skip: tuple[str, ...] = ()) -> dict[str, bytes | str]:
+    """Every file under ``root`` (relative path -> bytes; symlinks -> their target text)."""
+    out: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if any(rel == s or rel.startswith(s + "/") for s in skip):
+            continue
+        if path.is_symlink():
+            out[rel] = "-> " + os.readlink(path)
+        elif path.is_file():
+            out[rel] = path.read_bytes()
+    return out
+
+
+def make_demo(tmp_path: Path) -> Path:
+    """``tmp_path/registry`` (a copy of the example) and ``tmp_path/demo`` using it."""
+    shutil.copytree(EXAMPLE_REGISTRY, tmp_path / "registry")
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    text = DEMO_PYPROJECT.read_text().replace('"../../registry"', '"../registry"')
+    assert 'registry = "../registry"' in text
+    (demo / "pyproject.toml").write_text(text)
+    return demo
+
+
+def set_groups(project: Path, body: str) -> None:
+    """Append a ``[tool.hpm.groups]`` table with ``body`` to the project's pyproject.toml."""
+    path = project / "pyproject.toml"
+    path.write_text(path.read_text() + "\n[tool.hpm.groups]\n" + body)
+
+
+def assert_clean(done: subprocess.CompletedProcess[str]) -> None:
+    """No traceback, no ANSI escape in either stream."""
+    for stream in (done.stdout, done.stderr):
+        assert "Traceback" not in stream, stream
+        assert "\x1b[" not in stream, stream
