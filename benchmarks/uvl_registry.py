@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.uvl import Feature, FeatureModel, UvlError, parse_uvl, to_clauses
+from benchmarks.uvl_model import Feature, FeatureModel, UvlError, parse_uvl, to_clauses
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
 
@@ -46,6 +46,7 @@ class GroupSpec:
     description: str
     min: int = 0
     max: int | None = None
+    default: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,7 @@ def plan_to_model(plan: RegistryPlan) -> Model:
             name=g.name,
             strategy=g.strategy,
             options=tuple(o.name for o in g.options),
+            default=g.default,
             min=g.min,
             max=g.max,
             origin=Origin(f"groups/{g.name}.yaml", ""),
@@ -197,6 +199,10 @@ def render_group(g: GroupSpec) -> str:
         lines.append(f"min: {g.min}")
     if g.strategy is Strategy.MANY and g.max is not None:
         lines.append(f"max: {g.max}")
+    if g.default and g.strategy is Strategy.ONE:
+        lines.append(f"default: {_scalar(g.default[0])}")
+    elif g.default:
+        lines.append(f"default: {_flow(g.default)}")
     lines.append("options:")
     for o in g.options:
         lines.append(f"  - name: {_scalar(o.name)}")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make `benchmarks` and `solver` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):  # run as a script: import from the repo, not from benchmarks/
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from benchmarks.uvl import UvlError, parse_uvl
+from benchmarks.uvl_model import UvlError, parse_uvl
 from benchmarks.uvl_registry import plan_registry, write_registry
 
 

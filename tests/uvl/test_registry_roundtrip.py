@@ -8,7 +8,7 @@ import pytest
 from uvl_bench_data import bench_data_dir
 from uvl_samples import SAMPLE
 
-from benchmarks.uvl import parse_uvl
+from benchmarks.uvl_model import parse_uvl
 from benchmarks.uvl_registry import plan_registry, plan_to_model, write_registry
 from hpm.registry import load_registry
 from solver.model import Model

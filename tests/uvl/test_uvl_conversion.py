@@ -10,7 +10,7 @@ import uvl_bench_data  # noqa: F401 - puts the repo and tests/analysis on sys.pa
 from brute_force import configurations
 from uvl_samples import SAMPLE
 
-from benchmarks.uvl import Feature, FeatureModel, UvlError, parse_uvl, to_clauses
+from benchmarks.uvl_model import Feature, FeatureModel, UvlError, parse_uvl, to_clauses
 from benchmarks.uvl_registry import plan_registry, plan_to_model, slug
 from benchmarks.uvl_to_registry import main as convert_main
 from solver.model import RuleKind, Strategy

@@ -1,0 +1,188 @@
+"""One benchmark subject, measured in its own process (so that run.py can time it out).
+
+``python benchmarks/probe.py hpm uvl PATH RUNS`` / ``hpm synthetic N RUNS`` /
+``flamapy PATH RUNS``. Prints one JSON object per line as each measurement finishes:
+``{"op": ..., "seconds": median, "runs": k, ...}`` or ``{"op": ..., "skipped": reason}``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: import from the repo, not from benchmarks/
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from benchmarks.synthetic import synthetic_plan
+from benchmarks.uvl_model import parse_uvl
+from benchmarks.uvl_registry import plan_registry, plan_to_model, write_registry
+from solver import sat
+from solver.analysis import analyse
+from solver.model import Model, Selection, Strategy
+
+BUDGET = 5.0  # seconds per measurement after the first run
+
+
+def emit(**fields: Any) -> None:
+    """Report one measurement to run.py."""
+    print(json.dumps(fields), flush=True)
+
+
+def measure(op: str, fn: Callable[[], Any], runs: int, **extra: Any) -> Any:
+    """Run ``fn`` up to ``runs`` times (fewer when slow), emit the median, return a result."""
+    times, result = [], None
+    spent = 0.0
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+        spent += times[-1]
+        if spent > BUDGET:
+            break
+    emit(op=op, seconds=statistics.median(times), runs=len(times), **extra)
+    return result
+
+
+def valid_selection(model: Model) -> Selection:
+    """A selection that holds as written: the groups one SAT solution uses, as chosen."""
+    found = sat.solve(model) or frozenset()
+    choices = {}
+    for g in model.groups:
+        picked = tuple(o for o in g.options if o in found)
+        if picked:
+            choices[g.name] = picked
+    return Selection(choices)
+
+
+def invalid_selection(model: Model, valid: Selection) -> tuple[Selection, str] | None:
+    """The valid selection with one group's choice changed so that nothing can complete it.
+
+    Tries, group by group (smallest first), another option of a chosen 1-of-N group, one more
+    option of a chosen M-of-N group, or one option of an absent group (at most 5,000 calls).
+    """
+    with sat.SatSession(model) as session:
+        var = session.encoding.var_of_option
+
+        def pin(choices: dict[str, tuple[str, ...]]) -> list[int]:
+            return [
+                var[o] if o in chosen else -var[o]
+                for g, chosen in choices.items()
+                for o in model.group(g).options
+            ]
+
+        base = {g: c for g, c in valid.choices.items() if c}
+        tries = 0
+        # small groups first: explaining one of them (feasible) stays a focused measurement
+        for group in sorted(model.groups, key=lambda g: len(g.options)):
+            chosen = base.get(group.name, ())
+            for other in group.options:
+                if other in chosen:
+                    continue
+                if group.strategy is Strategy.ONE or not chosen:
+                    changed = (other,)
+                elif len(chosen) < group.upper:
+                    changed = (*chosen, other)
+                else:
+                    continue
+                if tries == 5000:
+                    return None
+                tries += 1
+                choices = {**base, group.name: changed}
+                if session.solve(pin(choices)) is None:
+                    return Selection(choices), group.name
+    return None
+
+
+def hpm_ops(model_fn: Callable[[], Model], plan_fn: Callable[[], Any], runs: int) -> None:
+    """Load, analysis and the solver operations on one registry."""
+    model = measure("convert", model_fn, runs)
+    emit(op="size", options=len(model.options), groups=len(model.groups), rules=len(model.rules))
+    try:
+        from hpm.registry import load_registry
+    except ImportError:
+        emit(op="load", skipped="hpm.registry.load_registry not available")
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            write_registry(plan_fn(), tmp)
+            measure("load", lambda: load_registry(tmp), runs)
+    result = measure("analysis", lambda: analyse(model), runs)
+    emit(
+        op="analysis-result",
+        core=len(result.core),
+        dead=len(result.dead),
+        void=result.void,
+        calls=result.solver_calls,
+    )
+    try:
+        from solver import check, complete, feasible
+    except ImportError:
+        emit(op="check-valid", skipped="solver.check/complete/feasible not available")
+        return
+    valid = valid_selection(model)
+    done = measure("complete", lambda: complete(model, Selection({})), runs)
+    emit(op="complete-result", ok=done.conflict is None)
+    verdict = measure("check-valid", lambda: check(model, valid), runs)
+    emit(op="check-valid-result", status=verdict.status)
+    bad = invalid_selection(model, valid)
+    if bad is None:
+        emit(op="check-invalid", skipped="no single swap makes the selection invalid")
+        emit(op="explain", skipped="no rejected option found")
+    else:
+        invalid, group = bad
+        verdict = measure("check-invalid", lambda: check(model, invalid), runs)
+        emit(op="check-invalid-result", status=verdict.status)
+        options = measure("explain", lambda: feasible(model, valid, group), runs)
+        rejected = sum(1 for c in options.values() if c is not None)
+        emit(op="explain-result", group=group, options=len(options), rejected=rejected)
+
+
+def flamapy_ops(path: str, runs: int) -> None:
+    """flamapy's UVL reader, CNF transformation and core/dead operations on one file."""
+    from flamapy.metamodels.fm_metamodel.transformations import UVLReader
+    from flamapy.metamodels.pysat_metamodel.operations import (
+        PySATCoreFeatures,
+        PySATDeadFeatures,
+    )
+    from flamapy.metamodels.pysat_metamodel.transformations import FmToPysat
+
+    try:
+        fm = measure("read", lambda: UVLReader(path).transform(), runs)
+    except Exception as e:  # flamapy's parser raises many kinds; all mean "cannot read"
+        emit(op="read", failed=f"{type(e).__name__}: {str(e)[:200]}")
+        return
+    cnf = measure("to-sat", lambda: FmToPysat(fm).transform(), runs)
+
+    def core_dead() -> tuple[list, list]:
+        core = PySATCoreFeatures().execute(cnf).get_result()
+        dead = PySATDeadFeatures().execute(cnf).get_result()
+        return core, dead
+
+    core, dead = measure("analysis", core_dead, runs)
+    emit(op="analysis-result", core=len(core), dead=len(dead))
+
+
+def main(argv: list[str]) -> int:
+    """Dispatch on the subject kind (see the module docstring)."""
+    if argv[0] == "flamapy":
+        flamapy_ops(argv[1], int(argv[2]))
+    elif argv[1] == "uvl":
+        path = argv[2]
+        hpm_ops(
+            lambda: plan_to_model(plan_registry(parse_uvl(path))),
+            lambda: plan_registry(parse_uvl(path)),
+            int(argv[3]),
+        )
+    else:
+        n = int(argv[2])
+        hpm_ops(lambda: plan_to_model(synthetic_plan(n)), lambda: synthetic_plan(n), int(argv[3]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
