@@ -210,3 +210,22 @@ def test_git_source(tmp_path: Path, hpm: RunHpm) -> None:
     assert "v9.9.9" in done.stderr  # uv's own message names the missing reference
     assert snapshot(demo) == before
     assert can_import(demo, "gitpkg")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: after the user `uv remove`s a package that hpm manages, `hpm sync` says "
+    "'nothing to do: the project already matches its choices' (and `sync --locked` passes) "
+    "although the chosen package is gone; make_plan never re-adds names missing from "
+    "[project] dependencies",
+)
+def test_sync_restores_a_managed_package_removed_by_hand(tmp_path: Path, hpm: RunHpm) -> None:
+    demo = make_demo(tmp_path)
+    _ok(hpm("group", "add", "inference", "-o", "vlm-adapter-qwen", cwd=demo))
+    _ok(hpm("sync", cwd=demo))
+    uv_run(demo, "remove", "vlm-adapter-qwen")
+    assert not can_import(demo, "vlm_adapter_qwen")
+    done = hpm("sync", cwd=demo)
+    _ok(done)
+    assert "nothing to do" not in done.stdout
+    assert can_import(demo, "vlm_adapter_qwen")
