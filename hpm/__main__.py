@@ -1,3 +1,3 @@
 from hpm.cli import main
 
-main()
+main(prog_name="hpm")

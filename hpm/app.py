@@ -17,7 +17,7 @@ from hpm.catalog import Registry
 from hpm.errors import DriftError, SelectionError, UsageError
 from hpm.manifest import Manifest, read_manifest
 from hpm.project import Project, find_project, registry_root
-from solver.model import Group, Selection, Strategy
+from solver.model import Group, Model, Selection, Strategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +62,18 @@ def load_context(project_dir: str | None, registry_opt: str | None) -> Context:
 
 
 @contextmanager
-def locked_project(project_dir: str | None) -> Iterator[list[str]]:
+def locked_project(project_dir: str | None, *, write: bool = True) -> Iterator[list[str]]:
     """Hold the project's lock; first finish (restore) any sync that was interrupted.
 
-    Yields the list of files restored from an interrupted run, for the CLI to report.
+    Yields the list of files restored from an interrupted run, for the CLI to report. With
+    ``write`` False (``sync --dry-run``) nothing is locked, restored or written.
     """
     from hpm.filelock import project_lock
     from hpm.transaction import recover
 
+    if not write:
+        yield []
+        return
     project = find_project(Path(project_dir) if project_dir else None)
     with project_lock(project.root):
         yield recover(project.root)
@@ -107,16 +111,32 @@ def _resolve_options(ctx: Context, group: Group, texts: tuple[str, ...]) -> tupl
 
 
 def _group(ctx: Context, name: str) -> Group:
-    from hpm.registry import resolve_reference
+    return find_group(ctx.registry.model, name)
 
-    resolved = resolve_reference(ctx.registry.model, name, allow_group=True)
-    if not ctx.registry.model.is_group(resolved):
-        owner = ctx.registry.model.group_of(resolved).name
+
+def find_group(model: Model, name: str) -> Group:
+    """The group ``name`` refers to; a UsageError naming the groups when there is none."""
+    import difflib
+
+    from hpm.registry import UnresolvedReference, resolve_reference
+
+    try:
+        resolved = resolve_reference(model, name, allow_group=True)
+    except UnresolvedReference as error:
+        groups = [g.name for g in model.groups]
+        close = difflib.get_close_matches(name, groups, n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(
+            f"unknown group `{name}`",
+            hint=hint or f"groups in the registry: {', '.join(groups)}",
+        ) from error
+    if not model.is_group(resolved):
+        owner = model.group_of(resolved).name
         raise UsageError(
             f"`{name}` is an option, not a group",
             hint=f"it belongs to group `{owner}`: hpm group add {owner} --option {resolved}",
         )
-    return ctx.registry.model.group(resolved)
+    return model.group(resolved)
 
 
 def _with_choice(selection: Selection, group: str, value: tuple[str, ...] | None) -> Selection:
@@ -201,8 +221,11 @@ def remove_group(ctx: Context, group_name: str, option_texts: tuple[str, ...]) -
             hint=f"it lists: {', '.join(before or ()) or 'nothing (its choice is open)'}",
         )
     after = tuple(o for o in (before or ()) if o not in options)
+    if not after:  # an empty list would mean "open": removing the last option drops the group
+        drop_group(ctx.project.pyproject, group.name)
+        return GroupChange(group.name, before, None, True, False)
     set_group(ctx.project.pyproject, group.name, manifest_value(group, after))
-    return GroupChange(group.name, before, after or None, True, True)
+    return GroupChange(group.name, before, after, True, True)
 
 
 # --------------------------------------------------------------------------- group list / show
@@ -242,18 +265,11 @@ def group_rows(project_dir: str | None, registry_opt: str | None) -> list[GroupR
 
 def group_detail(project_dir: str | None, registry_opt: str | None, name: str) -> GroupRow:
     """One group, resolved by full name (or a unique short reference)."""
-    from hpm.registry import resolve_reference
-
     rows = group_rows(project_dir, registry_opt)
-    model = rows[0].registry.model if rows else None
-    if model is None:
+    if not rows:
         raise UsageError("the registry has no groups")
-    resolved = resolve_reference(model, name, allow_group=True)
-    for row in rows:
-        if row.group.name == resolved:
-            return row
-    owner = model.group_of(resolved).name
-    raise UsageError(f"`{name}` is an option, not a group", hint=f"hpm group show {owner}")
+    wanted = find_group(rows[0].registry.model, name).name
+    return next(row for row in rows if row.group.name == wanted)
 
 
 # --------------------------------------------------------------------------- check / explain
@@ -532,12 +548,7 @@ def graph_text(
     selected = loaded.selection.chosen_options if isinstance(loaded, Context) else ()
     graph = rule_graph(registry.model, selected)
     if group is not None:
-        from hpm.registry import resolve_reference
-
-        name = resolve_reference(registry.model, group, allow_group=True)
-        if not registry.model.is_group(name):
-            raise UsageError(f"`{group}` is an option, not a group")
-        graph = focus(graph, name)
+        graph = focus(graph, find_group(registry.model, group).name)
     return to_mermaid(graph) if fmt == "mermaid" else to_dot(graph)
 
 

@@ -23,7 +23,7 @@ class Source:
     version: str | None = None  # PEP 440 specifier for index packages, e.g. ">=0.3,<1"
     extras: tuple[str, ...] = ()
     marker: str | None = None  # PEP 508 environment marker
-    origin: Origin = Origin("", "")
+    origin: Origin = Origin("", "")  # noqa: RUF009 (Origin is frozen: sharing it is safe)
 
     @property
     def kind(self) -> str:

@@ -95,7 +95,8 @@ def _complete_options(ctx: click.Context, _param: click.Parameter, incomplete: s
     model = _model_for_completion(ctx)
     if model is None:
         return []
-    group = ctx.params.get("group")
+    # With a dangling `--option`, click's resilient parse leaves GROUP in ctx.args.
+    group = ctx.params.get("group") or next(iter(ctx.args), None)
     names = model.group(group).options if group and model.is_group(group) else model.options
     return [o for o in names if o.startswith(incomplete)]
 
@@ -141,6 +142,20 @@ def _opts(ctx: click.Context) -> tuple[str | None, str | None]:
     return ctx.obj["project"], ctx.obj["registry"]
 
 
+def _set_registry(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(dict)["registry"] = value
+
+
+registry_option = click.option(
+    "--registry",
+    metavar="DIR",
+    expose_value=False,
+    callback=_set_registry,
+    help="The registry directory (same as the global --registry).",
+)
+
+
 @main.group()
 def group() -> None:
     """List, show, add and remove groups in [tool.hpm.groups]."""
@@ -148,6 +163,7 @@ def group() -> None:
 
 @group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (see README).")
+@registry_option
 @click.pass_context
 def group_list(ctx: click.Context, as_json: bool) -> None:
     """Every group of the registry: strategy, options, default, and what the project chose."""
@@ -168,6 +184,7 @@ def group_list(ctx: click.Context, as_json: bool) -> None:
 @group.command("show")
 @click.argument("group", shell_complete=_complete_groups)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object (see README).")
+@registry_option
 @click.pass_context
 def group_show(ctx: click.Context, group: str, as_json: bool) -> None:
     """One group in detail: options with their sources and rules."""
@@ -195,6 +212,7 @@ def group_show(ctx: click.Context, group: str, as_json: bool) -> None:
     shell_complete=_complete_options,
     help="An option to select (repeat for M-of-N groups). Omit it to leave the choice open.",
 )
+@registry_option
 @click.pass_context
 def group_add(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
     """Select GROUP (and options) in [tool.hpm.groups], checked against the registry's rules."""
@@ -222,6 +240,7 @@ def group_add(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
     shell_complete=_complete_options,
     help="Remove only this option of an M-of-N group (repeatable).",
 )
+@registry_option
 @click.pass_context
 def group_remove(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
     """Remove GROUP (or some of its options) from [tool.hpm.groups]. Run `hpm sync` after."""
@@ -240,6 +259,7 @@ def group_remove(ctx: click.Context, group: str, options: tuple[str, ...]) -> No
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object (see README).")
 @click.option("--locked", is_flag=True, help="Also fail when hpm.lock is not up to date.")
+@registry_option
 @click.pass_context
 def check(ctx: click.Context, as_json: bool, locked: bool) -> None:
     """Validate the project's choices against the registry's rules.
@@ -271,6 +291,7 @@ def check(ctx: click.Context, as_json: bool, locked: bool) -> None:
     "--locked", is_flag=True, help="Fail if pyproject.toml, the registry and hpm.lock disagree."
 )
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the plan as JSON.")
+@registry_option
 @click.pass_context
 def sync(ctx: click.Context, auto: bool, dry_run: bool, locked: bool, as_json: bool) -> None:
     """Turn the choices into packages and run uv add / uv remove so the project matches."""
@@ -280,7 +301,7 @@ def sync(ctx: click.Context, auto: bool, dry_run: bool, locked: bool, as_json: b
 
         if as_json and not dry_run:
             raise click.UsageError("--json is only available with --dry-run")
-        with app.locked_project(ctx.obj["project"]) as restored:
+        with app.locked_project(ctx.obj["project"], write=not dry_run) as restored:
             _report_restored(restored)
             context = app.load_context(*_opts(ctx))
             outcome = app.prepare_sync(context, auto=auto, locked=locked)
@@ -300,6 +321,7 @@ def sync(ctx: click.Context, auto: bool, dry_run: bool, locked: bool, as_json: b
 @click.argument("group", shell_complete=_complete_groups)
 @click.argument("option", required=False, shell_complete=_complete_options)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object (see README).")
+@registry_option
 @click.pass_context
 def explain(ctx: click.Context, group: str, option: str | None, as_json: bool) -> None:
     """Which options of GROUP are possible now and, for each rejected one, why."""
@@ -332,6 +354,7 @@ def registry_group() -> None:
     type=click.IntRange(min=0),
     help="Explain at most N dead options.",
 )
+@registry_option
 @click.pass_context
 def registry_check(ctx: click.Context, as_json: bool, reasons: int) -> None:
     """Validate every registry file, then find dead and core options.
@@ -380,6 +403,7 @@ def registry_schema(kind: str) -> None:
     shell_complete=_complete_groups,
     help="Only this group's neighbourhood.",
 )
+@registry_option
 @click.pass_context
 def graph(ctx: click.Context, fmt: str, group_name: str | None) -> None:
     """Draw groups, options and their requires/conflicts rules (selected options highlighted)."""

@@ -87,11 +87,14 @@ def make_plan(
 
     ``declared``, when given, is the set of normalised names in ``[project] dependencies`` now:
     a package hpm recorded but the user already removed by hand is then not passed to
-    ``uv remove`` (which would fail on it).
+    ``uv remove`` (which would fail on it), and a chosen package that is missing from it is
+    added again, whatever hpm.lock says.
     """
     wanted = desired_packages(registry, resolution, project_dir)
     before = {normalize(k): v for k, v in (previous.packages.items() if previous else ())}
     present = None if declared is None else {normalize(n) for n in declared}
+    if present is not None:  # removed by hand: hpm.lock's entry no longer describes the project
+        before = {n: v for n, v in before.items() if n in present}
 
     changed = [n for n in wanted if n in before and before[n] != wanted[n]]
     gone = [n for n in before if n not in wanted]

@@ -48,8 +48,15 @@ def find_project(start: Path | None = None, *, cwd: Path | None = None) -> Proje
     here = _absolute(cwd if cwd is not None else Path.cwd())
     if start is not None:
         root = _absolute(here / start)
-        if not root.is_dir():
+        if root.name == PYPROJECT and root.is_file():  # --project path/to/pyproject.toml
+            root = root.parent
+        if not root.exists():
             raise UsageError(f"project directory {start} does not exist", _INIT_HINT)
+        if not root.is_dir():
+            raise UsageError(
+                f"--project {start} is a file, not a directory",
+                "give the directory that holds pyproject.toml",
+            )
         if not (root / PYPROJECT).is_file():
             raise UsageError(f"no pyproject.toml in {root}", _INIT_HINT)
         return Project(root, root / PYPROJECT)

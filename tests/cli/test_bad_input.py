@@ -135,12 +135,6 @@ def test_registry_scenario_through_cli(case: str, tmp_path: Path, hpm: RunHpm) -
     assert tree_bytes(tmp_path) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `hpm registry check --registry DIR` fails with click's 'No such option: "
-    "--registry' (exit 2): the option exists only before the subcommand (`hpm --registry DIR "
-    "registry check`), although it is the natural spelling for this command",
-)
 def test_registry_option_after_the_subcommand(tmp_path: Path, hpm: RunHpm) -> None:
     done = hpm("registry", "check", "--registry", str(EXAMPLE_REGISTRY), cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -156,11 +156,6 @@ def test_completion_outside_a_project_is_silent(tmp_path: Path) -> None:
     assert _complete("bash", "hpm group add ", "3", tmp_path) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after a dangling `--option` click's resilient parse leaves `group` unset, so "
-    "`hpm group add inference --option <TAB>` offers every option of every group",
-)
 def test_completion_options_only_of_the_group(demo: Path) -> None:
     assert _complete("bash", "hpm group add inference --option ", "5", demo) == [
         "vlm-adapter-qwen",
@@ -169,11 +164,6 @@ def test_completion_options_only_of_the_group(demo: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: hpm/__main__.py calls main() without prog_name, so `python -m hpm` is "
-    "'python -m hpm' in usage text and ignores _HPM_COMPLETE",
-)
 def test_python_dash_m_is_hpm(tmp_path: Path, hpm: RunHpm) -> None:
     assert hpm("--help", cwd=tmp_path).stdout.startswith("Usage: hpm ")
     done = hpm(cwd=tmp_path, env={"_HPM_COMPLETE": "bash_source"})

@@ -137,9 +137,6 @@ def test_usage_errors_exit_2(demo: Path, hpm: RunHpm, args: tuple[str, ...], nee
     assert tree_bytes(demo, skip=(".hpm",)) == before
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: `hpm explain nope` says 'unknown option `nope`' for a group argument"
-)
 def test_explain_unknown_group_says_group(demo: Path, hpm: RunHpm) -> None:
     done = hpm("explain", "nope", cwd=demo)
     assert done.returncode == 2
@@ -327,11 +324,6 @@ def test_sync_conflict_changes_nothing(demo: Path, hpm: RunHpm) -> None:
     assert not (demo / ".venv").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: removing the last option of an M-of-N group writes `metrics = []` (an OPEN "
-    "choice) and says 'run `hpm sync` to apply', but `hpm sync` then refuses: incomplete",
-)
 def test_removing_the_last_option_leaves_a_syncable_manifest(demo: Path, hpm: RunHpm) -> None:
     set_groups(demo, 'inference = "vllm-backend"\nmetrics = ["metric-latency", "metric-bleu"]\n')
     assert hpm("group", "remove", "metrics", "-o", "bleu", cwd=demo).returncode == 0
@@ -346,12 +338,13 @@ def test_removing_the_last_option_leaves_a_syncable_manifest(demo: Path, hpm: Ru
     assert check.returncode == 0 or "--auto" in done.stdout, (done.stdout, check.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `hpm --project pyproject.toml check` says 'project directory pyproject.toml "
-    "does not exist' although the file exists (it is not a directory)",
-)
 def test_project_option_naming_a_file(demo: Path, hpm: RunHpm) -> None:
-    done = hpm("--project", "pyproject.toml", "check", cwd=demo)
+    # The project's own pyproject.toml names the project (like `uv --project`).
+    same = hpm("--project", "pyproject.toml", "check", cwd=demo)
+    assert same.returncode == hpm("--project", ".", "check", cwd=demo).returncode
+    assert same.stdout == hpm("check", cwd=demo).stdout
+    (demo / "notes.txt").write_text("not a project\n")
+    done = hpm("--project", "notes.txt", "check", cwd=demo)
     assert done.returncode == 2
+    assert "is a file, not a directory" in done.stderr
     assert "does not exist" not in done.stderr

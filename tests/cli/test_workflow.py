@@ -6,7 +6,6 @@ import shlex
 import tomllib
 from pathlib import Path
 
-import pytest
 from clirun import RunHpm, assert_clean, make_demo, tree_bytes
 from helpers.projects import can_import, git_package, snapshot, uv_run, write_package
 
@@ -129,11 +128,6 @@ def test_seed_workflow(tmp_path: Path, hpm: RunHpm) -> None:
     assert "nothing to do" in done.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `hpm sync --dry-run` takes the project lock, creating .hpm/ (lock, .gitignore) "
-    "in a project that had none: a dry run should write nothing",
-)
 def test_dry_run_creates_nothing(tmp_path: Path, hpm: RunHpm) -> None:
     demo = make_demo(tmp_path)
     (demo / "pyproject.toml").write_text(
@@ -212,13 +206,6 @@ def test_git_source(tmp_path: Path, hpm: RunHpm) -> None:
     assert can_import(demo, "gitpkg")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after the user `uv remove`s a package that hpm manages, `hpm sync` says "
-    "'nothing to do: the project already matches its choices' (and `sync --locked` passes) "
-    "although the chosen package is gone; make_plan never re-adds names missing from "
-    "[project] dependencies",
-)
 def test_sync_restores_a_managed_package_removed_by_hand(tmp_path: Path, hpm: RunHpm) -> None:
     demo = make_demo(tmp_path)
     _ok(hpm("group", "add", "inference", "-o", "vlm-adapter-qwen", cwd=demo))
