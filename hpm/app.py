@@ -33,7 +33,7 @@ class Context:
 
 def load_registry_only(project_dir: str | None, registry_opt: str | None) -> Registry:
     """The registry for commands that may run outside a project (``registry check``, ``graph``)."""
-    from hpm.registry import load_registry
+    from hpm.registry import load_registry_cached as load_registry
 
     if registry_opt is not None and project_dir is None:
         return load_registry(Path(registry_opt).resolve())
@@ -50,13 +50,13 @@ def load_registry_only(project_dir: str | None, registry_opt: str | None) -> Reg
 
 def load_context(project_dir: str | None, registry_opt: str | None) -> Context:
     """Find the project, read its manifest and registry; turn the choices into a Selection."""
-    from hpm.registry import load_registry
+    from hpm.registry import load_registry_cached
     from hpm.selection import selection_from_manifest
 
     project = find_project(Path(project_dir) if project_dir else None)
     manifest = read_manifest(project.pyproject)
     root, label = registry_root(project, manifest, registry_opt)
-    registry = load_registry(root)
+    registry = load_registry_cached(root)
     selection = selection_from_manifest(manifest, registry.model)
     return Context(project, manifest, registry, selection, label)
 

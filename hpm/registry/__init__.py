@@ -46,14 +46,40 @@ Decisions:
   there (READMEs, package source directories) are ignored.
 """
 
-from hpm.registry.digest import registry_digest
-from hpm.registry.loader import load_registry
-from hpm.registry.references import ReferenceResolver, UnresolvedReference, resolve_reference
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hpm.registry.cache import load_registry_cached
+    from hpm.registry.digest import registry_digest
+    from hpm.registry.loader import load_registry
+    from hpm.registry.references import ReferenceResolver, UnresolvedReference, resolve_reference
 
 __all__ = [
     "ReferenceResolver",
     "UnresolvedReference",
     "load_registry",
+    "load_registry_cached",
     "registry_digest",
     "resolve_reference",
 ]
+
+# Imported on first use: a command answered from the registry cache never loads the YAML
+# reader and the validators.
+_HOMES = {
+    "load_registry": "hpm.registry.loader",
+    "load_registry_cached": "hpm.registry.cache",
+    "registry_digest": "hpm.registry.digest",
+    "ReferenceResolver": "hpm.registry.references",
+    "resolve_reference": "hpm.registry.references",
+    "UnresolvedReference": "hpm.registry.references",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -113,5 +113,16 @@ def test_a_package_the_user_already_removed_by_hand_is_not_passed_to_uv_remove()
     previous = lock(metric_bleu="metric-bleu @ ../registry/pkgs/metric-bleu")
     plan = make_plan(REGISTRY, selection(), previous, PROJECT, "uv", declared={"other"})
     assert plan.remove == ()
-    assert texts(plan) == ["uv sync --inexact"]
+    assert texts(plan) == []  # uv has nothing to do; hpm.lock just forgets the package
     assert dict(plan.packages) == {}
+
+
+def test_a_chosen_package_the_user_removed_by_hand_is_added_again() -> None:
+    entry = "metric-bleu @ ../registry/pkgs/metric-bleu"
+    chosen = selection(metrics=("metric-bleu",))
+    plan = make_plan(REGISTRY, chosen, lock(metric_bleu=entry), PROJECT, "uv", declared={"other"})
+    assert plan.add == (entry,) and plan.remove == ()
+    kept = make_plan(
+        REGISTRY, chosen, lock(metric_bleu=entry), PROJECT, "uv", declared={"metric-bleu"}
+    )
+    assert kept.is_empty

@@ -1,0 +1,121 @@
+"""A content-keyed cache of loaded registries.
+
+Loading a registry parses YAML and validates every file; for a registry that has not changed
+since the last command, that work (and importing the loader) is skipped: the validated result
+is kept as JSON in hpm's cache directory (``HPM_CACHE_DIR``, else ``$XDG_CACHE_HOME/hpm``, else
+``~/.cache/hpm``), under a key made of the registry's location, its content digest, the names of
+the entries in ``groups/`` and ``packages/``, and hpm's version. Only valid registries are cached,
+so every error is always reported afresh. ``HPM_NO_CACHE=1`` turns the cache off.
+
+JSON rather than pickle: a cache file is data, never code. A file that is unreadable, corrupt or
+of another format version is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from hpm.catalog import Registry, Source
+from hpm.registry.digest import registry_digest
+from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
+
+FORMAT = 1
+
+
+def cache_dir() -> Path:
+    """Where cached registries live."""
+    if os.environ.get("HPM_CACHE_DIR"):
+        return Path(os.environ["HPM_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "hpm"
+
+
+def load_registry_cached(root: Path) -> Registry:
+    """``load_registry(root)``, answered from the cache when the registry has not changed."""
+    from hpm import __version__
+
+    root = Path(root)
+    if os.environ.get("HPM_NO_CACHE") or not (root / "groups").is_dir():
+        return _load(root)
+    real = root.resolve()
+    digest = registry_digest(real)
+    listing = sorted(
+        f"{folder}/{entry.name}"
+        for folder in ("groups", "packages")
+        if (real / folder).is_dir()
+        for entry in (real / folder).iterdir()
+    )
+    key = hashlib.sha256(
+        "\0".join([str(FORMAT), __version__, str(real), digest, *listing]).encode()
+    ).hexdigest()
+    path = cache_dir() / f"registry-{key[:32]}.json"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
+        data = json.loads(path.read_bytes())
+        if data.get("format") == FORMAT and data.get("digest") == digest:
+            return decode(data)
+    registry = _load(root)
+    with contextlib.suppress(OSError):
+        from hpm.fsutil import atomic_write
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(encode(registry), separators=(",", ":")).encode())
+    return registry
+
+
+def _load(root: Path) -> Registry:
+    from hpm.registry.loader import load_registry
+
+    return load_registry(root)
+
+
+def _origin(o: Origin) -> list[Any]:
+    return [o.file, o.key, o.line]
+
+
+def encode(registry: Registry) -> dict[str, Any]:
+    """A registry as plain JSON data (the inverse of :func:`decode`)."""
+    model = registry.model
+    return {
+        "format": FORMAT,
+        "root": str(registry.root),
+        "digest": registry.digest,
+        "groups": [
+            [g.name, g.strategy.value, list(g.options), list(g.default), g.min, g.max,
+             _origin(g.origin), g.description]
+            for g in model.groups
+        ],
+        "rules": [
+            [r.kind.value, list(r.when), list(r.targets), _origin(r.origin), r.message]
+            for r in model.rules
+        ],
+        "sources": {
+            name: [s.git, s.rev, s.tag, s.branch, s.subdirectory,
+                   None if s.path is None else str(s.path), s.editable, s.version,
+                   list(s.extras), s.marker, _origin(s.origin)]
+            for name, s in registry.sources.items()
+        },
+    }  # fmt: skip
+
+
+def decode(data: dict[str, Any]) -> Registry:
+    """The registry that :func:`encode` turned into ``data``."""
+    groups = tuple(
+        Group(name, Strategy(strategy), tuple(options), tuple(default), lo, hi, Origin(*o), desc)
+        for name, strategy, options, default, lo, hi, o, desc in data["groups"]
+    )
+    rules = tuple(
+        Rule(RuleKind(kind), tuple(when), tuple(targets), Origin(*o), message)
+        for kind, when, targets, o, message in data["rules"]
+    )
+    sources = {
+        name: Source(git, rev, tag, branch, sub, None if path is None else Path(path), editable,
+                     version, tuple(extras), marker, Origin(*o))
+        for name, (git, rev, tag, branch, sub, path, editable, version, extras, marker, o)
+        in data["sources"].items()
+    }  # fmt: skip
+    return Registry(Path(data["root"]), Model(groups, rules), sources, data["digest"])
