@@ -16,14 +16,16 @@ decision, and drop it, without copying the whole network.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import ChainMap, deque
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 
-from constraint import FunctionConstraint, Problem
+from constraint import FunctionConstraint, MaxSumConstraint, Problem
 
 Var = str
 Value = Hashable
 Test = Callable[..., bool]
+# variables, predicate, and optionally "at most k of these booleans are True" (for pruning)
+Spec = tuple[tuple[Var, ...], Test, int | None]
 Overlay = dict[Var, tuple[Value, ...]]
 
 
@@ -40,29 +42,44 @@ class Network:
         self.domains = domains
         self.constraints = constraints
         self.by_var: dict[Var, list[int]] = {}
-        for index, (vars_, _) in enumerate(constraints):
+        for index, (vars_, _, _) in enumerate(constraints):
             for var in vars_:
                 self.by_var.setdefault(var, []).append(index)
 
-    def domain(self, overlay: Overlay, var: Var) -> tuple[Value, ...]:
+    def domain(self, overlay: Mapping[Var, tuple[Value, ...]], var: Var) -> tuple[Value, ...]:
         found = overlay.get(var)
         return self.domains[var] if found is None else found
 
-    def propagate(self, overlay: Overlay, todo: Iterable[int] | None = None) -> Overlay | None:
+    def propagate(
+        self, overlay: Mapping[Var, tuple[Value, ...]], todo: Iterable[int] | None = None
+    ) -> Overlay | None:
         """Narrow domains from ``todo`` (default: every constraint) until nothing changes.
 
-        Returns a new overlay, or None when some constraint cannot hold.
+        Returns the domains it narrowed (``overlay`` itself is left alone), or None when some
+        constraint cannot hold.
         """
-        overlay = dict(overlay)
+        delta: Overlay = {}
+        view = ChainMap(delta, overlay)
         queue = deque(range(len(self.constraints)) if todo is None else todo)
         waiting = set(queue)
         constraints, by_var, domain = self.constraints, self.by_var, self.domain
         while queue:
             index = queue.popleft()
             waiting.discard(index)
-            vars_, test = constraints[index]
-            doms = [domain(overlay, v) for v in vars_]
+            vars_, test, at_most = constraints[index]
+            doms = [domain(view, v) for v in vars_]
             open_ = [i for i, d in enumerate(doms) if len(d) > 1]
+            if len(open_) > 1 and at_most is not None:
+                if sum(1 for d in doms if d == (True,)) >= at_most:
+                    for i in open_:  # the budget is spent: every other one is False
+                        delta[vars_[i]] = (False,)
+                        for other in by_var[vars_[i]]:
+                            if other != index and other not in waiting:
+                                waiting.add(other)
+                                queue.append(other)
+                    if not test(*(False if len(d) > 1 else d[0] for d in doms)):
+                        return None
+                continue
             if len(open_) > 1:
                 continue
             values = [d[0] for d in doms]
@@ -79,18 +96,21 @@ class Network:
             if not keep:
                 return None
             if len(keep) < len(doms[at]):
-                overlay[vars_[at]] = tuple(keep)
+                delta[vars_[at]] = tuple(keep)
                 for other in by_var[vars_[at]]:
                     if other != index and other not in waiting:
                         waiting.add(other)
                         queue.append(other)
-        return overlay
+        return delta
 
     def restrict(
-        self, overlay: Overlay, narrowed: Mapping[Var, tuple[Value, ...]]
+        self, overlay: Mapping[Var, tuple[Value, ...]], narrowed: Mapping[Var, tuple[Value, ...]]
     ) -> Overlay | None:
-        """``overlay`` with some domains narrowed further, propagated; None if that fails."""
-        changed = dict(overlay)
+        """The domains that narrowing ``overlay`` by ``narrowed`` changes, propagated.
+
+        None if that fails. ``overlay`` is left alone: apply the answer with ``update``.
+        """
+        changed: Overlay = {}
         todo: list[int] = []
         for var, values in narrowed.items():
             current = self.domain(overlay, var)
@@ -100,9 +120,23 @@ class Network:
             if len(kept) < len(current):
                 changed[var] = kept
                 todo.extend(self.by_var.get(var, ()))
-        return self.propagate(changed, dict.fromkeys(todo))
+        more = self.propagate(ChainMap(changed, overlay), dict.fromkeys(todo))
+        if more is None:
+            return None
+        changed.update(more)
+        return changed
 
-    def search(self, overlay: Overlay, focus: Iterable[Var]) -> dict[Var, Value] | None:
+    def touched(self, changed: Iterable[Var]) -> dict[Var, None]:
+        """The variables that share a constraint with one of ``changed`` (and those)."""
+        focus: dict[Var, None] = dict.fromkeys(changed)
+        for var in list(focus):
+            for index in self.by_var.get(var, ()):
+                focus.update(dict.fromkeys(self.constraints[index][0]))
+        return focus
+
+    def search(
+        self, overlay: Mapping[Var, tuple[Value, ...]], focus: Iterable[Var]
+    ) -> dict[Var, Value] | None:
         """Values for the open variables of every part that ``focus`` touches; None if unsat.
 
         Variables outside those parts are not in the answer: any value of their (propagated)
@@ -123,7 +157,9 @@ class Network:
             solution.update(found)
         return solution
 
-    def _part(self, overlay: Overlay, start: Var) -> tuple[set[Var], list[int]]:
+    def _part(
+        self, overlay: Mapping[Var, tuple[Value, ...]], start: Var
+    ) -> tuple[set[Var], list[int]]:
         """The open variables connected to ``start`` and the constraints linking them."""
         part_vars = {start}
         part_constraints: list[int] = []
@@ -147,17 +183,21 @@ class Network:
         return part_vars, part_constraints
 
 
-def _solve_part(net: Network, overlay: Overlay, indices: list[int]) -> dict[Var, Value] | None:
+def _solve_part(
+    net: Network, overlay: Mapping[Var, tuple[Value, ...]], indices: list[int]
+) -> dict[Var, Value] | None:
     problem = Problem()
     added: set[Var] = set()
     for index in indices:
-        vars_, test = net.constraints[index]
+        vars_, test, at_most = net.constraints[index]
         for var in vars_:
             if var not in added:
                 added.add(var)
                 # python-constraint tries the *last* value of a domain first
                 problem.addVariable(var, list(reversed(net.domain(overlay, var))))
         problem.addConstraint(FunctionConstraint(test), list(vars_))
+        if at_most is not None:  # redundant, but it prunes while searching
+            problem.addConstraint(MaxSumConstraint(at_most), list(vars_))
     return problem.getSolution()
 
 

@@ -33,6 +33,7 @@ class Item:
     element: Element
     vars: tuple[str, ...]
     test: Test  # called with one value per variable, in ``vars`` order
+    at_most: int | None = None  # a hint: at most this many of ``vars`` (booleans) are True
 
 
 @dataclass(slots=True)
@@ -120,7 +121,8 @@ def _limit_items(enc: Encoding, group: Group) -> list[Item]:
     n, lower, upper = len(group.options), group.lower, group.upper
     if group.strategy is Strategy.ONE:
         text = f"{group.name} (1-of-N) selects at most one option"
-        return [Item(GroupLimit(group.name, text, group.origin), group.options, _count_test(1, 1))]
+        limit = GroupLimit(group.name, text, group.origin)
+        return [Item(limit, group.options, _count_test(1, 1), at_most=1)]
     if lower <= 1 and upper >= n:
         return []  # any number of options is allowed
     bounds = f"between {lower} and {upper}" if lower > 1 else f"at most {upper}"
@@ -128,7 +130,7 @@ def _limit_items(enc: Encoding, group: Group) -> list[Item]:
         bounds = f"at least {lower}"
     text = f"{group.name} (M-of-N) selects {bounds} options when active"
     limit = GroupLimit(group.name, text, group.origin)
-    return [Item(limit, group.options, _count_test(lower, upper))]
+    return [Item(limit, group.options, _count_test(lower, upper), at_most=upper)]
 
 
 def _domains(enc: Encoding, group: Group, state: str) -> None:

@@ -17,6 +17,7 @@ to the part of the problem that the decision touches.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Sequence
 
 from solver.answers import Choice, Completion, Conflict, Verdict
@@ -41,29 +42,24 @@ class _Witness:
 
     def decide(self, narrowed: dict[Var, tuple]) -> bool:
         """Apply ``narrowed`` if the problem stays satisfiable; report whether it did."""
-        if self.agrees(narrowed):
-            overlay = self.net.restrict(self.overlay, narrowed)
-            assert overlay is not None  # the witness satisfies it
-            self.overlay = overlay
-            return True
-        overlay = self.net.restrict(self.overlay, narrowed)
-        if overlay is None:
+        delta = self.net.restrict(self.overlay, narrowed)
+        if delta is None:
             return False
-        changed = [v for v in overlay if overlay[v] != self.overlay.get(v)]
-        focus: dict[Var, None] = {}
-        for var in changed:
-            for index in self.net.by_var.get(var, ()):
-                focus.update(dict.fromkeys(self.net.constraints[index][0]))
-        found = self.net.search(overlay, focus)
-        if found is None:
-            return False
-        self.overlay = overlay
-        self.values.update(found)
+        if not self.agrees(narrowed):
+            view = ChainMap(delta, self.overlay)
+            found = self.net.search(view, self.net.touched(delta))
+            if found is None:
+                return False
+            self.values.update(found)
+        self.overlay.update(delta)
         return True
+
+    def is_open(self, var: Var) -> bool:
+        return len(self.net.domain(self.overlay, var)) > 1
 
 
 def _start(enc: Encoding) -> _Witness | None:
-    net = Network(enc.domains, [(item.vars, item.test) for item in enc.items])
+    net = Network(enc.domains, [(item.vars, item.test, item.at_most) for item in enc.items])
     overlay = net.propagate({})
     if overlay is None:
         return None
@@ -83,14 +79,15 @@ def _decide_activation(enc: Encoding, witness: _Witness, group: Group) -> None:
 def _decide_values(enc: Encoding, witness: _Witness, group: Group) -> None:
     var = enc.group_var(group)
     if var:
-        for value in enc.domains[var]:
-            if value is not None and witness.decide({var: (value,)}):
-                return
+        if witness.is_open(var):
+            for value in witness.net.domain(witness.overlay, var):
+                if value is not None and witness.decide({var: (value,)}):
+                    return
         return
     defaults = [o for o in group.default if o in group.options]
     others = [o for o in reversed(group.options) if o not in defaults]
     for option, preferred in [*((o, True) for o in defaults), *((o, False) for o in others)]:
-        if not witness.decide({option: (preferred,)}):
+        if witness.is_open(option) and not witness.decide({option: (preferred,)}):
             witness.decide({option: (not preferred,)})
 
 
@@ -203,6 +200,32 @@ def _with_option(selection: Selection, group: Group, option: str) -> tuple[Selec
     return Selection(choices), False
 
 
+def _trials(selection: Selection, group: Group) -> tuple[Selection, dict[str, dict]]:
+    """A base selection and, per option, the narrowing that turns it into that option's trial.
+
+    The base leaves ``group`` open (or absent, for a chosen M-of-N group, whose trial then
+    fixes every option): each trial is the base plus domain restrictions, so one propagated
+    base serves every option.
+    """
+    choices = dict(selection.choices)
+    current = choices.get(group.name)
+    narrowing: dict[str, dict] = {}
+    if group.strategy is Strategy.ONE:
+        choices[group.name] = None
+        for option in group.options:
+            narrowing[option] = {"@" + group.name: (option,)}
+    elif current is None:
+        choices[group.name] = None
+        for option in group.options:
+            narrowing[option] = {option: (True,)}
+    else:
+        del choices[group.name]
+        for option in group.options:
+            keep = set(current) | {option}
+            narrowing[option] = {o: (o in keep,) for o in group.options}
+    return Selection(choices), narrowing
+
+
 def feasible(model: Model, selection: Selection, group: str) -> dict[str, Conflict | None]:
     """Per option of ``group`` (registry order): None if choosing it admits a completion.
 
@@ -213,14 +236,20 @@ def feasible(model: Model, selection: Selection, group: str) -> dict[str, Confli
     from solver.explain import explain
 
     target = model.group(group)
-    probe = encode(model, Selection(), relaxed=False)
+    base, narrowing = _trials(selection, target)
+    witness = _start(encode(model, base, relaxed=False))
     answer: dict[str, Conflict | None] = {}
     for option in target.options:
-        trial, extra = _with_option(selection, target, option)
-        items = (chosen_item(probe, target, option),) if extra else ()
-        if _satisfiable(model, trial, items):
+        possible = False
+        if witness is not None:
+            delta = witness.net.restrict(witness.overlay, narrowing[option])
+            if delta is not None:
+                view = ChainMap(delta, witness.overlay)
+                possible = witness.net.search(view, witness.net.touched(delta)) is not None
+        if possible:
             answer[option] = None
         else:
+            trial, extra = _with_option(selection, target, option)
             pin = Choice(group, option, "chosen")
             answer[option] = explain(model, trial, pin, extra_pin=extra)
     return answer

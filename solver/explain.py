@@ -28,7 +28,7 @@ class _Oracle:
 
     def solution(self, items: Sequence[Item]) -> dict | None:
         domains = {v: self.enc.domains[v] for item in items for v in item.vars}
-        net = Network(domains, [(item.vars, item.test) for item in items])
+        net = Network(domains, [(item.vars, item.test, item.at_most) for item in items])
         overlay = net.propagate({})
         if overlay is None:
             return None

@@ -1,0 +1,88 @@
+"""Timings of check / complete / explain on synthetic registries (not a test; run it directly).
+
+    .venv/bin/python tests/solver/perf_probe.py [groups ...]
+
+Each registry has ``groups`` ten-option groups (alternating 1-of-N and M-of-N) and as many
+pairwise rules (requires / conflicts between options of nearby groups, so the rule graph falls
+into many parts, as in real registries) plus, with ``--random``, rules between random groups.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+
+from solver import check, complete, feasible
+from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy
+
+
+def registry(n: int, spread: int, seed: int = 1) -> Model:
+    rng = random.Random(seed)
+    groups = []
+    for g in range(n):
+        options = tuple(f"p{g}-{i}" for i in range(10))
+        if g % 2:
+            groups.append(
+                Group(f"g{g}", Strategy.MANY, options, options[:2], 1, 4, Origin("x", ""))
+            )
+        else:
+            groups.append(
+                Group(f"g{g}", Strategy.ONE, options, options[:1], origin=Origin("x", ""))
+            )
+    rules = []
+    for r in range(n):
+        a = rng.randrange(n)
+        b = rng.randrange(n) if spread == 0 else min(n - 1, a + 1 + rng.randrange(spread))
+        if a == b:
+            continue
+        kind = RuleKind.REQUIRES if r % 2 else RuleKind.CONFLICTS
+        when = (f"p{a}-{rng.randrange(10)}",)
+        rules.append(
+            Rule(kind, when, (f"p{b}-{rng.randrange(10)}",), Origin("rules.yaml", f"rules[{r}]"))
+        )
+    return Model(tuple(groups), tuple(rules))
+
+
+def timed(label: str, fn, *args) -> object:
+    start = time.perf_counter()
+    result = fn(*args)
+    print(f"  {label:<28} {time.perf_counter() - start:8.3f} s")
+    return result
+
+
+def pick(group: Group, option: str) -> tuple[str, ...]:
+    """A chosen value for ``group`` that contains ``option``."""
+    if group.strategy is Strategy.ONE:
+        return (option,)
+    return tuple(dict.fromkeys((option, *group.default)))
+
+
+def probe(n: int, spread: int) -> None:
+    model = registry(n, spread)
+    print(f"{n} groups, {10 * n} options, {len(model.rules)} rules, spread={spread or 'random'}")
+    # every tenth group chosen (its first valid-looking option), a few open, the rest absent
+    half = Selection({g.name: None for g in model.groups[:: max(1, n // 20)]})
+    timed("complete (open groups)", complete, model, half)
+    filled = complete(model, half)
+    if filled.ok:
+        timed("check (valid selection)", check, model, filled.selection)
+    bad = None
+    for rule in model.rules:
+        if rule.kind is RuleKind.CONFLICTS:
+            a, b = rule.when[0], rule.targets[0]
+            ga, gb = model.group_of(a), model.group_of(b)
+            bad = Selection({ga.name: pick(ga, a), gb.name: pick(gb, b)})
+            break
+    if bad is not None:
+        verdict = timed("check + explain (conflict)", check, model, bad)
+        assert verdict.status == "invalid", verdict.status
+        timed("feasible (one group)", feasible, model, bad, model.groups[0].name)
+
+
+if __name__ == "__main__":
+    sizes = [int(a) for a in sys.argv[1:] if a.isdigit()] or [1_000, 10_000]
+    for size in sizes:
+        probe(size, spread=5)
+        if "--random" in sys.argv:
+            probe(size, spread=0)
