@@ -71,12 +71,28 @@ def locked_project(project_dir: str | None, *, write: bool = True) -> Iterator[l
     from hpm.filelock import project_lock
     from hpm.transaction import recover
 
-    if not write:
-        yield []
-        return
     project = find_project(Path(project_dir) if project_dir else None)
+    if not write:
+        yield recover_interrupted(project.root)
+        return
     with project_lock(project.root):
         yield recover(project.root)
+
+
+def recover_interrupted(project_root: Path) -> list[str]:
+    """Restore the files of a sync that was killed, if there is one; return what was restored.
+
+    Read-only commands call this first, so they never judge a half-applied sync. It writes
+    nothing (and takes no lock) unless a journal is there; then it waits for the project's lock,
+    so that a sync still running is not mistaken for a dead one.
+    """
+    from hpm.filelock import STATE_DIR, project_lock
+    from hpm.transaction import JOURNAL, recover
+
+    if not (project_root / STATE_DIR / JOURNAL).exists():
+        return []
+    with project_lock(project_root):
+        return recover(project_root)
 
 
 # --------------------------------------------------------------------------- group add / remove

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -171,6 +172,8 @@ def group_list(ctx: click.Context, as_json: bool) -> None:
     def action() -> None:
         from hpm import app, views
 
+        _recover(ctx)
+
         rows = app.group_rows(*_opts(ctx))
         if as_json:
             _print_json([views.group_json(row) for row in rows])
@@ -191,6 +194,8 @@ def group_show(ctx: click.Context, group: str, as_json: bool) -> None:
 
     def action() -> None:
         from hpm import app, views
+
+        _recover(ctx)
 
         row = app.group_detail(*_opts(ctx), group)
         if as_json:
@@ -270,6 +275,8 @@ def check(ctx: click.Context, as_json: bool, locked: bool) -> None:
     def action() -> None:
         from hpm import app, views
 
+        _recover(ctx)
+
         report = app.check(*_opts(ctx), locked=locked)
         if as_json:
             _print_json(views.check_json(report))
@@ -328,6 +335,8 @@ def explain(ctx: click.Context, group: str, option: str | None, as_json: bool) -
 
     def action() -> None:
         from hpm import app, views
+
+        _recover(ctx)
 
         report = app.explain(*_opts(ctx), group, option)
         if as_json:
@@ -411,6 +420,8 @@ def graph(ctx: click.Context, fmt: str, group_name: str | None) -> None:
     def action() -> None:
         from hpm import app
 
+        _recover(ctx)
+
         click.echo(app.graph_text(*_opts(ctx), fmt, group_name), nl=False)
 
     _run(action)
@@ -452,6 +463,18 @@ def init(ctx: click.Context, registry_path: str) -> None:
         _say(f"  hpm{flag} sync --auto                 # fill open choices, install with uv")
 
     _run(action)
+
+
+def _recover(ctx: click.Context) -> None:
+    """Before a read-only command: finish (roll back) a sync that was killed, if any."""
+    from hpm import app
+    from hpm.errors import UsageError
+
+    try:
+        project = app.find_project(Path(p) if (p := ctx.obj["project"]) else None)
+    except UsageError:
+        return  # no project: the command itself says so, or works without one
+    _report_restored(app.recover_interrupted(project.root))
 
 
 def _report_restored(restored: Sequence[str]) -> None:
