@@ -1,6 +1,6 @@
 """One benchmark subject, measured in its own process (so that run.py can time it out).
 
-``python benchmarks/probe.py hpm uvl PATH RUNS`` / ``hpm synthetic N RUNS`` /
+``python benchmarks/probe.py hpm uvl PATH RUNS [STAGE]`` / ``hpm synthetic N RUNS [STAGE]`` /
 ``flamapy PATH RUNS``. Prints one JSON object per line as each measurement finishes:
 ``{"op": ..., "seconds": median, "runs": k, ...}`` or ``{"op": ..., "skipped": reason}``.
 """
@@ -99,44 +99,62 @@ def invalid_selection(model: Model, valid: Selection) -> tuple[Selection, str] |
     return None
 
 
-def hpm_ops(model_fn: Callable[[], Model], plan_fn: Callable[[], Any], runs: int) -> None:
-    """Load, analysis and the solver operations on one registry."""
-    model = measure("convert", model_fn, runs)
-    emit(op="size", options=len(model.options), groups=len(model.groups), rules=len(model.rules))
-    try:
-        from hpm.registry import load_registry
-    except ImportError:
-        emit(op="load", skipped="hpm.registry.load_registry not available")
+def hpm_ops(
+    model_fn: Callable[[], Model], plan_fn: Callable[[], Any], runs: int, stage: str
+) -> None:
+    """One stage on one registry: ``base`` (convert, load, analysis, check of a valid and of an
+    invalid selection), ``complete`` (from empty) or ``explain`` (feasible on a group with a
+    rejected option). Stages run in separate processes so that one slow stage times out alone.
+    """
+    if stage != "base":
+        model = model_fn()
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            write_registry(plan_fn(), tmp)
-            measure("load", lambda: load_registry(tmp), runs)
-    result = measure("analysis", lambda: analyse(model), runs)
-    emit(
-        op="analysis-result",
-        core=len(result.core),
-        dead=len(result.dead),
-        void=result.void,
-        calls=result.solver_calls,
-    )
+        model = measure("convert", model_fn, runs)
+        emit(
+            op="size", options=len(model.options), groups=len(model.groups), rules=len(model.rules)
+        )
+        try:
+            from hpm.registry import load_registry
+        except ImportError:
+            emit(op="load", skipped="hpm.registry.load_registry not available")
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                write_registry(plan_fn(), tmp)
+                try:
+                    measure("load", lambda: load_registry(tmp), runs)
+                except Exception as e:  # the loader's refusal is a result to report
+                    emit(op="load", failed=f"{type(e).__name__}: {str(e)[:200]}")
+        result = measure("analysis", lambda: analyse(model), runs)
+        emit(
+            op="analysis-result",
+            core=len(result.core),
+            dead=len(result.dead),
+            void=result.void,
+            calls=result.solver_calls,
+        )
     try:
         from solver import check, complete, feasible
     except ImportError:
-        emit(op="check-valid", skipped="solver.check/complete/feasible not available")
+        emit(op=stage, skipped="solver.check/complete/feasible not available")
+        return
+    if stage == "complete":
+        done = measure("complete", lambda: complete(model, Selection({})), runs)
+        emit(op="complete-result", ok=done.conflict is None)
         return
     valid = valid_selection(model)
-    done = measure("complete", lambda: complete(model, Selection({})), runs)
-    emit(op="complete-result", ok=done.conflict is None)
-    verdict = measure("check-valid", lambda: check(model, valid), runs)
-    emit(op="check-valid-result", status=verdict.status)
     bad = invalid_selection(model, valid)
-    if bad is None:
-        emit(op="check-invalid", skipped="no single swap makes the selection invalid")
+    if stage == "base":
+        verdict = measure("check-valid", lambda: check(model, valid), runs)
+        emit(op="check-valid-result", status=verdict.status)
+        if bad is None:
+            emit(op="check-invalid", skipped="no one-choice change makes the selection invalid")
+        else:
+            verdict = measure("check-invalid", lambda: check(model, bad[0]), runs)
+            emit(op="check-invalid-result", status=verdict.status)
+    elif bad is None:
         emit(op="explain", skipped="no rejected option found")
     else:
-        invalid, group = bad
-        verdict = measure("check-invalid", lambda: check(model, invalid), runs)
-        emit(op="check-invalid-result", status=verdict.status)
+        group = bad[1]
         options = measure("explain", lambda: feasible(model, valid, group), runs)
         rejected = sum(1 for c in options.values() if c is not None)
         emit(op="explain-result", group=group, options=len(options), rejected=rejected)
@@ -177,10 +195,14 @@ def main(argv: list[str]) -> int:
             lambda: plan_to_model(plan_registry(parse_uvl(path))),
             lambda: plan_registry(parse_uvl(path)),
             int(argv[3]),
+            argv[4] if len(argv) > 4 else "base",
         )
     else:
         n = int(argv[2])
-        hpm_ops(lambda: plan_to_model(synthetic_plan(n)), lambda: synthetic_plan(n), int(argv[3]))
+        stage = argv[4] if len(argv) > 4 else "base"
+        hpm_ops(
+            lambda: plan_to_model(synthetic_plan(n)), lambda: synthetic_plan(n), int(argv[3]), stage
+        )
     return 0
 
 

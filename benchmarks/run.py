@@ -74,6 +74,18 @@ def machine() -> dict[str, str]:
     }
 
 
+def probe_stages(args: list[str], timeout: float) -> dict[str, dict[str, Any]]:
+    """The hpm stages (base, complete, explain) of one subject, each with its own time-out."""
+    merged: dict[str, dict[str, Any]] = {}
+    for stage in ("base", "complete", "explain"):
+        result = probe([*args, stage], timeout)
+        for key in ("timeout", "error"):
+            if key in result:
+                result[f"{key}:{stage}"] = result.pop(key)
+        merged.update(result)
+    return merged
+
+
 def probe(args: list[str], timeout: float) -> dict[str, dict[str, Any]]:
     """Run probe.py; the measurements by op (``timeout``/``error`` entries on failure)."""
     cmd = [PYTHON, str(HERE / "probe.py"), *args]
@@ -107,7 +119,10 @@ def cell(result: dict[str, dict[str, Any]], op: str) -> str:
     """A table cell for one op: its median, or why there is none."""
     entry = result.get(op)
     if entry is None:
-        return "timeout" if "timeout" in result else ("error" if "error" in result else "-")
+        stage = {"complete": "complete", "explain": "explain"}.get(op, "base")
+        if f"timeout:{stage}" in result:
+            return "timeout"
+        return "error" if f"error:{stage}" in result else "-"
     if "skipped" in entry:
         return "n/a"
     if "failed" in entry:
@@ -132,7 +147,7 @@ def real_models(runs: int, timeout: float) -> list[dict[str, Any]]:
     stats = published()
     rows = []
     for path in sorted(data_dir().glob("*.uvl"), key=lambda p: p.stat().st_size):
-        hpm = probe(["hpm", "uvl", str(path), str(runs)], timeout)
+        hpm = probe_stages(["hpm", "uvl", str(path), str(runs)], timeout)
         flama = probe(["flamapy", str(path), str(runs)], timeout)
         rows.append(
             {
@@ -196,7 +211,8 @@ def _sum(*values: float | None) -> float | None:
 def synthetic(sizes: tuple[int, ...], runs: int, timeout: float) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
-        rows.append({"options": n, "hpm": probe(["hpm", "synthetic", str(n), str(runs)], timeout)})
+        result = probe_stages(["hpm", "synthetic", str(n), str(runs)], timeout)
+        rows.append({"options": n, "hpm": result})
         print(f"  measured synthetic {n}", file=sys.stderr)
     return rows
 
@@ -330,10 +346,13 @@ def _problems(results: list[tuple[str, dict[str, dict[str, Any]]]]) -> list[str]
     """Bullet lines for subjects that timed out or crashed."""
     out = []
     for name, result in results:
-        if "timeout" in result:
-            out.append(f"- {name}: stopped after {result['timeout']['after']:.0f} s (timeout)")
-        if "error" in result:
-            out.append(f"- {name}: probe failed: {result['error']['stderr']}")
+        for key, entry in result.items():
+            if key.startswith("timeout:"):
+                out.append(f"- {name}, {key[8:]}: stopped after {entry['after']:.0f} s (timeout)")
+            elif key.startswith("error:"):
+                out.append(f"- {name}, {key[6:]}: probe failed: {entry['stderr']}")
+            elif "failed" in entry and key != "read":
+                out.append(f"- {name}, {key}: {entry['failed']}")
     return out
 
 

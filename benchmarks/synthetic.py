@@ -1,17 +1,19 @@
 """Seeded synthetic registries of any size, for scaling measurements.
 
-Groups of 2..8 options (half 1-of-N with a default, half M-of-N with min 0 or 1), and rules
-between options of different groups, always from an earlier group to a later one: about one
-``requires`` (sometimes ``{any: [...]}``) per 4 options and one ``conflicts`` per 10. No rule
-applies unconditionally, so the empty selection is always valid and the registry never void.
+Groups of 2..8 options (half 1-of-N with a default, half M-of-N with min 0 or 1), and
+option-level rules between options of different groups, always from an earlier group to a
+later one: about one ``requires`` (sometimes ``{any: [...]}``) per 4 options and one
+``conflicts`` per 10. No rule applies unconditionally, so the empty selection is always
+valid and the registry never void.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
-from benchmarks.uvl_registry import GroupSpec, OptionSpec, RegistryPlan, RuleSpec
-from solver.model import RuleKind, Strategy
+from benchmarks.uvl_registry import GroupSpec, OptionSpec, RegistryPlan
+from solver.model import Strategy
 
 
 def synthetic_plan(options: int, seed: int = 0) -> RegistryPlan:
@@ -31,7 +33,8 @@ def synthetic_plan(options: int, seed: int = 0) -> RegistryPlan:
             spec = GroupSpec(gname, Strategy.MANY, opts, "synthetic M-of-N", min=low)
         groups.append(spec)
         made += size
-    rules: list[RuleSpec] = []
+    requires: dict[str, list[tuple[str, ...]]] = {}
+    conflicts: dict[str, list[str]] = {}
     span = max(1, len(groups) // 20)  # rules stay local, as in real registries
     for _ in range(options // 4 + options // 10):
         i = rng.randrange(len(groups))
@@ -40,9 +43,25 @@ def synthetic_plan(options: int, seed: int = 0) -> RegistryPlan:
             continue
         source = rng.choice(groups[i].options).name
         later = [o.name for o in groups[j].options]
-        if len(rules) % 7 < 5:
+        if rng.random() < 5 / 7:
             count = 1 if rng.random() < 0.8 else min(2, len(later))
-            rules.append(RuleSpec((source,), RuleKind.REQUIRES, tuple(rng.sample(later, count))))
+            requires.setdefault(source, []).append(tuple(rng.sample(later, count)))
         else:
-            rules.append(RuleSpec((source,), RuleKind.CONFLICTS, (rng.choice(later),)))
-    return RegistryPlan(tuple(groups), tuple(rules), {})
+            conflicts.setdefault(source, []).append(rng.choice(later))
+    return RegistryPlan(tuple(_with_rules(g, requires, conflicts) for g in groups), (), {})
+
+
+def _with_rules(
+    group: GroupSpec, requires: dict[str, list[tuple[str, ...]]], conflicts: dict[str, list[str]]
+) -> GroupSpec:
+    """The group with its options' rules written on the options (as a registry author would)."""
+    options = tuple(
+        replace(
+            o,
+            requires=tuple(t[0] for t in requires.get(o.name, []) if len(t) == 1),
+            requires_any=tuple(t for t in requires.get(o.name, []) if len(t) > 1),
+            conflicts=tuple(dict.fromkeys(conflicts.get(o.name, []))),
+        )
+        for o in group.options
+    )
+    return replace(group, options=options)

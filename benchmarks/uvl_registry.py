@@ -34,6 +34,8 @@ class OptionSpec:
     name: str
     description: str
     requires: tuple[str, ...] = ()
+    requires_any: tuple[tuple[str, ...], ...] = ()  # each item: {any: [...]}
+    conflicts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +164,14 @@ def plan_to_model(plan: RegistryPlan) -> Model:
     rules: list[Rule] = []
     for g in plan.groups:
         for i, o in enumerate(g.options):
-            for j, target in enumerate(o.requires):
-                origin = Origin(f"groups/{g.name}.yaml", f"options[{i}].requires[{j}]")
-                rules.append(Rule(RuleKind.REQUIRES, (o.name,), (target,), origin))
+            where = f"groups/{g.name}.yaml"
+            items = [(t,) for t in o.requires] + list(o.requires_any)
+            for j, targets in enumerate(items):
+                origin = Origin(where, f"options[{i}].requires[{j}]")
+                rules.append(Rule(RuleKind.REQUIRES, (o.name,), targets, origin))
+            for j, target in enumerate(o.conflicts):
+                origin = Origin(where, f"options[{i}].conflicts[{j}]")
+                rules.append(Rule(RuleKind.CONFLICTS, (o.name,), (target,), origin))
     for k, r in enumerate(plan.rules):
         rules.append(Rule(r.kind, r.when, r.targets, Origin("rules.yaml", f"rules[{k}]")))
     return Model(groups, tuple(rules))
@@ -207,8 +214,12 @@ def render_group(g: GroupSpec) -> str:
     for o in g.options:
         lines.append(f"  - name: {_scalar(o.name)}")
         lines.append(f"    description: {json.dumps(o.description)}")
-        if o.requires:
-            lines.append(f"    requires: {_flow(o.requires)}")
+        items = [_scalar(t) for t in o.requires]
+        items += [f"{{any: {_flow(targets)}}}" for targets in o.requires_any]
+        if items:
+            lines.append(f"    requires: [{', '.join(items)}]")
+        if o.conflicts:
+            lines.append(f"    conflicts: {_flow(o.conflicts)}")
     return "\n".join(lines) + "\n"
 
 
@@ -230,9 +241,10 @@ def render_rules(rules: tuple[RuleSpec, ...]) -> str:
 
 
 def write_registry(plan: RegistryPlan, out_dir: str | Path) -> None:
-    """Write ``groups/*.yaml`` and ``rules.yaml`` under ``out_dir`` (created if needed)."""
+    """Write ``groups/*.yaml`` and ``rules.yaml`` (if any rule) under ``out_dir``."""
     root = Path(out_dir)
     (root / "groups").mkdir(parents=True, exist_ok=True)
     for g in plan.groups:
         (root / "groups" / f"{g.name}.yaml").write_text(render_group(g), encoding="utf-8")
-    (root / "rules.yaml").write_text(render_rules(plan.rules), encoding="utf-8")
+    if plan.rules:  # hpm refuses an empty rules.yaml; the file is optional
+        (root / "rules.yaml").write_text(render_rules(plan.rules), encoding="utf-8")
