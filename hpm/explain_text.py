@@ -14,14 +14,12 @@ JSON shape of a conflict (``conflict_to_json``), stable::
     }
     ORIGIN = {"file": str, "key": str, "line": int | null}
 
-``feasible_to_json(group, result)``::
-
-    {"group": str, "options": [{"option": str, "feasible": bool, "conflict": CONFLICT | null}]}
+A choice's ``kind`` is ``"asked"`` for the option a question was about (``hpm explain GROUP
+OPTION``, a dead option in ``hpm registry check``): the user never chose it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from solver import Choice, Conflict, GroupLimit
@@ -30,6 +28,12 @@ from solver.model import Origin, Rule, RuleKind
 
 def _names(terms: tuple[str, ...]) -> str:
     return terms[0] if len(terms) == 1 else "one of " + ", ".join(terms)
+
+
+def origin_text(origin: Origin) -> str:
+    """``groups/inference.yaml:9, options[2].requires[0]``."""
+    where = f"{origin.file}:{origin.line}" if origin.line else origin.file
+    return f"{where}, {origin.key}" if origin.key else where
 
 
 def describe(element: Choice | Rule | GroupLimit) -> str:
@@ -67,16 +71,35 @@ def _fix_text(fix: tuple[Choice, ...]) -> str:
     return "fix: " + "; and ".join(parts)
 
 
-def render_conflict(conflict: Conflict) -> list[str]:
-    """A headline, the chain (one line per step, with its origin), then ``fix:`` lines."""
-    n = len(conflict.choices)
-    if n:
+def _is_asked(element: object, asked: str | None) -> bool:
+    return (
+        asked is not None
+        and isinstance(element, Choice)
+        and element.kind == "chosen"
+        and element.option == asked
+    )
+
+
+def render_conflict(conflict: Conflict, *, asked: str | None = None) -> list[str]:
+    """A headline, the chain (one line per step, with its origin), then ``fix:`` lines.
+
+    ``asked`` names the option a question was about (it is labelled so, not "your choice").
+    """
+    n = sum(not _is_asked(c, asked) for c in conflict.choices)
+    if asked is not None:
+        head = f"{asked} cannot hold together with " + (
+            "your choices and the registry's rules:" if n else "the registry's rules:"
+        )
+    elif n:
         head = f"{n} choice{'s' if n != 1 else ''} cannot hold together with the registry's rules:"
     else:
         head = "the registry's rules cannot hold together:"
     lines = [head]
     for step in conflict.chain:
-        where = "your choice" if step.origin is None else str(step.origin)
+        if _is_asked(step.element, asked):
+            where = "the option asked about"
+        else:
+            where = "your choice" if step.origin is None else origin_text(step.origin)
         lines.append(f"  {describe(step.element)}  ({where})")
     lines.extend(_fix_text(fix) for fix in conflict.fixes)
     return lines
@@ -88,11 +111,11 @@ def _origin(origin: Origin | None) -> dict[str, Any] | None:
     return {"file": origin.file, "key": origin.key, "line": origin.line}
 
 
-def _choice(choice: Choice) -> dict[str, Any]:
+def _choice(choice: Choice, asked: str | None = None) -> dict[str, Any]:
     return {
         "group": choice.group,
         "option": choice.option,
-        "kind": choice.kind,
+        "kind": "asked" if _is_asked(choice, asked) else choice.kind,
         "text": describe(choice),
     }
 
@@ -116,10 +139,10 @@ def _constraint(element: Rule | GroupLimit) -> dict[str, Any]:
     }
 
 
-def conflict_to_json(conflict: Conflict) -> dict[str, Any]:
+def conflict_to_json(conflict: Conflict, *, asked: str | None = None) -> dict[str, Any]:
     """The conflict as plain JSON data (shape in the module docstring)."""
     return {
-        "choices": [_choice(c) for c in conflict.choices],
+        "choices": [_choice(c, asked) for c in conflict.choices],
         "constraints": [_constraint(c) for c in conflict.constraints],
         "chain": [
             {
@@ -132,31 +155,4 @@ def conflict_to_json(conflict: Conflict) -> dict[str, Any]:
             for s in conflict.chain
         ],
         "fixes": [[_choice(c) for c in fix] for fix in conflict.fixes],
-    }
-
-
-def render_feasible(group: str, result: Mapping[str, Conflict | None]) -> list[str]:
-    """Which options of ``group`` can be chosen, and for each rejected one, why."""
-    lines = [f"{group}:"]
-    for option, conflict in result.items():
-        if conflict is None:
-            lines.append(f"  {option}: possible")
-            continue
-        lines.append(f"  {option}: rejected")
-        lines.extend("    " + line.strip() for line in render_conflict(conflict)[1:])
-    return lines
-
-
-def feasible_to_json(group: str, result: Mapping[str, Conflict | None]) -> dict[str, Any]:
-    """The answer of ``solver.feasible`` as plain JSON data (shape in the module docstring)."""
-    return {
-        "group": group,
-        "options": [
-            {
-                "option": option,
-                "feasible": conflict is None,
-                "conflict": None if conflict is None else conflict_to_json(conflict),
-            }
-            for option, conflict in result.items()
-        ],
     }

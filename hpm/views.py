@@ -30,6 +30,10 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
     return [line(header), *(line(r) for r in rows)]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _selected_text(state: str, chosen: Sequence[str]) -> str:
     if state == "absent":
         return "-"
@@ -230,7 +234,7 @@ def explain_text(report: Any, *, style: Style = plain) -> list[str]:
         if conflict is not None:
             lines.append("")
             lines.append(f"why not {style(option, bold=True)}:")
-            lines.extend(f"  {line}" for line in render_conflict(conflict))
+            lines.extend(f"  {line}" for line in render_conflict(conflict, asked=option))
     return lines
 
 
@@ -247,7 +251,7 @@ def explain_json(report: Any) -> dict[str, object]:
             {
                 "name": option,
                 "possible": conflict is None,
-                "conflict": None if conflict is None else conflict_to_json(conflict),
+                "conflict": None if conflict is None else conflict_to_json(conflict, asked=option),
             }
             for option, conflict in report.results.items()
         ],
@@ -323,11 +327,12 @@ def registry_text(report: Any, *, style: Style = plain) -> list[str]:
         lines.append(f"{warn}: group `{group}` can never be activated (all its options are dead)")
     if a.dead:
         lines.append(
-            f"{warn}: {len(a.dead)} dead options (in no valid selection): {', '.join(a.dead)}"
+            f"{warn}: {_count(len(a.dead), 'dead option')} (in no valid selection): "
+            f"{', '.join(a.dead)}"
         )
         for option, conflict in report.reasons.items():
             lines.append(f"  why `{option}` is dead:")
-            lines.extend(f"    {line}" for line in render_conflict(conflict))
+            lines.extend(f"    {line}" for line in render_conflict(conflict, asked=option))
         if len(a.dead) > len(report.reasons):
             lines.append(f"  ({len(a.dead) - len(report.reasons)} more: `hpm explain GROUP` each)")
     core = ", ".join(a.core) if a.core else "none"
@@ -353,6 +358,6 @@ def registry_json(report: Any) -> dict[str, object]:
         "dead": list(a.dead),
         "dead_groups": list(a.dead_groups),
         "dead_defaults": [{"group": g, "option": o} for g, o in a.dead_defaults],
-        "reasons": {o: conflict_to_json(c) for o, c in report.reasons.items()},
+        "reasons": {o: conflict_to_json(c, asked=o) for o, c in report.reasons.items()},
         "void_reason": None if report.void_reason is None else conflict_to_json(report.void_reason),
     }

@@ -174,15 +174,16 @@ def test_explain_one_option(demo: Path, hpm: RunHpm) -> None:
     assert done.returncode == 0 and "possible" in done.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `hpm explain` labels the hypothetical option as '(your choice)' and the JSON "
-    "as kind 'chosen' although the user never chose it",
-)
 def test_explain_does_not_call_hypothesis_a_choice(demo: Path, hpm: RunHpm) -> None:
     set_groups(demo, 'inference = "vlm-adapter-deepseek"\nmetrics = ["metric-accuracy"]\n')
     done = hpm("explain", "metrics", "bleu", cwd=demo)
     assert "metrics = metric-bleu  (your choice)" not in done.stdout
+    assert "(the option asked about)" in done.stdout
+    data = _json(hpm("explain", "metrics", "bleu", "--json", cwd=demo))
+    (option,) = data["options"]
+    kinds = {c["option"]: c["kind"] for c in option["conflict"]["choices"]}
+    assert kinds["metric-bleu"] == "asked"
+    assert kinds["vlm-adapter-deepseek"] == "chosen"
 
 
 def test_explain_json_shape(demo: Path, hpm: RunHpm) -> None:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from hpm.explain_text import conflict_to_json, feasible_to_json, render_conflict, render_feasible
+from hpm.app import ExplainReport
+from hpm.explain_text import conflict_to_json, render_conflict
+from hpm.views import explain_json, explain_text
 from solver import check, feasible
 from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy
 
@@ -74,13 +76,24 @@ def test_check_conflict_json() -> None:
     compare("solver_check_conflict.json", json.dumps(conflict_to_json(conflict), indent=2) + "\n")
 
 
+def _report(group: str, option: str | None = None) -> ExplainReport:
+    result = feasible(SEED, EXPLAIN, group)
+    if option is not None:
+        result = {option: result[option]}
+    state = EXPLAIN.state(group)
+    return ExplainReport(SEED.group(group), state, EXPLAIN.choices.get(group) or (), result, option)
+
+
 @pytest.mark.parametrize("group", ["metrics", "inference"])
 def test_explain_text(group: str) -> None:
-    result = feasible(SEED, EXPLAIN, group)
-    compare(f"solver_explain_{group}.txt", "\n".join(render_feasible(group, result)) + "\n")
+    compare(f"solver_explain_{group}.txt", "\n".join(explain_text(_report(group))) + "\n")
+
+
+def test_explain_one_option_text() -> None:
+    text = "\n".join(explain_text(_report("metrics", "metric-bleu"))) + "\n"
+    compare("solver_explain_metrics_bleu.txt", text)
 
 
 def test_explain_json() -> None:
-    result = feasible(SEED, EXPLAIN, "metrics")
-    data = feasible_to_json("metrics", result)
+    data = explain_json(_report("metrics"))
     compare("solver_explain_metrics.json", json.dumps(data, indent=2) + "\n")
