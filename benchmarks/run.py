@@ -37,12 +37,10 @@ REPO = HERE.parent
 PYTHON = sys.executable
 SYNTHETIC = (100, 1_000, 10_000, 50_000)
 
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path[0] = str(REPO)
 
-def data_dir() -> Path:
-    """The UVL models: ``$HPM_BENCH_DATA`` or ``shared/bench-data`` beside the repo."""
-    env = os.environ.get("HPM_BENCH_DATA")
-    base = Path(env) if env else REPO.parent / "shared" / "bench-data"
-    return base / "feature-models" if (base / "feature-models").is_dir() else base
+from benchmarks.data import bench_data_dir  # noqa: E402
 
 
 def machine() -> dict[str, str]:
@@ -135,7 +133,7 @@ def seconds(result: dict[str, dict[str, Any]], op: str) -> float | None:
 
 
 def published() -> dict[str, tuple[int, int]]:
-    path = data_dir() / "statistics.csv"
+    path = bench_data_dir() / "statistics.csv"
     with path.open(encoding="utf-8") as f:
         return {
             r["file"]: (int(r["Number_CORE"]), int(r["Number_Dead"])) for r in csv.DictReader(f)
@@ -146,7 +144,7 @@ def real_models(runs: int, timeout: float) -> list[dict[str, Any]]:
     """hpm and flamapy on every UVL model."""
     stats = published()
     rows = []
-    for path in sorted(data_dir().glob("*.uvl"), key=lambda p: p.stat().st_size):
+    for path in sorted(bench_data_dir().glob("*.uvl"), key=lambda p: p.stat().st_size):
         hpm = probe_stages(["hpm", "uvl", str(path), str(runs)], timeout)
         flama = probe(["flamapy", str(path), str(runs)], timeout)
         rows.append(
