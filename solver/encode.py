@@ -115,22 +115,32 @@ def _count_test(lower: int, upper: int) -> Test:
     return test
 
 
-def _limit_items(enc: Encoding, group: Group) -> list[Item]:
-    if enc.group_var(group):
-        return []  # structural: one variable holds at most one option
+def group_limit(group: Group) -> GroupLimit | None:
+    """The group's strategy constraint as an element, or None when it constrains nothing.
+
+    1-of-N: at most one option. M-of-N: none, or between ``lower`` and ``upper`` options.
+    """
     n, lower, upper = len(group.options), group.lower, group.upper
     if group.strategy is Strategy.ONE:
         text = f"{group.name} (1-of-N) selects at most one option"
-        limit = GroupLimit(group.name, text, group.origin)
-        return [Item(limit, group.options, _count_test(1, 1), at_most=1)]
+        return GroupLimit(group.name, text, group.origin)
     if lower <= 1 and upper >= n:
-        return []  # any number of options is allowed
+        return None  # any number of options is allowed
     bounds = f"between {lower} and {upper}" if lower > 1 else f"at most {upper}"
     if upper >= n:
         bounds = f"at least {lower}"
     text = f"{group.name} (M-of-N) selects {bounds} options when active"
-    limit = GroupLimit(group.name, text, group.origin)
-    return [Item(limit, group.options, _count_test(lower, upper), at_most=upper)]
+    return GroupLimit(group.name, text, group.origin)
+
+
+def _limit_items(enc: Encoding, group: Group) -> list[Item]:
+    if enc.group_var(group):
+        return []  # structural: one variable holds at most one option
+    limit = group_limit(group)
+    if limit is None:
+        return []
+    lower = group.lower if group.strategy is Strategy.MANY else 1
+    return [Item(limit, group.options, _count_test(lower, group.upper), at_most=group.upper)]
 
 
 def _domains(enc: Encoding, group: Group, state: str) -> None:

@@ -1,10 +1,14 @@
 """Minimal conflicts, their readable chain, and the fixes a person can apply.
 
+Every consistency question below is one incremental call to the CDCL SAT oracle
+(:mod:`solver.satquery`, one selector per element); python-constraint is not involved.
+
 1. The problem is compiled in the *explanation* encoding (every group strategy constraint is an
    element of its own) and split into independent parts (union-find over shared variables).
-2. In the first part that is inconsistent, elements are ordered breadth-first from the user's
-   choices; the shortest inconsistent prefix of doubling length is found, then QuickXplain
-   (Junker 2004) shrinks it to a minimal conflict: dropping any one element makes it consistent.
+2. In the first part that is inconsistent (among those the solver's core touches), elements are
+   ordered breadth-first from the user's choices; the shortest inconsistent prefix of doubling
+   length is found and cut down to the solver's unsat core, then QuickXplain (Junker 2004)
+   shrinks that to a minimal conflict: dropping any one element makes it consistent.
 3. Fixes: for each choice in the conflict, a maximal consistent subset of the part's choices
    that tries that choice last; its complement is a minimal correction set.
 4. The chain: networkx walks the conflict's term graph depth-first from the first choice.
@@ -15,32 +19,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from solver.answers import Choice, Conflict, GroupLimit, Step
-from solver.csp import Network
 from solver.encode import Encoding, Item, chosen_item, encode
 from solver.model import Model, Rule, Selection
+from solver.satquery import SatOracle
 
 
 class _Oracle:
-    """Consistency of subsets of items, over one encoding."""
+    """Consistency of subsets of items: one SAT selector per item's element."""
 
-    def __init__(self, enc: Encoding) -> None:
-        self.enc = enc
-
-    def solution(self, items: Sequence[Item]) -> dict | None:
-        domains = {v: self.enc.domains[v] for item in items for v in item.vars}
-        net = Network(domains, [(item.vars, item.test, item.at_most) for item in items])
-        overlay = net.propagate({})
-        if overlay is None:
-            return None
-        found = net.search(overlay, net.by_var)
-        if found is None:
-            return None
-        answer = {v: net.domain(overlay, v)[0] for v in domains}
-        answer.update(found)
-        return answer
+    def __init__(self, sat: SatOracle, items: Sequence[Item]) -> None:
+        self.sat = sat
+        self.selector = {id(item): sat.selector(item.element) for item in items}
 
     def consistent(self, items: Sequence[Item]) -> bool:
-        return self.solution(items) is not None
+        return self.sat.consistent([self.selector[id(item)] for item in items])
+
+    def core(self, items: Sequence[Item]) -> list[Item]:
+        """After an inconsistent answer about ``items``: the ones in the solver's core."""
+        blamed = set(self.sat.core())
+        return [item for item in items if self.selector[id(item)] in blamed]
+
+    def holds(self, item: Item) -> bool:
+        """Whether ``item`` holds in the last consistent assignment."""
+        return self.sat.holds(item.element)
 
 
 def _parts(items: Sequence[Item]) -> list[list[Item]]:
@@ -105,11 +106,21 @@ def _quickxplain(oracle: _Oracle, items: list[Item]) -> list[Item]:
 
 
 def _minimal(oracle: _Oracle, part: list[Item]) -> list[Item]:
+    """The shortest inconsistent breadth-first prefix of doubling length, cut down to the
+    solver's core (shrunk while it shrinks), then made minimal by QuickXplain."""
     ordered = _breadth_first(part)
     size = 1
     while size < len(ordered) and oracle.consistent(ordered[:size]):
         size *= 2
-    return _quickxplain(oracle, ordered[: min(size, len(ordered))])
+    candidates = ordered[: min(size, len(ordered))]
+    if oracle.consistent(candidates):
+        raise AssertionError("an inconsistent part has no inconsistent prefix")
+    while True:
+        core = oracle.core(candidates)
+        if len(core) == len(candidates) or oracle.consistent(core):
+            break  # a core is always inconsistent; the check above only refreshes it
+        candidates = core
+    return _quickxplain(oracle, candidates)
 
 
 def _fixes(
@@ -122,16 +133,11 @@ def _fixes(
     found: list[tuple[Choice, ...]] = []
     for last in (i for i in conflict if i in choices):
         kept: list[Item] = []
-        solution = oracle.solution(background)
+        oracle.consistent(background)  # its assignment lets most checks below be skipped
         for item in [*(i for i in choices if i is not last), last]:
-            known = solution is not None and all(v in solution for v in item.vars)
-            if known and item.test(*(solution[v] for v in item.vars)):  # type: ignore[index]
+            # the last assignment found satisfies background + kept
+            if oracle.holds(item) or oracle.consistent(background + kept + [item]):
                 kept.append(item)
-                continue
-            trial = oracle.solution(background + kept + [item])
-            if trial is not None:
-                kept.append(item)
-                solution = trial
         fix = tuple(i.element for i in choices if i not in kept)
         if fix and fix not in found:
             found.append(fix)  # type: ignore[arg-type]
@@ -196,20 +202,38 @@ def chain(model: Model, conflict: Conflict) -> tuple[Step, ...]:
 
 
 def explain(
-    model: Model, selection: Selection, pinned: Choice | None = None, *, extra_pin: bool = False
+    model: Model,
+    selection: Selection,
+    pinned: Choice | None = None,
+    *,
+    extra_pin: bool = False,
+    sat: SatOracle | None = None,
 ) -> Conflict:
     """The minimal conflict of an infeasible selection (completion mode).
 
     ``pinned``: a hypothetical choice (from :func:`solver.feasible`) that fixes never drop;
     with ``extra_pin`` it is added as an item of its own, else it is one of the selection's.
+    ``sat``: an oracle to reuse (its elements behind selectors), e.g. across the options of
+    one ``feasible`` call; by default a fresh one.
     """
-    probe = encode(model, Selection(), relaxed=True)
+    probe = Encoding(model, relaxed=True)  # chosen_item needs no variables of its own
     extra = (chosen_item(probe, model.group(pinned.group), pinned.option),) if extra_pin else ()
     enc = encode(model, selection, relaxed=True, extra=extra)  # type: ignore[arg-type]
-    oracle = _Oracle(enc)
+    if sat is None:
+        with SatOracle(model) as own:
+            return _explain(model, enc, pinned, own)
+    return _explain(model, enc, pinned, sat)
+
+
+def _explain(model: Model, enc: Encoding, pinned: Choice | None, sat: SatOracle) -> Conflict:
+    oracle = _Oracle(sat, enc.items)
     pin_item = next((i for i in enc.items if pinned is not None and i.element == pinned), None)
+    if oracle.consistent(enc.items):
+        raise ValueError("the selection is consistent: there is no conflict to explain")
+    blamed = {id(item) for item in oracle.core(enc.items)}
     for part in _parts(enc.items):
-        if oracle.consistent(part):
+        # only a part holding some of the core can be inconsistent on its own
+        if not any(id(item) in blamed for item in part) or oracle.consistent(part):
             continue
         core = _minimal(oracle, part)
         choices = tuple(i.element for i in core if isinstance(i.element, Choice))
@@ -217,4 +241,4 @@ def explain(
         conflict = Conflict(choices, constraints)  # type: ignore[arg-type]
         fixes = _fixes(oracle, part, core, pin_item)
         return Conflict(choices, constraints, chain(model, conflict), fixes)  # type: ignore[arg-type]
-    raise ValueError("the selection is consistent: there is no conflict to explain")
+    raise AssertionError("an inconsistent problem must have an inconsistent part")
