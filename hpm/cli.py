@@ -1,4 +1,4 @@
-"""The command line: parse arguments, call ``hpm.app``, render the answer. The only click importer.
+"""The command line: parse arguments, call ``hpm.commands``, render the answer (only click here).
 
 Exit codes: 0 success; 1 the selection cannot hold, the project drifted (``--locked``), or a uv
 step failed; 2 bad input (unreadable or invalid files, unknown names, wrong usage).
@@ -103,7 +103,7 @@ def _complete_options(ctx: click.Context, _param: click.Parameter, incomplete: s
 
 
 def _model_for_completion(ctx: click.Context) -> Any:
-    from hpm.app import load_registry_only
+    from hpm.context import load_registry_only
 
     root = ctx.find_root().params
     try:
@@ -170,11 +170,12 @@ def group_list(ctx: click.Context, as_json: bool) -> None:
     """Every group of the registry: strategy, options, default, and what the project chose."""
 
     def action() -> None:
-        from hpm import app, views
+        from hpm import views
+        from hpm.commands import group as group_cmd
 
         _recover(ctx)
 
-        rows = app.group_rows(*_opts(ctx))
+        rows = group_cmd.group_rows(*_opts(ctx))
         if as_json:
             _print_json([views.group_json(row) for row in rows])
         else:
@@ -193,11 +194,12 @@ def group_show(ctx: click.Context, group: str, as_json: bool) -> None:
     """One group in detail: options with their sources and rules."""
 
     def action() -> None:
-        from hpm import app, views
+        from hpm import views
+        from hpm.commands import group as group_cmd
 
         _recover(ctx)
 
-        row = app.group_detail(*_opts(ctx), group)
+        row = group_cmd.group_detail(*_opts(ctx), group)
         if as_json:
             _print_json(views.group_detail_json(row))
         else:
@@ -223,11 +225,12 @@ def group_add(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
     """Select GROUP (and options) in [tool.hpm.groups], checked against the registry's rules."""
 
     def action() -> None:
-        from hpm import app, views
+        from hpm import context, views
+        from hpm.commands import group as group_cmd
 
-        with app.locked_project(ctx.obj["project"]) as restored:
+        with context.locked_project(ctx.obj["project"]) as restored:
             _report_restored(restored)
-            change = app.add_group(app.load_context(*_opts(ctx)), group, options)
+            change = group_cmd.add_group(context.load_context(*_opts(ctx)), group, options)
         _say(views.group_change_text(change))
         if change.warning:
             _say(f"{_styled('warning', fg='yellow', bold=True)}: {change.warning}", err=True)
@@ -251,11 +254,12 @@ def group_remove(ctx: click.Context, group: str, options: tuple[str, ...]) -> No
     """Remove GROUP (or some of its options) from [tool.hpm.groups]. Run `hpm sync` after."""
 
     def action() -> None:
-        from hpm import app, views
+        from hpm import context, views
+        from hpm.commands import group as group_cmd
 
-        with app.locked_project(ctx.obj["project"]) as restored:
+        with context.locked_project(ctx.obj["project"]) as restored:
             _report_restored(restored)
-            change = app.remove_group(app.load_context(*_opts(ctx)), group, options)
+            change = group_cmd.remove_group(context.load_context(*_opts(ctx)), group, options)
         _say(views.group_change_text(change))
 
     _run(action)
@@ -273,11 +277,12 @@ def check(ctx: click.Context, as_json: bool, locked: bool) -> None:
     """
 
     def action() -> None:
-        from hpm import app, views
+        from hpm import views
+        from hpm.commands import check as check_cmd
 
         _recover(ctx)
 
-        report = app.check(*_opts(ctx), locked=locked)
+        report = check_cmd.check(*_opts(ctx), locked=locked)
         if as_json:
             _print_json(views.check_json(report))
         else:
@@ -304,21 +309,22 @@ def sync(ctx: click.Context, auto: bool, dry_run: bool, locked: bool, as_json: b
     """Turn the choices into packages and run uv add / uv remove so the project matches."""
 
     def action() -> None:
-        from hpm import app, views
+        from hpm import context, views
+        from hpm.commands import sync as sync_cmd
 
         if as_json and not dry_run:
             raise click.UsageError("--json is only available with --dry-run")
-        with app.locked_project(ctx.obj["project"], write=not dry_run) as restored:
+        with context.locked_project(ctx.obj["project"], write=not dry_run) as restored:
             _report_restored(restored)
-            context = app.load_context(*_opts(ctx))
-            outcome = app.prepare_sync(context, auto=auto, locked=locked)
+            context = context.load_context(*_opts(ctx))
+            outcome = sync_cmd.prepare_sync(context, auto=auto, locked=locked)
             if as_json:
                 _print_json(views.plan_json(outcome))
                 return
             for line in views.plan_text(outcome, dry_run=dry_run, style=_styled):
                 _say(line)
             if not dry_run:
-                app.apply_sync(context, outcome, echo=_say)
+                sync_cmd.apply_sync(context, outcome, echo=_say)
                 _say(views.sync_done_text(outcome, style=_styled))
 
     _run(action, as_json=as_json)
@@ -334,11 +340,12 @@ def explain(ctx: click.Context, group: str, option: str | None, as_json: bool) -
     """Which options of GROUP are possible now and, for each rejected one, why."""
 
     def action() -> None:
-        from hpm import app, views
+        from hpm import views
+        from hpm.commands import explain as explain_cmd
 
         _recover(ctx)
 
-        report = app.explain(*_opts(ctx), group, option)
+        report = explain_cmd.explain(*_opts(ctx), group, option)
         if as_json:
             _print_json(views.explain_json(report))
         else:
@@ -373,9 +380,10 @@ def registry_check(ctx: click.Context, as_json: bool, reasons: int) -> None:
     """
 
     def action() -> None:
-        from hpm import app, views
+        from hpm import views
+        from hpm.commands import registry as registry_cmd
 
-        report = app.registry_check(*_opts(ctx), reasons=reasons)
+        report = registry_cmd.registry_check(*_opts(ctx), reasons=reasons)
         if as_json:
             _print_json(views.registry_json(report))
         else:
@@ -392,9 +400,9 @@ def registry_check(ctx: click.Context, as_json: bool, reasons: int) -> None:
 def registry_schema(kind: str) -> None:
     """Print the JSON Schema of a registry file: groups/*.yaml (group), packages/*.yaml (package)
     or rules.yaml (rules). Point yaml-language-server at it for completion in editors."""
-    from hpm import app
+    from hpm.commands import registry as registry_cmd
 
-    click.echo(app.schema_text(kind), nl=False)
+    click.echo(registry_cmd.schema_text(kind), nl=False)
 
 
 @main.command()
@@ -418,11 +426,11 @@ def graph(ctx: click.Context, fmt: str, group_name: str | None) -> None:
     """Draw groups, options and their requires/conflicts rules (selected options highlighted)."""
 
     def action() -> None:
-        from hpm import app
+        from hpm.commands import graph as graph_cmd
 
         _recover(ctx)
 
-        click.echo(app.graph_text(*_opts(ctx), fmt, group_name), nl=False)
+        click.echo(graph_cmd.graph_text(*_opts(ctx), fmt, group_name), nl=False)
 
     _run(action)
 
@@ -441,10 +449,10 @@ def init(ctx: click.Context, registry_path: str) -> None:
     """Add [tool.hpm] to the project (making one with `uv init` if there is none)."""
 
     def action() -> None:
-        from hpm import app
+        from hpm.commands import init as init_cmd
 
         project = ctx.obj["project"]
-        result = app.init(project, ctx.obj["registry"] or registry_path)
+        result = init_cmd.init(project, ctx.obj["registry"] or registry_path)
         where = result.project
         if result.created:
             _say(f"created a uv project in {where}")
@@ -467,14 +475,14 @@ def init(ctx: click.Context, registry_path: str) -> None:
 
 def _recover(ctx: click.Context) -> None:
     """Before a read-only command: finish (roll back) a sync that was killed, if any."""
-    from hpm import app
+    from hpm import context
     from hpm.errors import UsageError
 
     try:
-        project = app.find_project(Path(p) if (p := ctx.obj["project"]) else None)
+        project = context.find_project(Path(p) if (p := ctx.obj["project"]) else None)
     except UsageError:
         return  # no project: the command itself says so, or works without one
-    _report_restored(app.recover_interrupted(project.root))
+    _report_restored(context.recover_interrupted(project.root))
 
 
 def _report_restored(restored: Sequence[str]) -> None:

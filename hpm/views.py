@@ -170,7 +170,7 @@ def group_change_text(change: Any) -> str:
 # --------------------------------------------------------------------------- check
 def check_text(report: Any, *, style: Style = plain) -> list[str]:
     """``hpm check``: one verdict line, then the reason and a hint when it is not valid."""
-    from hpm.app import INCOMPLETE_HINT, incomplete_message
+    from hpm.commands.check import INCOMPLETE_HINT, incomplete_message
 
     verdict = report.verdict
     lines: list[str] = []

@@ -1,0 +1,142 @@
+"""`hpm group list | show | add | remove`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hpm.catalog import Registry
+from hpm.context import (
+    Context,
+    find_group,
+    optional_context,
+    resolve_options,
+)
+from hpm.errors import SelectionError, UsageError
+from solver.model import Group, Selection, Strategy
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChange:
+    """What ``group add`` / ``group remove`` did to ``[tool.hpm.groups]``."""
+
+    group: str
+    before: tuple[str, ...] | None  # None: the group was open; missing: see ``was_listed``
+    after: tuple[str, ...] | None
+    was_listed: bool
+    is_listed: bool
+    warning: str = ""
+
+
+def _with_choice(selection: Selection, group: str, value: tuple[str, ...] | None) -> Selection:
+    choices = dict(selection.choices)
+    choices[group] = value
+    return Selection(choices)
+
+
+def _refuse_if_new_conflict(ctx: Context, new: Selection, what: str) -> str:
+    """Raise SelectionError when ``new`` cannot be completed but the current selection could.
+
+    Returns a warning when the selection was already inconsistent before the change.
+    """
+    import solver
+
+    after = solver.complete(ctx.registry.model, new)
+    if after.conflict is None:
+        return ""
+    before = solver.complete(ctx.registry.model, ctx.selection)
+    if before.conflict is not None:
+        return "the selection was already inconsistent before this change: run `hpm check`"
+    raise SelectionError(
+        f"{what} conflicts with the rest of the selection",
+        explanation=after.conflict,
+        hint="see `hpm explain` for the options that fit, or change the other choice first",
+    )
+
+
+def add_group(ctx: Context, group_name: str, option_texts: tuple[str, ...]) -> GroupChange:
+    """Record a group (and options) in ``[tool.hpm.groups]`` after checking it against the rules."""
+    from hpm.manifest import set_group
+    from hpm.selection import manifest_value
+
+    group = find_group(ctx.registry.model, group_name)
+    options = resolve_options(ctx, group, option_texts)
+    state = ctx.selection.state(group.name)
+    before = ctx.selection.choices.get(group.name)
+    if group.strategy is Strategy.ONE and len(options) > 1:
+        raise UsageError(
+            f"group `{group.name}` is 1-of-N: it takes one option, got {len(options)}",
+            hint=f"choose one of: {', '.join(options)}",
+        )
+    if not options:
+        after = before if state != "absent" else None
+    elif group.strategy is Strategy.ONE:
+        after = options
+    else:
+        after = tuple(dict.fromkeys((before or ()) + options))
+    new = _with_choice(ctx.selection, group.name, after)
+    what = f"{group.name} = {', '.join(after)}" if after else f"activating group `{group.name}`"
+    warning = _refuse_if_new_conflict(ctx, new, what)
+    set_group(ctx.project.pyproject, group.name, manifest_value(group, after or ()))
+    return GroupChange(group.name, before, after, state != "absent", True, warning)
+
+
+def remove_group(ctx: Context, group_name: str, option_texts: tuple[str, ...]) -> GroupChange:
+    """Drop a group from ``[tool.hpm.groups]``, or only some options of an M-of-N group."""
+    from hpm.manifest import remove_group as drop_group
+    from hpm.manifest import set_group
+    from hpm.selection import manifest_value
+
+    group = find_group(ctx.registry.model, group_name)
+    state = ctx.selection.state(group.name)
+    if state == "absent":
+        raise UsageError(
+            f"group `{group.name}` is not in [tool.hpm.groups]",
+            hint="`hpm group list` shows what the project selected",
+        )
+    before = ctx.selection.choices.get(group.name)
+    if not option_texts:
+        drop_group(ctx.project.pyproject, group.name)
+        return GroupChange(group.name, before, None, True, False)
+    options = resolve_options(ctx, group, option_texts)
+    missing = [o for o in options if o not in (before or ())]
+    if missing:
+        raise UsageError(
+            f"group `{group.name}` does not list {', '.join(missing)}",
+            hint=f"it lists: {', '.join(before or ()) or 'nothing (its choice is open)'}",
+        )
+    after = tuple(o for o in (before or ()) if o not in options)
+    if not after:  # an empty list would mean "open": removing the last option drops the group
+        drop_group(ctx.project.pyproject, group.name)
+        return GroupChange(group.name, before, None, True, False)
+    set_group(ctx.project.pyproject, group.name, manifest_value(group, after))
+    return GroupChange(group.name, before, after, True, True)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    """One group as ``group list`` / ``group show`` present it."""
+
+    group: Group
+    state: str  # "chosen" | "open" | "absent" (absent: not in [tool.hpm.groups], or no project)
+    chosen: tuple[str, ...]
+    registry: Registry
+
+
+def group_rows(project_dir: str | None, registry_opt: str | None) -> list[GroupRow]:
+    """Every group of the registry, with the project's choice when run inside a project."""
+    loaded = optional_context(project_dir, registry_opt)
+    registry = loaded.registry if isinstance(loaded, Context) else loaded
+    selection = loaded.selection if isinstance(loaded, Context) else Selection()
+    return [
+        GroupRow(g, selection.state(g.name), selection.choices.get(g.name) or (), registry)
+        for g in registry.model.groups
+    ]
+
+
+def group_detail(project_dir: str | None, registry_opt: str | None, name: str) -> GroupRow:
+    """One group, resolved by full name (or a unique short reference)."""
+    rows = group_rows(project_dir, registry_opt)
+    if not rows:
+        raise UsageError("the registry has no groups")
+    wanted = find_group(rows[0].registry.model, name).name
+    return next(row for row in rows if row.group.name == wanted)

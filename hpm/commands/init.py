@@ -1,0 +1,52 @@
+"""`hpm init`: point a uv project at a registry (making the project first if needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hpm.errors import UsageError
+from hpm.manifest import read_manifest
+from hpm.project import find_project
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    """What ``hpm init`` did."""
+
+    project: Path
+    created: bool  # True when `uv init` made the project
+    registry: str  # as recorded in [tool.hpm] registry
+    registry_exists: bool
+    already: bool  # [tool.hpm] registry was already set to this value
+
+
+def init(project_dir: str | None, registry: str) -> InitResult:
+    """Point an existing uv project at a registry, or make a new project with ``uv init``."""
+    import os
+
+    from hpm.manifest import set_registry
+    from hpm.uv import find_uv, init_argv, run_checked
+
+    root = Path(project_dir or ".").absolute()
+    created = False
+    if not (root / "pyproject.toml").is_file():
+        if root.exists() and not root.is_dir():
+            raise UsageError(f"{root} is not a directory")
+        run_checked(init_argv(find_uv(), str(root)), root.parent if not root.exists() else root)
+        created = True
+    project = find_project(root)
+    manifest = read_manifest(project.pyproject)
+    target = Path(registry)
+    # An absolute path is recorded as given; a relative one (to the current directory) is
+    # recorded relative to the project, so that the project stays relocatable with its registry.
+    absolute = target if target.is_absolute() else (Path.cwd() / target)
+    recorded = (
+        target.as_posix()
+        if target.is_absolute()
+        else Path(os.path.relpath(absolute, project.root)).as_posix()
+    )
+    already = manifest.registry == recorded
+    if not already:
+        set_registry(project.pyproject, recorded)
+    return InitResult(project.root, created, recorded, (absolute / "groups").is_dir(), already)

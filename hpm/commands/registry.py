@@ -1,0 +1,62 @@
+"""`hpm registry check` and `hpm registry schema`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hpm.catalog import Registry
+from hpm.context import (
+    load_registry_only,
+)
+from solver.model import Selection
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryReport:
+    """``hpm registry check``: the registry validated (or InputError raised) and analysed."""
+
+    registry: Registry
+    analysis: Any  # solver.analysis.Analysis
+    reasons: dict[str, Any]  # dead option -> solver.Conflict (the first few)
+    void_reason: Any = None  # solver.Conflict when the registry admits no selection at all
+
+    @property
+    def ok(self) -> bool:
+        """False when the registry is void or a default can never be chosen (exit 1)."""
+        return not self.analysis.void and not self.analysis.dead_defaults
+
+
+def registry_check(
+    project_dir: str | None, registry_opt: str | None, *, reasons: int = 3
+) -> RegistryReport:
+    """Validate the registry, then find core and dead options; explain up to ``reasons`` dead ones.
+
+    The analysis runs on the CDCL SAT backend (``solver.analysis``); the explanations come from
+    the constraint engine, the same as ``hpm check`` gives.
+    """
+    import solver
+    from solver.analysis import analyse
+
+    registry = load_registry_only(project_dir, registry_opt)
+    model = registry.model
+    analysis = analyse(model)
+    if analysis.void:
+        conflict = solver.complete(model, Selection()).conflict
+        return RegistryReport(registry, analysis, {}, conflict)
+    explained: dict[str, Any] = {}
+    wanted = [o for o in model.options if o in set(analysis.dead)][:reasons]
+    for option in wanted:
+        group = model.group_of(option).name
+        explained[option] = solver.feasible(model, Selection(), group)[option]
+    return RegistryReport(registry, analysis, explained)
+
+
+SCHEMAS = ("group", "package", "rules")
+
+
+def schema_text(kind: str) -> str:
+    """The JSON Schema shipped for one kind of registry file."""
+    from importlib.resources import files
+
+    return files("hpm").joinpath("schemas", f"{kind}.schema.json").read_text(encoding="utf-8")

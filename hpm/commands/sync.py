@@ -1,0 +1,106 @@
+"""`hpm sync [--auto] [--dry-run] [--locked]`: resolve, plan, then apply in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hpm.commands.check import INCOMPLETE_HINT, incomplete_message, lock_differences
+from hpm.context import (
+    Context,
+)
+from hpm.errors import DriftError, SelectionError
+from solver.model import Selection
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    """What ``hpm sync`` will do (``--dry-run`` stops here) and what it records afterwards."""
+
+    plan: Any  # hpm.plan.SyncPlan
+    resolution: Selection  # every active group with its options
+    lock: Any  # hpm.lockfile.LockState to write afterwards
+    write_back: dict[str, str | list[str]]  # --auto: choices to record in [tool.hpm.groups]
+    completion: Any = None  # solver.Completion with --auto
+
+
+def _resolve_for_sync(ctx: Context, *, auto: bool) -> tuple[Selection, Any]:
+    """The selection to materialise, or a SelectionError saying why there is none."""
+    import solver
+
+    model = ctx.registry.model
+    if auto:
+        completion = solver.complete(model, ctx.selection)
+        if completion.conflict is not None:
+            raise SelectionError(
+                "the selection cannot be completed: no choice of the open groups fits the rules",
+                explanation=completion.conflict,
+                hint="change one of the choices above (see `hpm explain GROUP`)",
+            )
+        return completion.selection, completion
+    verdict = solver.check(model, ctx.selection)
+    if verdict.status == "incomplete":
+        raise SelectionError(incomplete_message(verdict), hint=INCOMPLETE_HINT)
+    if verdict.status == "invalid":
+        raise SelectionError(
+            "the selection is invalid: these choices and rules cannot hold together",
+            explanation=verdict.conflict,
+            hint="change one of the choices above; `hpm explain GROUP` lists what fits",
+        )
+    return ctx.selection, None
+
+
+def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
+    """Resolve the selection and plan the uv commands; change nothing."""
+    from hpm.lockfile import LockState, read_lock
+    from hpm.plan import SyncPlan, make_plan
+    from hpm.selection import manifest_value
+    from hpm.sync import declared_dependencies
+    from hpm.uv import find_uv, sync_argv
+
+    resolution, completion = _resolve_for_sync(ctx, auto=auto)
+    model = ctx.registry.model
+    values = {
+        g: manifest_value(model.group(g), opts or ()) for g, opts in resolution.choices.items()
+    }
+    write_back = {}
+    if completion is not None:
+        write_back = {g: values[g] for g in (*completion.filled, *completion.added)}
+    previous = read_lock(ctx.project.root)
+    uv = find_uv()
+    plan = make_plan(
+        ctx.registry,
+        resolution,
+        previous,
+        ctx.project.root,
+        uv,
+        declared=declared_dependencies(ctx.project.root),
+    )
+    lock = LockState(ctx.registry_label, ctx.registry.digest, values, plan.packages)
+    if locked:
+        drift = list(lock_differences(ctx))
+        if write_back:
+            drift.append("open groups would be filled: " + ", ".join(write_back))
+        if not drift and not plan.is_empty:
+            drift.append("the packages in pyproject.toml differ from hpm.lock")
+        if drift:
+            raise DriftError(drift)
+        # Nothing to change: install exactly what uv.lock says (as `uv sync --locked` would).
+        plan = SyncPlan(
+            unchanged=tuple(plan.packages),
+            commands=((*sync_argv(uv), "--locked"),),
+            packages=plan.packages,
+        )
+    return SyncOutcome(plan, resolution, lock, write_back, completion)
+
+
+def apply_sync(ctx: Context, outcome: SyncOutcome, echo: Any = None) -> None:
+    """Write back ``--auto`` choices and run the plan, all in one transaction."""
+    from hpm.manifest import set_groups
+    from hpm.sync import apply_plan
+
+    def write_back() -> None:
+        if outcome.write_back:
+            set_groups(ctx.project.pyproject, outcome.write_back)
+
+    apply_plan(ctx.project.root, outcome.plan, outcome.lock, echo=echo, before=write_back)

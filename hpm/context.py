@@ -1,0 +1,144 @@
+"""What every command needs about one project: the project, its manifest and registry, its lock.
+
+No click, no printing: the CLI renders what these return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from hpm.catalog import Registry
+from hpm.errors import UsageError
+from hpm.manifest import Manifest, read_manifest
+from hpm.project import Project, find_project, registry_root
+from solver.model import Group, Model, Selection
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a command needs about one project."""
+
+    project: Project
+    manifest: Manifest
+    registry: Registry
+    selection: Selection
+    registry_label: str  # how hpm.lock records the registry location
+
+
+def load_registry_only(project_dir: str | None, registry_opt: str | None) -> Registry:
+    """The registry for commands that may run outside a project (``registry check``, ``graph``)."""
+    from hpm.registry import load_registry_cached as load_registry
+
+    if registry_opt is not None and project_dir is None:
+        return load_registry(Path(registry_opt).resolve())
+    try:
+        project = find_project(Path(project_dir) if project_dir else None)
+    except UsageError:
+        if registry_opt is None:
+            return load_registry(Path("registry").resolve())
+        raise
+    manifest = read_manifest(project.pyproject)
+    root, _label = registry_root(project, manifest, registry_opt)
+    return load_registry(root)
+
+
+def load_context(project_dir: str | None, registry_opt: str | None) -> Context:
+    """Find the project, read its manifest and registry; turn the choices into a Selection."""
+    from hpm.registry import load_registry_cached
+    from hpm.selection import selection_from_manifest
+
+    project = find_project(Path(project_dir) if project_dir else None)
+    manifest = read_manifest(project.pyproject)
+    root, label = registry_root(project, manifest, registry_opt)
+    registry = load_registry_cached(root)
+    selection = selection_from_manifest(manifest, registry.model)
+    return Context(project, manifest, registry, selection, label)
+
+
+@contextmanager
+def locked_project(project_dir: str | None, *, write: bool = True) -> Iterator[list[str]]:
+    """Hold the project's lock; first finish (restore) any sync that was interrupted.
+
+    Yields the list of files restored from an interrupted run, for the CLI to report. With
+    ``write`` False (``sync --dry-run``) nothing is locked, restored or written.
+    """
+    from hpm.filelock import project_lock
+    from hpm.transaction import recover
+
+    project = find_project(Path(project_dir) if project_dir else None)
+    if not write:
+        yield recover_interrupted(project.root)
+        return
+    with project_lock(project.root):
+        yield recover(project.root)
+
+
+def recover_interrupted(project_root: Path) -> list[str]:
+    """Restore the files of a sync that was killed, if there is one; return what was restored.
+
+    Read-only commands call this first, so they never judge a half-applied sync. It writes
+    nothing (and takes no lock) unless a journal is there; then it waits for the project's lock,
+    so that a sync still running is not mistaken for a dead one.
+    """
+    from hpm.filelock import STATE_DIR, project_lock
+    from hpm.transaction import JOURNAL, recover
+
+    if not (project_root / STATE_DIR / JOURNAL).exists():
+        return []
+    with project_lock(project_root):
+        return recover(project_root)
+
+
+def resolve_options(ctx: Context, group: Group, texts: tuple[str, ...]) -> tuple[str, ...]:
+    from hpm.registry import resolve_reference
+
+    resolved: list[str] = []
+    for text in texts:
+        name = resolve_reference(ctx.registry.model, text, group=group.name, allow_group=False)
+        if name not in group.options:
+            raise UsageError(
+                f"`{text}` is not an option of group `{group.name}`",
+                hint=f"options of {group.name}: {', '.join(group.options)}",
+            )
+        if name not in resolved:
+            resolved.append(name)
+    return tuple(resolved)
+
+
+def find_group(model: Model, name: str) -> Group:
+    """The group ``name`` refers to; a UsageError naming the groups when there is none."""
+    import difflib
+
+    from hpm.registry import UnresolvedReference, resolve_reference
+
+    try:
+        resolved = resolve_reference(model, name, allow_group=True)
+    except UnresolvedReference as error:
+        groups = [g.name for g in model.groups]
+        close = difflib.get_close_matches(name, groups, n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(
+            f"unknown group `{name}`",
+            hint=hint or f"groups in the registry: {', '.join(groups)}",
+        ) from error
+    if not model.is_group(resolved):
+        owner = model.group_of(resolved).name
+        raise UsageError(
+            f"`{name}` is an option, not a group",
+            hint=f"it belongs to group `{owner}`: hpm group add {owner} --option {resolved}",
+        )
+    return model.group(resolved)
+
+
+def optional_context(project_dir: str | None, registry_opt: str | None) -> Context | Registry:
+    """A full context inside a project; just the registry outside one."""
+    try:
+        find_project(Path(project_dir) if project_dir else None)
+    except UsageError:
+        if project_dir is not None:
+            raise
+        return load_registry_only(None, registry_opt)
+    return load_context(project_dir, registry_opt)
