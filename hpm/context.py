@@ -83,11 +83,12 @@ def recover_interrupted(project_root: Path) -> list[str]:
     nothing (and takes no lock) unless a journal is there; then it waits for the project's lock,
     so that a sync still running is not mistaken for a dead one.
     """
-    from hpm.filelock import STATE_DIR, project_lock
-    from hpm.transaction import JOURNAL, recover
+    from hpm.filelock import JOURNAL_DIR, project_lock
 
-    if not (project_root / STATE_DIR / JOURNAL).exists():
+    if not (project_root / JOURNAL_DIR).exists():
         return []
+    from hpm.transaction import recover  # only now: it is the heavier module
+
     with project_lock(project_root):
         return recover(project_root)
 

@@ -26,11 +26,11 @@ from pathlib import Path
 from types import FrameType
 
 from hpm.errors import HpmError
-from hpm.filelock import STATE_DIR, ensure_state_dir
+from hpm.filelock import JOURNAL_DIR, STATE_DIR, ensure_state_dir
 from hpm.fsutil import atomic_write, read_bytes_or_none
 
 PROJECT_FILES = ("pyproject.toml", "uv.lock", "hpm.lock")
-JOURNAL = "txn"
+JOURNAL = JOURNAL_DIR.rsplit("/", 1)[1]  # "txn", inside STATE_DIR
 MANIFEST = "manifest.json"
 
 
