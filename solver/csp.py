@@ -29,6 +29,10 @@ Spec = tuple[tuple[Var, ...], Test, int | None]
 Overlay = dict[Var, tuple[Value, ...]]
 
 
+class PartTooLarge(Exception):
+    """A part has more open variables than the caller let python-constraint search."""
+
+
 class Network:
     """Variables with domains and constraints over them (immutable once built)."""
 
@@ -135,27 +139,39 @@ class Network:
         return focus
 
     def search(
-        self, overlay: Mapping[Var, tuple[Value, ...]], focus: Iterable[Var]
+        self,
+        overlay: Mapping[Var, tuple[Value, ...]],
+        focus: Iterable[Var],
+        max_vars: int | None = None,
     ) -> dict[Var, Value] | None:
         """Values for the open variables of every part that ``focus`` touches; None if unsat.
 
         Variables outside those parts are not in the answer: any value of their (propagated)
-        domain is fine, their first one is the preferred one.
+        domain is fine, their first one is the preferred one. Raises :class:`PartTooLarge`,
+        before any search, when some part has more than ``max_vars`` open variables.
         """
-        solution: dict[Var, Value] = {}
+        parts: list[list[int]] = []
         seen: set[Var] = set()
         for start in focus:
             if start in seen or len(self.domain(overlay, start)) < 2:
                 continue
             part_vars, part_constraints = self._part(overlay, start)
             seen.update(part_vars)
-            if not part_constraints:
-                continue
+            if max_vars is not None and len(part_vars) > max_vars:
+                raise PartTooLarge(len(part_vars))
+            if part_constraints:
+                parts.append(part_constraints)
+        solution: dict[Var, Value] = {}
+        for part_constraints in parts:
             found = _solve_part(self, overlay, part_constraints)
             if found is None:
                 return None
             solution.update(found)
         return solution
+
+    def accepts(self, assignment: Mapping[Var, Value]) -> bool:
+        """Whether one value per variable satisfies every constraint."""
+        return all(test(*(assignment[v] for v in vars_)) for vars_, test, _ in self.constraints)
 
     def _part(
         self, overlay: Mapping[Var, tuple[Value, ...]], start: Var

@@ -17,24 +17,61 @@ to the part of the problem that the decision touches.
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from solver.answers import Choice, Completion, Conflict, Verdict
-from solver.csp import Network, Overlay, Var
-from solver.encode import Encoding, Item, chosen_item, encode
+from solver.answers import Choice, Completion, Conflict, Element, GroupLimit, Verdict
+from solver.csp import Network, Overlay, PartTooLarge, Var
+from solver.encode import Encoding, Item, chosen_item, encode, group_limit
 from solver.model import Group, Model, RuleKind, Selection, Strategy
+
+if TYPE_CHECKING:
+    from solver.satquery import SatOracle
+
+
+#: python-constraint searches a part up to this many open variables; a larger (tangled) part
+#: is left to the SAT oracle from the start.
+SMALL_PART = 200
 
 
 class _Witness:
-    """A network, its propagated overlay and one solution, kept consistent as decisions land."""
+    """A network, its propagated overlay and one solution, kept consistent as decisions land.
 
-    def __init__(self, net: Network, overlay: Overlay, values: dict[Var, object]) -> None:
-        self.net, self.overlay, self.values = net, overlay, values
+    The solution comes from python-constraint (``values``) until a decision disagrees with it;
+    from then on it is the SAT oracle's last assignment, and every decision applied is a unit
+    clause of the oracle.
+    """
+
+    def __init__(self, enc: Encoding, net: Network, overlay: Overlay, values: dict) -> None:
+        self.enc, self.net, self.overlay, self.values = enc, net, overlay, values
+        self.sat: SatOracle | None = None
+        self.decided: list[dict[Var, tuple]] = []  # applied before the oracle existed
+
+    def oracle(self) -> SatOracle:
+        """The SAT oracle over the whole problem with the decisions so far (made on demand)."""
+        if self.sat is None:
+            from solver.satquery import SatOracle
+
+            self.sat = SatOracle(self.enc.model)
+            self.sat.require(_elements(self.enc))
+            self.sat.prefer(_phases(self.sat, self.enc))
+            for narrowed in self.decided:
+                self.sat.fix(_literals(self.sat, self.enc.model, narrowed))
+        return self.sat
+
+    def close(self) -> None:
+        if self.sat is not None:
+            self.sat.close()
 
     def value(self, var: Var) -> object:
         domain = self.net.domain(self.overlay, var)
-        found = self.values.get(var, domain[0])
+        if self.sat is None:
+            found = self.values.get(var, domain[0])
+        elif var.startswith("@"):
+            options = self.enc.model.group(var[1:]).options
+            found = next((o for o in options if self.sat.selected(o)), None)
+        else:
+            found = self.sat.selected(var)
         return found if found in domain else domain[0]
 
     def agrees(self, narrowed: dict[Var, tuple]) -> bool:
@@ -46,25 +83,80 @@ class _Witness:
         if delta is None:
             return False
         if not self.agrees(narrowed):
-            view = ChainMap(delta, self.overlay)
-            found = self.net.search(view, self.net.touched(delta))
-            if found is None:
+            sat = self.oracle()
+            if not sat.consistent(_literals(sat, self.enc.model, narrowed)):
                 return False
-            self.values.update(found)
+        if self.sat is None:
+            self.decided.append(narrowed)
+        else:
+            self.sat.fix(_literals(self.sat, self.enc.model, narrowed))
         self.overlay.update(delta)
         return True
 
     def is_open(self, var: Var) -> bool:
         return len(self.net.domain(self.overlay, var)) > 1
 
+    def assignment(self) -> dict[Var, object]:
+        """One value per variable: the solution as it stands."""
+        return {var: self.value(var) for var in self.enc.domains}
+
+
+def _elements(enc: Encoding) -> list[Element]:
+    """The elements of a search encoding, with the 1-of-N limits it keeps structural."""
+    found = [item.element for item in enc.items if not isinstance(item.element, GroupLimit)]
+    limits = (group_limit(g) for g in enc.model.groups)
+    return found + [limit for limit in limits if limit is not None]
+
+
+def _literals(sat: SatOracle, model: Model, narrowed: dict[Var, tuple]) -> list[int]:
+    """SAT literals saying that each variable of the search encoding takes an allowed value."""
+    lits: list[int] = []
+    for var, allowed in narrowed.items():
+        if var.startswith("@"):  # a 1-of-N group: its option, or None for inactive
+            group = model.group(var[1:])
+            lits.extend(-sat.literal(o) for o in group.options if o not in allowed)
+            if None not in allowed:
+                lits.append(sat.active(group.name))
+        elif True not in allowed:
+            lits.append(-sat.literal(var))
+        elif False not in allowed:
+            lits.append(sat.literal(var))
+    return lits
+
+
+def _phases(sat: SatOracle, enc: Encoding) -> list[int]:
+    """Every option at its preferred value, so that a solution found agrees with most decisions."""
+    lits: list[int] = []
+    for var, domain in enc.domains.items():
+        if var.startswith("@"):
+            group = enc.model.group(var[1:])
+            lits.extend(
+                sat.literal(o) if o == domain[0] else -sat.literal(o) for o in group.options
+            )
+        else:
+            lits.append(sat.literal(var) if domain[0] is True else -sat.literal(var))
+    return lits
+
 
 def _start(enc: Encoding) -> _Witness | None:
+    """A witness of the encoded problem, or None when it has no solution.
+
+    Small parts are searched by python-constraint; when a part is too large, the SAT oracle
+    gives the first solution instead (the caller must close the witness).
+    """
     net = Network(enc.domains, [(item.vars, item.test, item.at_most) for item in enc.items])
     overlay = net.propagate({})
     if overlay is None:
         return None
-    found = net.search(overlay, net.by_var)
-    return None if found is None else _Witness(net, overlay, found)
+    try:
+        found = net.search(overlay, net.by_var, max_vars=SMALL_PART)
+    except PartTooLarge:
+        witness = _Witness(enc, net, overlay, {})
+        if witness.oracle().consistent():
+            return witness
+        witness.close()
+        return None
+    return None if found is None else _Witness(enc, net, overlay, found)
 
 
 def _decide_activation(enc: Encoding, witness: _Witness, group: Group) -> None:
@@ -100,12 +192,21 @@ def _completion(model: Model, selection: Selection) -> Completion | None:
     witness = _start(enc)
     if witness is None:
         return None
+    try:
+        return _decide_all(model, selection, enc, witness)
+    finally:
+        witness.close()
+
+
+def _decide_all(model: Model, selection: Selection, enc: Encoding, witness: _Witness) -> Completion:
     absent = [g for g in model.groups if selection.state(g.name) == "absent"]
     for group in absent:
         _decide_activation(enc, witness, group)
     for group in model.groups:
         if selection.state(group.name) != "chosen":
             _decide_values(enc, witness, group)
+    if not witness.net.accepts(witness.assignment()):  # cross-checks the SAT oracle
+        raise AssertionError("the completion found violates a constraint of the CSP network")
     choices: dict[str, tuple[str, ...] | None] = {}
     added: list[str] = []
     for group in model.groups:
@@ -124,7 +225,11 @@ def _completion(model: Model, selection: Selection) -> Completion | None:
 
 
 def _satisfiable(model: Model, selection: Selection, extra: Sequence[Item] = ()) -> bool:
-    return _start(encode(model, selection, relaxed=False, extra=extra)) is not None
+    witness = _start(encode(model, selection, relaxed=False, extra=extra))
+    if witness is None:
+        return False
+    witness.close()
+    return True
 
 
 def _explain(model: Model, selection: Selection, pinned: Choice | None = None) -> Conflict:
@@ -232,26 +337,33 @@ def feasible(model: Model, selection: Selection, group: str) -> dict[str, Confli
     Choosing replaces the current choice of a 1-of-N group; for an M-of-N group it adds the
     option to the chosen set (an open or absent group becomes active with the option in and
     the rest open). Otherwise the minimal conflict, whose fixes never drop that choice.
+
+    One SAT session answers every option (each a narrowing of one base problem, given as
+    assumptions); a rejected option is explained from its own core, with a second session
+    shared by the explanations.
     """
     from solver.explain import explain
+    from solver.satquery import SatOracle
 
     target = model.group(group)
     base, narrowing = _trials(selection, target)
-    witness = _start(encode(model, base, relaxed=False))
     answer: dict[str, Conflict | None] = {}
-    for option in target.options:
-        possible = False
-        if witness is not None:
-            delta = witness.net.restrict(witness.overlay, narrowing[option])
-            if delta is not None:
-                view = ChainMap(delta, witness.overlay)
-                possible = witness.net.search(view, witness.net.touched(delta)) is not None
-        if possible:
-            answer[option] = None
-        else:
-            trial, extra = _with_option(selection, target, option)
-            pin = Choice(group, option, "chosen")
-            answer[option] = explain(model, trial, pin, extra_pin=extra)
+    why: SatOracle | None = None
+    with SatOracle(model) as sat:
+        sat.require(_elements(encode(model, base, relaxed=False)))
+        any_possible = sat.consistent()
+        try:
+            for option in target.options:
+                if any_possible and sat.consistent(_literals(sat, model, narrowing[option])):
+                    answer[option] = None
+                    continue
+                why = why or SatOracle(model)
+                trial, extra = _with_option(selection, target, option)
+                pin = Choice(group, option, "chosen")
+                answer[option] = explain(model, trial, pin, extra_pin=extra, sat=why)
+        finally:
+            if why is not None:
+                why.close()
     return answer
 
 
@@ -274,5 +386,6 @@ def is_forced(model: Model, option: str, selection: Selection | None = None) -> 
     base = _base_selection(selection)
     enc = encode(model, Selection(), relaxed=False)
     item = chosen_item(enc, model.group_of(option), option)
-    negated = Item(item.element, item.vars, lambda *v: not item.test(*v))
+    left_out = Choice(item.element.group, option, "only")  # type: ignore[union-attr]
+    negated = Item(left_out, item.vars, lambda *v: not item.test(*v))
     return _satisfiable(model, base) and not _satisfiable(model, base, (negated,))
