@@ -370,9 +370,14 @@ def registry_group() -> None:
     type=click.IntRange(min=0),
     help="Explain at most N dead options.",
 )
+@click.option(
+    "--redundant",
+    is_flag=True,
+    help="Also find rules that the others already imply (one SAT call per rule).",
+)
 @registry_option
 @click.pass_context
-def registry_check(ctx: click.Context, as_json: bool, reasons: int) -> None:
+def registry_check(ctx: click.Context, as_json: bool, reasons: int, redundant: bool) -> None:
     """Validate every registry file, then find dead and core options.
 
     Exit 0 when the registry has no errors (dead options are warnings), 1 when it is void or a
@@ -383,7 +388,7 @@ def registry_check(ctx: click.Context, as_json: bool, reasons: int) -> None:
         from hpm import views
         from hpm.commands import registry as registry_cmd
 
-        report = registry_cmd.registry_check(*_opts(ctx), reasons=reasons)
+        report = registry_cmd.registry_check(*_opts(ctx), reasons=reasons, redundant=redundant)
         if as_json:
             _print_json(views.registry_json(report))
         else:

@@ -307,8 +307,9 @@ def sync_done_text(outcome: Any, *, style: Style = plain) -> str:
 
 # --------------------------------------------------------------------------- registry check
 def registry_text(report: Any, *, style: Style = plain) -> list[str]:
-    """``hpm registry check``: counts, then findings (void, dead defaults, dead options, core)."""
-    from hpm.explain_text import render_conflict
+    """``hpm registry check``: counts, then findings (void, dead defaults, dead options, rules
+    that never apply or are redundant, core)."""
+    from hpm.explain_text import describe, origin_text, render_conflict
 
     model, a = report.registry.model, report.analysis
     err, warn = style("error", fg="red", bold=True), style("warning", fg="yellow", bold=True)
@@ -335,6 +336,16 @@ def registry_text(report: Any, *, style: Style = plain) -> list[str]:
             lines.extend(f"    {line}" for line in render_conflict(conflict, asked=option))
         if len(a.dead) > len(report.reasons):
             lines.append(f"  ({len(a.dead) - len(report.reasons)} more: `hpm explain GROUP` each)")
+    if report.rules is not None:
+        for kind, indexes in (
+            ("never applies", report.rules.never_applies),
+            ("is redundant (the other rules imply it)", report.rules.redundant),
+        ):
+            for index in indexes[:RULES_SHOWN]:
+                rule = model.rules[index]
+                lines.append(f"{warn}: rule {kind}: {describe(rule)}  ({origin_text(rule.origin)})")
+            if len(indexes) > RULES_SHOWN:
+                lines.append(f"  ... {len(indexes) - RULES_SHOWN} more (see --json)")
     core = ", ".join(a.core) if a.core else "none"
     lines.append(f"core options (in every valid selection): {core}")
     verdict = style("ok", fg="green", bold=True) if report.ok else err
@@ -360,4 +371,23 @@ def registry_json(report: Any) -> dict[str, object]:
         "dead_defaults": [{"group": g, "option": o} for g, o in a.dead_defaults],
         "reasons": {o: conflict_to_json(c, asked=o) for o, c in report.reasons.items()},
         "void_reason": None if report.void_reason is None else conflict_to_json(report.void_reason),
+        "never_applies": _rules_json(model, report.rules.never_applies if report.rules else ()),
+        "redundant": _rules_json(model, report.rules.redundant if report.rules else ()),
     }
+
+
+RULES_SHOWN = 10  # per kind of rule finding, in text; --json lists them all
+
+
+def _rules_json(model: Any, indexes: Sequence[int]) -> list[dict[str, object]]:
+    from hpm.explain_text import describe
+
+    return [
+        {
+            "text": describe(model.rules[i]),
+            "file": model.rules[i].origin.file,
+            "key": model.rules[i].origin.key,
+            "line": model.rules[i].origin.line,
+        }
+        for i in indexes
+    ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solver.model import Model
+from solver.model import Model, RuleKind
 from solver.sat import SatSession
 
 
@@ -91,3 +91,111 @@ def analyse(model: Model) -> Analysis:
         dead_defaults=dead_defaults,
         solver_calls=calls,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFindings:
+    """Rules that do nothing: indexes into ``model.rules``, in registry order.
+
+    ``never_applies``: the rule's ``when`` cannot hold in any valid configuration, even of the
+    registry without that rule (so the rule can never take effect: usually a mistake; a rule
+    that itself makes its condition impossible, like ``a requires b`` with ``a conflicts b``,
+    does apply: it is what makes ``a`` dead). ``redundant``: the rule can apply, but
+    the other rules and groups already imply it (removing it changes no valid configuration).
+    """
+
+    never_applies: tuple[int, ...] = ()
+    redundant: tuple[int, ...] = ()
+    solver_calls: int = 0
+
+
+def rule_findings(
+    model: Model, analysis: Analysis | None = None, *, redundant: bool = True
+) -> RuleFindings:
+    """Find rules that never apply and (with ``redundant``) rules implied by the rest.
+
+    At most one SAT call per rule for each of the two questions.
+
+    Every rule's clauses are guarded by a selector variable, so that one incremental solver
+    answers "does the registry without rule r still forbid what r forbids?" under assumptions.
+    A void registry has no findings (every rule is vacuous there; ``analyse`` reports it).
+    """
+    analysis = analysis or analyse(model)
+    if analysis.void:
+        return RuleFindings()
+    dead_options, dead_groups = analysis.dead, set(analysis.dead_groups)
+    groups_only = Model(model.groups, ())
+    with SatSession(groups_only) as session:
+        var = {o: i for i, o in enumerate(model.options, start=1)}
+        some: dict[str, int] = {}
+
+        def some_option(group: str) -> int:
+            if group not in some:
+                g = session.new_var()
+                lits = [var[o] for o in model.group(group).options]
+                session.add_clause([-g, *lits])
+                for x in lits:
+                    session.add_clause([g, -x])
+                some[group] = g
+            return some[group]
+
+        def lits(term: str) -> list[int]:
+            if model.is_group(term):
+                return [var[o] for o in model.group(term).options]
+            return [var[term]]
+
+        selectors: list[int] = []
+        clauses: list[list[list[int]]] = []  # per rule: its clauses (without selector)
+        whens: list[list[int]] = []
+        for rule in model.rules:
+            when = [some_option(t) if model.is_group(t) else var[t] for t in rule.when]
+            guard = [-w for w in when]
+            if rule.kind is RuleKind.REQUIRES:
+                own = [guard + [x for t in rule.targets for x in lits(t)]]
+            else:
+                own = [[*guard, -x] for t in rule.targets for x in lits(t)]
+            s = session.new_var()
+            for clause in own:
+                session.add_clause([*clause, -s])
+            selectors.append(s)
+            clauses.append(own)
+            whens.append(when)
+
+        if session.solve(selectors) is None:
+            return RuleFindings(solver_calls=session.calls)
+        never: list[int] = []
+        implied: list[int] = []
+        applies = [False] * len(selectors)
+        dead = set(dead_options)
+        for index, rule in enumerate(model.rules):
+            live = not any(t in dead or t in dead_groups for t in rule.when)
+            if live and len(rule.when) <= 1:
+                applies[index] = True  # one live term: it holds in some valid configuration
+        for index, when in enumerate(whens):
+            if applies[index]:
+                continue
+            found = session.solve([*selectors, *when])
+            if found is None:  # not with every rule; maybe without this one (it may be the cause)
+                without = [s if i != index else -s for i, s in enumerate(selectors)]
+                if session.solve([*without, *when]) is None:
+                    never.append(index)
+                else:
+                    applies[index] = True
+                continue
+            applies[index] = True
+            # The same solution shows every other rule whose condition it satisfies can apply.
+            true = set(found) | {
+                g
+                for name, g in some.items()
+                if any(var[o] in found for o in model.group(name).options)
+            }
+            for other, other_when in enumerate(whens):
+                if not applies[other] and all(w in true for w in other_when):
+                    applies[other] = True
+        for index, own in enumerate(clauses if redundant else ()):
+            if index in never:
+                continue
+            others = [s if i != index else -s for i, s in enumerate(selectors)]
+            if all(session.solve([*others, *(-x for x in clause)]) is None for clause in own):
+                implied.append(index)
+        return RuleFindings(tuple(sorted(never)), tuple(implied), session.calls)

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hpm.catalog import Registry
-from hpm.context import (
-    load_registry_only,
-)
+from hpm.context import load_registry_only
 from solver.model import Selection
 
 
@@ -20,6 +18,7 @@ class RegistryReport:
     analysis: Any  # solver.analysis.Analysis
     reasons: dict[str, Any]  # dead option -> solver.Conflict (the first few)
     void_reason: Any = None  # solver.Conflict when the registry admits no selection at all
+    rules: Any = None  # solver.analysis.RuleFindings (never-applying / redundant rules)
 
     @property
     def ok(self) -> bool:
@@ -28,15 +27,21 @@ class RegistryReport:
 
 
 def registry_check(
-    project_dir: str | None, registry_opt: str | None, *, reasons: int = 3
+    project_dir: str | None,
+    registry_opt: str | None,
+    *,
+    reasons: int = 3,
+    redundant: bool = False,
 ) -> RegistryReport:
     """Validate the registry, then find core and dead options; explain up to ``reasons`` dead ones.
 
-    The analysis runs on the CDCL SAT backend (``solver.analysis``); the explanations come from
-    the constraint engine, the same as ``hpm check`` gives.
+    Also rules that can never apply and, with ``redundant``, rules the others already imply (one
+    SAT call per rule: seconds on registries with thousands of rules, hence opt-in). The analysis
+    runs on the CDCL SAT backend (``solver.analysis``); the explanations come from the constraint
+    engine, the same as ``hpm check`` gives.
     """
     import solver
-    from solver.analysis import analyse
+    from solver.analysis import analyse, rule_findings
 
     registry = load_registry_only(project_dir, registry_opt)
     model = registry.model
@@ -49,7 +54,8 @@ def registry_check(
     for option in wanted:
         group = model.group_of(option).name
         explained[option] = solver.feasible(model, Selection(), group)[option]
-    return RegistryReport(registry, analysis, explained)
+    findings = rule_findings(model, analysis, redundant=redundant)
+    return RegistryReport(registry, analysis, explained, rules=findings)
 
 
 SCHEMAS = ("group", "package", "rules")

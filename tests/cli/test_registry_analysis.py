@@ -1,0 +1,57 @@
+"""`hpm registry check` names rules that never apply and (with --redundant) rules already implied."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from clirun import EXAMPLE_REGISTRY, RunHpm, assert_clean
+
+EXTRA_RULES = """\
+- when: [vllm-backend]
+  requires: [{any: [metric-latency, metric-bleu]}]
+- when: [vlm-adapter-deepseek, metric-bleu]
+  requires: [metric-accuracy]
+"""
+
+
+def _registry(tmp_path: Path) -> Path:
+    root = tmp_path / "registry"
+    shutil.copytree(EXAMPLE_REGISTRY, root)
+    with (root / "rules.yaml").open("a") as rules:
+        rules.write(EXTRA_RULES)
+    return root
+
+
+def test_rules_that_never_apply_and_redundant_rules(tmp_path: Path, hpm: RunHpm) -> None:
+    root = _registry(tmp_path)
+    done = hpm("registry", "check", "--registry", str(root), "--redundant", cwd=tmp_path)
+    assert_clean(done)
+    assert done.returncode == 0  # warnings, not errors
+    assert (
+        "warning: rule never applies: vlm-adapter-deepseek and metric-bleu requires "
+        "metric-accuracy  (rules.yaml:11, rules[3].requires[0])"
+    ) in done.stdout
+    assert (
+        "warning: rule is redundant (the other rules imply it): vllm-backend requires one of "
+        "metric-latency, metric-bleu  (rules.yaml:9, rules[2].requires[0])"
+    ) in done.stdout
+
+
+def test_redundancy_is_opt_in_and_json_lists_findings(tmp_path: Path, hpm: RunHpm) -> None:
+    root = _registry(tmp_path)
+    plain = json.loads(
+        hpm("registry", "check", "--registry", str(root), "--json", cwd=tmp_path).stdout
+    )
+    assert [r["key"] for r in plain["never_applies"]] == ["rules[3].requires[0]"]
+    assert plain["redundant"] == []
+    full = hpm("registry", "check", "--registry", str(root), "--json", "--redundant", cwd=tmp_path)
+    assert [r["key"] for r in json.loads(full.stdout)["redundant"]] == ["rules[2].requires[0]"]
+
+
+def test_the_example_registry_has_no_rule_findings(tmp_path: Path, hpm: RunHpm) -> None:
+    done = hpm(
+        "registry", "check", "--registry", str(EXAMPLE_REGISTRY), "--redundant", cwd=tmp_path
+    )
+    assert done.returncode == 0 and "warning" not in done.stdout
