@@ -1,4 +1,4 @@
-"""`hpm registry check` names rules that never apply and (with --redundant) rules already implied."""
+"""`hpm registry check` names rules that never apply and (--redundant) rules already implied."""
 
 from __future__ import annotations
 
