@@ -209,20 +209,19 @@ def group_show(ctx: click.Context, group: str, as_json: bool) -> None:
     _run(action, as_json=as_json)
 
 
-@group.command("add")
-@click.argument("group", shell_complete=_complete_groups)
-@click.option(
-    "--option",
-    "-o",
-    "options",
-    multiple=True,
-    shell_complete=_complete_options,
-    help="An option to select (repeat for M-of-N groups). Omit it to leave the choice open.",
-)
-@registry_option
-@click.pass_context
-def group_add(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
-    """Select GROUP (and options) in [tool.hpm.groups], checked against the registry's rules."""
+def _options_argument(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--option",
+        "-o",
+        "options",
+        multiple=True,
+        shell_complete=_complete_options,
+        help=help_text,
+    )
+
+
+def _edit_groups(ctx: click.Context, edit_name: str, group: str, options: tuple[str, ...]) -> None:
+    """Run ``hpm.commands.group.<edit_name>`` under the project's lock and say what changed."""
 
     def action() -> None:
         from hpm import context, views
@@ -230,7 +229,8 @@ def group_add(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
 
         with context.locked_project(ctx.obj["project"]) as restored:
             _report_restored(restored)
-            change = group_cmd.add_group(context.load_context(*_opts(ctx)), group, options)
+            edit = getattr(group_cmd, edit_name)
+            change = edit(context.load_context(*_opts(ctx)), group, options)
         _say(views.group_change_text(change))
         if change.warning:
             _say(f"{_styled('warning', fg='yellow', bold=True)}: {change.warning}", err=True)
@@ -238,31 +238,26 @@ def group_add(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
     _run(action)
 
 
+@group.command("add")
+@click.argument("group", shell_complete=_complete_groups)
+@_options_argument(
+    "An option to select (repeat for M-of-N groups). Omit it to leave the choice open."
+)
+@registry_option
+@click.pass_context
+def group_add(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
+    """Select GROUP (and options) in [tool.hpm.groups], checked against the registry's rules."""
+    _edit_groups(ctx, "add_group", group, options)
+
+
 @group.command("remove")
 @click.argument("group", shell_complete=_complete_groups)
-@click.option(
-    "--option",
-    "-o",
-    "options",
-    multiple=True,
-    shell_complete=_complete_options,
-    help="Remove only this option of an M-of-N group (repeatable).",
-)
+@_options_argument("Remove only this option of an M-of-N group (repeatable).")
 @registry_option
 @click.pass_context
 def group_remove(ctx: click.Context, group: str, options: tuple[str, ...]) -> None:
     """Remove GROUP (or some of its options) from [tool.hpm.groups]. Run `hpm sync` after."""
-
-    def action() -> None:
-        from hpm import context, views
-        from hpm.commands import group as group_cmd
-
-        with context.locked_project(ctx.obj["project"]) as restored:
-            _report_restored(restored)
-            change = group_cmd.remove_group(context.load_context(*_opts(ctx)), group, options)
-        _say(views.group_change_text(change))
-
-    _run(action)
+    _edit_groups(ctx, "remove_group", group, options)
 
 
 @main.command()
