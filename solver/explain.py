@@ -4,19 +4,22 @@ Every consistency question below is one incremental call to the CDCL SAT oracle
 (:mod:`solver.satquery`, one selector per element); python-constraint is not involved.
 
 1. The problem is compiled in the *explanation* encoding (every group strategy constraint is an
-   element of its own) and split into independent parts (union-find over shared variables).
-2. In the first part that is inconsistent (among those the solver's core touches), elements are
-   ordered breadth-first from the user's choices; the shortest inconsistent prefix of doubling
-   length is found and cut down to the solver's unsat core, then QuickXplain (Junker 2004)
-   shrinks that to a minimal conflict: dropping any one element makes it consistent.
-3. Fixes: for each choice in the conflict, a maximal consistent subset of the part's choices
-   that tries that choice last; its complement is a minimal correction set.
+   element of its own).
+2. Elements are ordered breadth-first from the user's choices (through shared variables, then
+   the elements no choice reaches); the shortest inconsistent prefix of doubling length is
+   found and cut down to the solver's unsat core, then QuickXplain (Junker 2004) shrinks that
+   to a minimal conflict: dropping any one element makes it consistent. Only the prefix is
+   compiled to clauses, so a conflict near the choices costs little even in a huge registry.
+3. Fixes, over the conflict's part (the elements connected to it through shared variables):
+   for each choice in the conflict, a maximal consistent subset of the part's choices that
+   tries that choice last; its complement is a minimal correction set.
 4. The chain: networkx walks the conflict's term graph depth-first from the first choice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import islice
 
 from solver.answers import Choice, Conflict, GroupLimit, Step
 from solver.encode import Encoding, Item, chosen_item, encode
@@ -25,69 +28,82 @@ from solver.satquery import SatOracle
 
 
 class _Oracle:
-    """Consistency of subsets of items: one SAT selector per item's element."""
+    """Consistency of subsets of items: one SAT selector per item's element.
 
-    def __init__(self, sat: SatOracle, items: Sequence[Item]) -> None:
+    Selectors (and the clauses behind them) are made on first use, so that questions about a
+    few items near the user's choices never compile the rest of a large registry.
+    """
+
+    def __init__(self, sat: SatOracle) -> None:
         self.sat = sat
-        self.selector = {id(item): sat.selector(item.element) for item in items}
+        self.selectors: dict[int, int] = {}
 
-    def consistent(self, items: Sequence[Item]) -> bool:
-        return self.sat.consistent([self.selector[id(item)] for item in items])
+    def _selector(self, item: Item) -> int:
+        found = self.selectors.get(id(item))
+        if found is None:
+            found = self.selectors[id(item)] = self.sat.selector(item.element)
+        return found
+
+    def consistent(self, items: Sequence[Item], *, keep: bool = False) -> bool:
+        """Are ``items`` consistent? ``keep``: remember the assignment for :meth:`holds`."""
+        return self.sat.consistent([self._selector(i) for i in items], keep=keep)
 
     def core(self, items: Sequence[Item]) -> list[Item]:
         """After an inconsistent answer about ``items``: the ones in the solver's core."""
         blamed = set(self.sat.core())
-        return [item for item in items if self.selector[id(item)] in blamed]
+        return [item for item in items if self._selector(item) in blamed]
 
     def holds(self, item: Item) -> bool:
-        """Whether ``item`` holds in the last consistent assignment."""
+        """Whether ``item`` holds in the last assignment kept."""
         return self.sat.holds(item.element)
 
 
-def _parts(items: Sequence[Item]) -> list[list[Item]]:
-    """Items grouped by shared variables (union-find), in order of first appearance."""
-    parent: dict[str, str] = {}
+class _Graph:
+    """The items and the variables they share."""
 
-    def find(v: str) -> str:
-        while parent.setdefault(v, v) != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
+    def __init__(self, items: Sequence[Item]) -> None:
+        self.items = items
+        self.by_var: dict[str, list[int]] = {}
+        for index, item in enumerate(items):
+            for v in item.vars:
+                self.by_var.setdefault(v, []).append(index)
 
-    for item in items:
-        roots = [find(v) for v in item.vars]
-        for root in roots[1:]:
-            parent[find(root)] = find(roots[0])
-    parts: dict[str, list[Item]] = {}
-    for item in items:
-        key = find(item.vars[0]) if item.vars else f"#{id(item)}"
-        parts.setdefault(key, []).append(item)
-    return list(parts.values())
+    def _reach(self, starts: list[int]) -> Iterator[int]:
+        """Indices reachable from ``starts`` (those first), nearest first."""
+        items, by_var = self.items, self.by_var
+        taken, queue = set(starts), []
+        for i in starts:
+            yield i
+            queue.extend(items[i].vars)
+        seen_vars = set(queue)
+        for var in queue:  # the list grows while we walk it: breadth-first
+            for i in by_var.get(var, ()):
+                if i not in taken:
+                    taken.add(i)
+                    yield i
+                    for v in items[i].vars:
+                        if v not in seen_vars:
+                            seen_vars.add(v)
+                            queue.append(v)
 
-
-def _breadth_first(items: Sequence[Item]) -> list[Item]:
-    """Choices first, then the items reached from their variables, nearest first."""
-    by_var: dict[str, list[int]] = {}
-    for index, item in enumerate(items):
-        for v in item.vars:
-            by_var.setdefault(v, []).append(index)
-    starts = [i for i, item in enumerate(items) if isinstance(item.element, Choice)] or [0]
-    order, taken, queue = [], set(starts), []
-    for i in starts:
-        order.append(i)
-        queue.extend(items[i].vars)
-    seen_vars = set(queue)
-    for var in queue:  # the list grows while we walk it: breadth-first
-        for i in by_var.get(var, ()):
+    def breadth_first(self) -> Iterator[Item]:
+        """Choices first, then the items reached from their variables, nearest first; then
+        the items no choice reaches, in their order (lazily: a prefix costs only itself)."""
+        items = self.items
+        starts = [i for i, item in enumerate(items) if isinstance(item.element, Choice)]
+        taken: set[int] = set()
+        for i in self._reach(starts):
+            taken.add(i)
+            yield items[i]
+        for i in range(len(items)):
             if i not in taken:
-                taken.add(i)
-                order.append(i)
-                for v in items[i].vars:
-                    if v not in seen_vars:
-                        seen_vars.add(v)
-                        queue.append(v)
-    order.extend(i for i in range(len(items)) if i not in taken)
-    return [items[i] for i in order]
+                yield items[i]
+
+    def part(self, seeds: Sequence[Item]) -> list[Item]:
+        """The items connected to ``seeds`` through shared variables, in item order."""
+        index = {id(item): i for i, item in enumerate(self.items)}
+        reached = set(self._reach([index[id(item)] for item in seeds]))
+        return [self.items[i] for i in sorted(reached)]
 
 
 def _quickxplain(oracle: _Oracle, items: list[Item]) -> list[Item]:
@@ -105,16 +121,19 @@ def _quickxplain(oracle: _Oracle, items: list[Item]) -> list[Item]:
     return qx([], False, items)
 
 
-def _minimal(oracle: _Oracle, part: list[Item]) -> list[Item]:
+def _minimal(oracle: _Oracle, graph: _Graph) -> list[Item]:
     """The shortest inconsistent breadth-first prefix of doubling length, cut down to the
     solver's core (shrunk while it shrinks), then made minimal by QuickXplain."""
-    ordered = _breadth_first(part)
+    ordered = graph.breadth_first()
+    candidates: list[Item] = []
     size = 1
-    while size < len(ordered) and oracle.consistent(ordered[:size]):
+    while True:
+        candidates.extend(islice(ordered, size - len(candidates)))
+        if not oracle.consistent(candidates):
+            break
+        if len(candidates) < size:
+            raise ValueError("the selection is consistent: there is no conflict to explain")
         size *= 2
-    candidates = ordered[: min(size, len(ordered))]
-    if oracle.consistent(candidates):
-        raise AssertionError("an inconsistent part has no inconsistent prefix")
     while True:
         core = oracle.core(candidates)
         if len(core) == len(candidates) or oracle.consistent(core):
@@ -133,10 +152,10 @@ def _fixes(
     found: list[tuple[Choice, ...]] = []
     for last in (i for i in conflict if i in choices):
         kept: list[Item] = []
-        oracle.consistent(background)  # its assignment lets most checks below be skipped
+        oracle.consistent(background, keep=True)  # its assignment lets most checks below be skipped
         for item in [*(i for i in choices if i is not last), last]:
             # the last assignment found satisfies background + kept
-            if oracle.holds(item) or oracle.consistent(background + kept + [item]):
+            if oracle.holds(item) or oracle.consistent(background + kept + [item], keep=True):
                 kept.append(item)
         fix = tuple(i.element for i in choices if i not in kept)
         if fix and fix not in found:
@@ -226,19 +245,12 @@ def explain(
 
 
 def _explain(model: Model, enc: Encoding, pinned: Choice | None, sat: SatOracle) -> Conflict:
-    oracle = _Oracle(sat, enc.items)
+    oracle = _Oracle(sat)
     pin_item = next((i for i in enc.items if pinned is not None and i.element == pinned), None)
-    if oracle.consistent(enc.items):
-        raise ValueError("the selection is consistent: there is no conflict to explain")
-    blamed = {id(item) for item in oracle.core(enc.items)}
-    for part in _parts(enc.items):
-        # only a part holding some of the core can be inconsistent on its own
-        if not any(id(item) in blamed for item in part) or oracle.consistent(part):
-            continue
-        core = _minimal(oracle, part)
-        choices = tuple(i.element for i in core if isinstance(i.element, Choice))
-        constraints = tuple(i.element for i in core if not isinstance(i.element, Choice))
-        conflict = Conflict(choices, constraints)  # type: ignore[arg-type]
-        fixes = _fixes(oracle, part, core, pin_item)
-        return Conflict(choices, constraints, chain(model, conflict), fixes)  # type: ignore[arg-type]
-    raise AssertionError("an inconsistent problem must have an inconsistent part")
+    graph = _Graph(enc.items)
+    core = _minimal(oracle, graph)
+    choices = tuple(i.element for i in core if isinstance(i.element, Choice))
+    constraints = tuple(i.element for i in core if not isinstance(i.element, Choice))
+    conflict = Conflict(choices, constraints)  # type: ignore[arg-type]
+    fixes = _fixes(oracle, graph.part(core), core, pin_item)
+    return Conflict(choices, constraints, chain(model, conflict), fixes)  # type: ignore[arg-type]

@@ -182,16 +182,18 @@ class SatOracle:
 
     # -- questions ----------------------------------------------------------------------------
 
-    def consistent(self, assumptions: Sequence[int] = ()) -> bool:
+    def consistent(self, assumptions: Sequence[int] = (), *, keep: bool = True) -> bool:
         """Do the hard elements, the selected ones and these literals hold together?
 
-        On success the assignment found is kept (see :meth:`selected`); on failure the
-        previous one stays and :meth:`core` tells which assumptions were to blame.
+        On success with ``keep``, the assignment found is kept (see :meth:`selected`; fetching
+        it costs time on a large problem); otherwise the previous one stays. On failure,
+        :meth:`core` tells which assumptions were to blame.
         """
         self.calls += 1
         if not self._solver.solve(assumptions=list(assumptions)):
             return False
-        self._found = self._solver.get_model() or []
+        if keep:
+            self._found = self._solver.get_model() or []
         return True
 
     def core(self) -> list[int]:
