@@ -154,7 +154,8 @@ def _domains(enc: Encoding, group: Group, state: str) -> None:
         enc.domains[option] = (True, False) if keep else (False, True)
 
 
-def _choice_items(enc: Encoding, group: Group, chosen: tuple[str, ...] | None) -> list[Item]:
+def choice_items(enc: Encoding, group: Group, chosen: tuple[str, ...] | None) -> list[Item]:
+    """The items of one group's entry in a selection: open (None) or chosen options."""
     var = enc.group_var(group)
     if chosen is None:  # open: the group must be active
         choice = Choice(group.name, None, "open")
@@ -198,7 +199,7 @@ def encode(
         state = selection.state(group.name)
         _domains(enc, group, state)
         if state != "absent":
-            enc.items.extend(_choice_items(enc, group, selection.choices[group.name]))
+            enc.items.extend(choice_items(enc, group, selection.choices[group.name]))
     enc.items.extend(extra)
     for group in model.groups:
         enc.items.extend(_limit_items(enc, group))

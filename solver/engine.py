@@ -342,28 +342,29 @@ def feasible(model: Model, selection: Selection, group: str) -> dict[str, Confli
     assumptions); a rejected option is explained from its own core, with a second session
     shared by the explanations.
     """
-    from solver.explain import explain
+    from solver.explain import Explainer
     from solver.satquery import SatOracle
 
     target = model.group(group)
     base, narrowing = _trials(selection, target)
     answer: dict[str, Conflict | None] = {}
-    why: SatOracle | None = None
+    why: Explainer | None = None
     with SatOracle(model) as sat:
         sat.require(_elements(encode(model, base, relaxed=False)))
-        any_possible = sat.consistent()
+        any_possible = sat.consistent(keep=False)
         try:
             for option in target.options:
-                if any_possible and sat.consistent(_literals(sat, model, narrowing[option])):
+                lits = _literals(sat, model, narrowing[option])
+                if any_possible and sat.consistent(lits, keep=False):
                     answer[option] = None
                     continue
-                why = why or SatOracle(model)
+                why = why or Explainer(model, selection, group)
                 trial, extra = _with_option(selection, target, option)
                 pin = Choice(group, option, "chosen")
-                answer[option] = explain(model, trial, pin, extra_pin=extra, sat=why)
+                answer[option] = why.explain(trial, pin, extra_pin=extra)
         finally:
             if why is not None:
-                why.close()
+                why.sat.close()
     return answer
 
 

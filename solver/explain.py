@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 
 from solver.answers import Choice, Conflict, GroupLimit, Step
-from solver.encode import Encoding, Item, chosen_item, encode
+from solver.encode import Encoding, Item, choice_items, chosen_item, encode
 from solver.model import Model, Rule, Selection
 from solver.satquery import SatOracle
 
@@ -36,17 +36,25 @@ class _Oracle:
 
     def __init__(self, sat: SatOracle) -> None:
         self.sat = sat
-        self.selectors: dict[int, int] = {}
+        self.known: dict[int, int] = {}
 
     def _selector(self, item: Item) -> int:
-        found = self.selectors.get(id(item))
+        found = self.known.get(id(item))
         if found is None:
-            found = self.selectors[id(item)] = self.sat.selector(item.element)
+            found = self.known[id(item)] = self.sat.selector(item.element)
         return found
 
-    def consistent(self, items: Sequence[Item], *, keep: bool = False) -> bool:
-        """Are ``items`` consistent? ``keep``: remember the assignment for :meth:`holds`."""
-        return self.sat.consistent([self._selector(i) for i in items], keep=keep)
+    def consistent(
+        self, items: Sequence[Item], *, keep: bool = False, also: Sequence[int] = ()
+    ) -> bool:
+        """Are ``items`` (and the elements of selectors ``also``) consistent?
+
+        ``keep``: remember the assignment for :meth:`holds`.
+        """
+        return self.sat.consistent([*also, *(self._selector(i) for i in items)], keep=keep)
+
+    def selectors(self, items: Sequence[Item]) -> list[int]:
+        return [self._selector(i) for i in items]
 
     def core(self, items: Sequence[Item]) -> list[Item]:
         """After an inconsistent answer about ``items``: the ones in the solver's core."""
@@ -61,27 +69,37 @@ class _Oracle:
 class _Graph:
     """The items and the variables they share."""
 
-    def __init__(self, items: Sequence[Item]) -> None:
+    def __init__(self, items: Sequence[Item], base: _Graph | None = None) -> None:
+        """``base``: a graph over a part of ``items`` whose index is reused (not changed)."""
         self.items = items
-        self.by_var: dict[str, list[int]] = {}
-        for index, item in enumerate(items):
+        by_var: dict[str, list[Item]]
+        if base is None:
+            by_var, more = {}, items
+        else:
+            known = {id(i) for i in base.items}
+            by_var, more = dict(base.by_var), [i for i in items if id(i) not in known]
+        for item in more:
             for v in item.vars:
-                self.by_var.setdefault(v, []).append(index)
+                if base is None:
+                    by_var.setdefault(v, []).append(item)
+                else:  # the base's lists stay as they are
+                    by_var[v] = [*by_var.get(v, ()), item]
+        self.by_var = by_var
 
-    def _reach(self, starts: list[int]) -> Iterator[int]:
-        """Indices reachable from ``starts`` (those first), nearest first."""
-        items, by_var = self.items, self.by_var
-        taken, queue = set(starts), []
-        for i in starts:
-            yield i
-            queue.extend(items[i].vars)
+    def _reach(self, starts: Sequence[Item]) -> Iterator[Item]:
+        """Items reachable from ``starts`` (those first), nearest first."""
+        by_var = self.by_var
+        taken, queue = {id(i) for i in starts}, []
+        for item in starts:
+            yield item
+            queue.extend(item.vars)
         seen_vars = set(queue)
         for var in queue:  # the list grows while we walk it: breadth-first
-            for i in by_var.get(var, ()):
-                if i not in taken:
-                    taken.add(i)
-                    yield i
-                    for v in items[i].vars:
+            for item in by_var.get(var, ()):
+                if id(item) not in taken:
+                    taken.add(id(item))
+                    yield item
+                    for v in item.vars:
                         if v not in seen_vars:
                             seen_vars.add(v)
                             queue.append(v)
@@ -89,21 +107,17 @@ class _Graph:
     def breadth_first(self) -> Iterator[Item]:
         """Choices first, then the items reached from their variables, nearest first; then
         the items no choice reaches, in their order (lazily: a prefix costs only itself)."""
-        items = self.items
-        starts = [i for i, item in enumerate(items) if isinstance(item.element, Choice)]
+        starts = [item for item in self.items if isinstance(item.element, Choice)]
         taken: set[int] = set()
-        for i in self._reach(starts):
-            taken.add(i)
-            yield items[i]
-        for i in range(len(items)):
-            if i not in taken:
-                yield items[i]
+        for item in self._reach(starts):
+            taken.add(id(item))
+            yield item
+        yield from (item for item in self.items if id(item) not in taken)
 
     def part(self, seeds: Sequence[Item]) -> list[Item]:
         """The items connected to ``seeds`` through shared variables, in item order."""
-        index = {id(item): i for i, item in enumerate(self.items)}
-        reached = set(self._reach([index[id(item)] for item in seeds]))
-        return [self.items[i] for i in sorted(reached)]
+        reached = {id(item) for item in self._reach(seeds)}
+        return [item for item in self.items if id(item) in reached]
 
 
 def _quickxplain(oracle: _Oracle, items: list[Item]) -> list[Item]:
@@ -147,15 +161,16 @@ def _fixes(
 ) -> tuple[tuple[Choice, ...], ...]:
     choices = [i for i in part if isinstance(i.element, Choice) and i is not pinned]
     background = [i for i in part if not isinstance(i.element, Choice) or i is pinned]
-    if not oracle.consistent(background):
+    base = oracle.selectors(background)
+    if not oracle.consistent((), also=base):
         return ()
     found: list[tuple[Choice, ...]] = []
     for last in (i for i in conflict if i in choices):
         kept: list[Item] = []
-        oracle.consistent(background, keep=True)  # its assignment lets most checks below be skipped
+        oracle.consistent((), also=base, keep=True)  # its assignment lets most checks be skipped
         for item in [*(i for i in choices if i is not last), last]:
             # the last assignment found satisfies background + kept
-            if oracle.holds(item) or oracle.consistent(background + kept + [item], keep=True):
+            if oracle.holds(item) or oracle.consistent([*kept, item], also=base, keep=True):
                 kept.append(item)
         fix = tuple(i.element for i in choices if i not in kept)
         if fix and fix not in found:
@@ -238,16 +253,48 @@ def explain(
     probe = Encoding(model, relaxed=True)  # chosen_item needs no variables of its own
     extra = (chosen_item(probe, model.group(pinned.group), pinned.option),) if extra_pin else ()
     enc = encode(model, selection, relaxed=True, extra=extra)  # type: ignore[arg-type]
+    pin_item = next((i for i in enc.items if pinned is not None and i.element == pinned), None)
     if sat is None:
         with SatOracle(model) as own:
-            return _explain(model, enc, pinned, own)
-    return _explain(model, enc, pinned, sat)
+            return _explain(model, _Graph(enc.items), pin_item, own)
+    return _explain(model, _Graph(enc.items), pin_item, sat)
 
 
-def _explain(model: Model, enc: Encoding, pinned: Choice | None, sat: SatOracle) -> Conflict:
+class Explainer:
+    """Conflicts of the trials of one ``feasible`` call: selections that differ from one base
+    only in one group's choice. The rest is compiled and indexed once, and one SAT oracle
+    serves every trial, each explained from its own core."""
+
+    def __init__(self, model: Model, selection: Selection, group: str) -> None:
+        self.model, self.group = model, model.group(group)
+        rest = Selection({g: c for g, c in selection.choices.items() if g != group})
+        self.enc = encode(model, rest, relaxed=True)
+        self.graph = _Graph(self.enc.items)
+        position = {g.name: i for i, g in enumerate(model.groups)}
+        here = position[group]
+        choices = [i for i in self.enc.items if isinstance(i.element, Choice)]
+        self.before = [i for i in choices if position[i.element.group] < here]  # type: ignore[union-attr]
+        self.after = [i for i in choices if position[i.element.group] > here]  # type: ignore[union-attr]
+        self.others = self.enc.items[len(choices) :]
+        self.sat = SatOracle(model)
+
+    def __enter__(self) -> Explainer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sat.close()
+
+    def explain(self, trial: Selection, pinned: Choice, *, extra_pin: bool) -> Conflict:
+        """What :func:`explain` answers for ``trial`` (this group's choice changed)."""
+        mine = choice_items(self.enc, self.group, trial.choices[self.group.name])
+        extra = [chosen_item(self.enc, self.group, str(pinned.option))] if extra_pin else []
+        items = [*self.before, *mine, *self.after, *extra, *self.others]
+        pin_item = next((i for i in [*mine, *extra] if i.element == pinned), None)
+        return _explain(self.model, _Graph(items, self.graph), pin_item, self.sat)
+
+
+def _explain(model: Model, graph: _Graph, pin_item: Item | None, sat: SatOracle) -> Conflict:
     oracle = _Oracle(sat)
-    pin_item = next((i for i in enc.items if pinned is not None and i.element == pinned), None)
-    graph = _Graph(enc.items)
     core = _minimal(oracle, graph)
     choices = tuple(i.element for i in core if isinstance(i.element, Choice))
     constraints = tuple(i.element for i in core if not isinstance(i.element, Choice))
