@@ -11,8 +11,11 @@ preferred value when the rest stays satisfiable):
      are needed the earliest ones come in.
 
 Chosen groups are never altered or extended. A decision whose preferred value the current
-witness solution already has costs nothing; otherwise it is one satisfiability query restricted
-to the part of the problem that the decision touches.
+witness solution already has costs nothing (python-constraint's first solution, for small
+parts, already has most preferred values); otherwise it is one incremental SAT query
+(:mod:`solver.satquery`, assumptions = the decision, earlier decisions being unit clauses),
+whose answer becomes the new witness. The final assignment must satisfy every constraint of
+the CSP network: that cross-checks the two backends on every completion.
 """
 
 from __future__ import annotations

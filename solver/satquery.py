@@ -43,6 +43,8 @@ def _bounds(group: Group) -> tuple[int, int]:
 class SatOracle:
     """One incremental SAT solver over the elements of a model part; a context manager."""
 
+    calls_made = 0  # solve calls of every oracle in this process (for the perf probe)
+
     def __init__(self, model: Model) -> None:
         from pysat.solvers import Solver
 
@@ -190,6 +192,7 @@ class SatOracle:
         :meth:`core` tells which assumptions were to blame.
         """
         self.calls += 1
+        SatOracle.calls_made += 1
         if not self._solver.solve(assumptions=list(assumptions)):
             return False
         if keep:

@@ -1,10 +1,19 @@
 """Timings of check / complete / explain on synthetic registries (not a test; run it directly).
 
-    .venv/bin/python tests/solver/perf_probe.py [groups ...]
+    .venv/bin/python tests/solver/perf_probe.py [groups ...] [--random]
 
 Each registry has ``groups`` ten-option groups (alternating 1-of-N and M-of-N) and as many
 pairwise rules (requires / conflicts between options of nearby groups, so the rule graph falls
-into many parts, as in real registries) plus, with ``--random``, rules between random groups.
+into many parts, as in real registries) plus, with ``--random``, rules between random groups
+(one giant tangled part). Each line also says how many SAT calls the question made.
+
+Measured (2 shared cores; python-constraint only, before the SAT oracle, in brackets):
+
+| rules link | options | complete | check (valid) | check + explain | feasible |
+| nearby  | 10,000  | 0.2 s (0.16)  | 0.001 s | 0.13 s (0.15) | 0.11 s (0.52) |
+| nearby  | 100,000 | 2.3 s (2.0)   | 0.007 s | 0.8 s (1.1)   | 1.8 s (7.8)   |
+| random  | 10,000  | 0.2 s (5.0)   | 0.001 s | 0.10 s (60)   | 0.34 s (302)  |
+| random  | 100,000 | 2.4-4.0 s (-) | 0.01 s  | 1.4-2.2 s (-) | 4.4 s (-)     |
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import time
 
 from solver import check, complete, feasible
 from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy
+from solver.satquery import SatOracle
 
 
 def registry(n: int, spread: int, seed: int = 1) -> Model:
@@ -45,9 +55,11 @@ def registry(n: int, spread: int, seed: int = 1) -> Model:
 
 
 def timed(label: str, fn, *args) -> object:
+    calls = SatOracle.calls_made
     start = time.perf_counter()
     result = fn(*args)
-    print(f"  {label:<28} {time.perf_counter() - start:8.3f} s")
+    took = time.perf_counter() - start
+    print(f"  {label:<28} {took:8.3f} s   {SatOracle.calls_made - calls:5} SAT calls")
     return result
 
 
