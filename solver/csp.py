@@ -148,7 +148,9 @@ class Network:
 
         Variables outside those parts are not in the answer: any value of their (propagated)
         domain is fine, their first one is the preferred one. Raises :class:`PartTooLarge`,
-        before any search, when some part has more than ``max_vars`` open variables.
+        before any search, when some part has more than ``max_vars`` open variables or more than
+        twice as many constraints (a dense part can make backtracking without learning take
+        minutes: 122 variables under 2,915 constraints in the FinancialServices model).
         """
         parts: list[list[int]] = []
         seen: set[Var] = set()
@@ -157,7 +159,9 @@ class Network:
                 continue
             part_vars, part_constraints = self._part(overlay, start)
             seen.update(part_vars)
-            if max_vars is not None and len(part_vars) > max_vars:
+            if max_vars is not None and (
+                len(part_vars) > max_vars or len(part_constraints) > 2 * max_vars
+            ):
                 raise PartTooLarge(len(part_vars))
             if part_constraints:
                 parts.append(part_constraints)
