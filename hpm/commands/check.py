@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from hpm.context import (
-    Context,
-    load_context,
-)
+from hpm.context import Context, load_context
+
+if TYPE_CHECKING:
+    from solver import Verdict
 
 
 @dataclass(frozen=True, slots=True)
 class CheckReport:
     """The answer of ``hpm check``."""
 
-    verdict: Any  # solver.Verdict
+    verdict: Verdict
     drift: tuple[str, ...] = ()  # with --locked: how hpm.lock differs
 
     @property
@@ -48,7 +48,7 @@ INCOMPLETE_HINT = (
 )
 
 
-def incomplete_message(verdict: Any) -> str:
+def incomplete_message(verdict: Verdict) -> str:
     """One sentence naming the open groups and the groups that rules pull in."""
     parts = []
     if verdict.open_groups:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from hpm.context import (
-    find_group,
-    load_context,
-    resolve_options,
-)
+from hpm.context import find_group, load_context, resolve_options
 from solver.model import Group
+
+if TYPE_CHECKING:
+    from solver import Conflict
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +19,7 @@ class ExplainReport:
     group: Group
     state: str
     chosen: tuple[str, ...]
-    results: dict[str, Any]  # option -> solver.Conflict | None
+    results: dict[str, Conflict | None]  # per option: None when possible
     focus: str | None  # the option asked about, if any
 
 

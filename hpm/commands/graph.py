@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from hpm.context import (
-    Context,
-    find_group,
-    optional_context,
-)
+from hpm.context import Context, find_group, optional_context
 
 
 def graph_text(

@@ -5,12 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hpm.catalog import Registry
-from hpm.context import (
-    Context,
-    find_group,
-    optional_context,
-    resolve_options,
-)
+from hpm.context import Context, find_group, optional_context, resolve_options
 from hpm.errors import SelectionError, UsageError
 from solver.model import Group, Selection, Strategy
 

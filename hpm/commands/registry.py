@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hpm.catalog import Registry
 from hpm.context import load_registry_only
 from solver.model import Selection
+
+if TYPE_CHECKING:
+    from solver import Conflict
+    from solver.analysis import Analysis, RuleFindings
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,10 +19,10 @@ class RegistryReport:
     """``hpm registry check``: the registry validated (or InputError raised) and analysed."""
 
     registry: Registry
-    analysis: Any  # solver.analysis.Analysis
-    reasons: dict[str, Any]  # dead option -> solver.Conflict (the first few)
-    void_reason: Any = None  # solver.Conflict when the registry admits no selection at all
-    rules: Any = None  # solver.analysis.RuleFindings (never-applying / redundant rules)
+    analysis: Analysis
+    reasons: dict[str, Conflict]  # dead option -> why (the first few)
+    void_reason: Conflict | None = None  # when the registry admits no selection at all
+    rules: RuleFindings | None = None  # rules that never apply / are redundant
 
     @property
     def ok(self) -> bool:
@@ -49,7 +53,7 @@ def registry_check(
     if analysis.void:
         conflict = solver.complete(model, Selection()).conflict
         return RegistryReport(registry, analysis, {}, conflict)
-    explained: dict[str, Any] = {}
+    explained: dict[str, Conflict] = {}
     wanted = [o for o in model.options if o in set(analysis.dead)][:reasons]
     for option in wanted:
         group = model.group_of(option).name

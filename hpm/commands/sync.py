@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hpm.commands.check import INCOMPLETE_HINT, incomplete_message, lock_differences
-from hpm.context import (
-    Context,
-)
+from hpm.context import Context
 from hpm.errors import DriftError, SelectionError
 from solver.model import Selection
+
+if TYPE_CHECKING:
+    from hpm.lockfile import LockState
+    from hpm.plan import SyncPlan
+    from solver import Completion
 
 
 @dataclass(frozen=True, slots=True)
 class SyncOutcome:
     """What ``hpm sync`` will do (``--dry-run`` stops here) and what it records afterwards."""
 
-    plan: Any  # hpm.plan.SyncPlan
+    plan: SyncPlan
     resolution: Selection  # every active group with its options
-    lock: Any  # hpm.lockfile.LockState to write afterwards
+    lock: LockState  # to write afterwards
     write_back: dict[str, str | list[str]]  # --auto: choices to record in [tool.hpm.groups]
-    completion: Any = None  # solver.Completion with --auto
+    completion: Completion | None = None  # with --auto
 
 
-def _resolve_for_sync(ctx: Context, *, auto: bool) -> tuple[Selection, Any]:
+def _resolve_for_sync(ctx: Context, *, auto: bool) -> tuple[Selection, Completion | None]:
     """The selection to materialise, or a SelectionError saying why there is none."""
     import solver
 
@@ -63,7 +67,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
     values = {
         g: manifest_value(model.group(g), opts or ()) for g, opts in resolution.choices.items()
     }
-    write_back = {}
+    write_back: dict[str, str | list[str]] = {}
     if completion is not None:
         write_back = {g: values[g] for g in (*completion.filled, *completion.added)}
     previous = read_lock(ctx.project.root)
@@ -94,7 +98,9 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
     return SyncOutcome(plan, resolution, lock, write_back, completion)
 
 
-def apply_sync(ctx: Context, outcome: SyncOutcome, echo: Any = None) -> None:
+def apply_sync(
+    ctx: Context, outcome: SyncOutcome, echo: Callable[[str], None] | None = None
+) -> None:
     """Write back ``--auto`` choices and run the plan, all in one transaction."""
     from hpm.manifest import set_groups
     from hpm.sync import apply_plan
