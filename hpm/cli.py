@@ -311,15 +311,15 @@ def sync(ctx: click.Context, auto: bool, dry_run: bool, locked: bool, as_json: b
             raise click.UsageError("--json is only available with --dry-run")
         with context.locked_project(ctx.obj["project"], write=not dry_run) as restored:
             _report_restored(restored)
-            context = context.load_context(*_opts(ctx))
-            outcome = sync_cmd.prepare_sync(context, auto=auto, locked=locked)
+            project = context.load_context(*_opts(ctx))
+            outcome = sync_cmd.prepare_sync(project, auto=auto, locked=locked)
             if as_json:
                 _print_json(views.plan_json(outcome))
                 return
             for line in views.plan_text(outcome, dry_run=dry_run, style=_styled):
                 _say(line)
             if not dry_run:
-                sync_cmd.apply_sync(context, outcome, echo=_say)
+                sync_cmd.apply_sync(project, outcome, echo=_say)
                 _say(views.sync_done_text(outcome, style=_styled))
 
     _run(action, as_json=as_json)

@@ -6,6 +6,10 @@ Exit codes: 1 for a selection that cannot hold or a uv step that failed, 2 for b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from solver import Conflict
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,7 @@ class SelectionError(HpmError):
 
     exit_code = 1
 
-    def __init__(self, message: str, explanation: object = None, hint: str = "") -> None:
+    def __init__(self, message: str, explanation: Conflict | None = None, hint: str = "") -> None:
         super().__init__(message, hint)
         self.explanation = explanation
 

@@ -80,19 +80,19 @@ def apply_plan(
     new_lock: LockState,
     *,
     echo: Callable[[str], None] | None = None,
-    before: Callable[[], None] | None = None,
+    prepare: Callable[[], None] | None = None,
 ) -> None:
     """Run ``plan``'s uv commands in ``project_dir``, prune ``.venv``, then write ``new_lock``.
 
     ``echo`` receives each command (``shlex.join``) and uv's output as it completes. An empty plan
-    runs no uv command and only writes hpm.lock. ``before`` runs first, inside the transaction
+    runs no uv command and only writes hpm.lock. ``prepare`` runs first, inside the transaction
     (``sync --auto`` writes the completed choices into pyproject.toml there, so that a failing
     uv step rolls them back too).
     """
     project_dir = Path(project_dir)
     with transaction(project_dir):
-        if before is not None:
-            before()
+        if prepare is not None:
+            prepare()
         before = locked_names(read_bytes_or_none(project_dir / "uv.lock"))
         for argv in plan.commands:
             _run(argv, project_dir, echo)

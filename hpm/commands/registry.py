@@ -57,7 +57,9 @@ def registry_check(
     wanted = [o for o in model.options if o in set(analysis.dead)][:reasons]
     for option in wanted:
         group = model.group_of(option).name
-        explained[option] = solver.feasible(model, Selection(), group)[option]
+        conflict = solver.feasible(model, Selection(), group)[option]
+        assert conflict is not None, f"{option} is dead, so choosing it must conflict"
+        explained[option] = conflict
     findings = rule_findings(model, analysis, redundant=redundant)
     return RegistryReport(registry, analysis, explained, rules=findings)
 

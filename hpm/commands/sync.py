@@ -80,7 +80,8 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         uv,
         declared=declared_dependencies(ctx.project.root),
     )
-    lock = LockState(ctx.registry_label, ctx.registry.digest, values, plan.packages)
+    recorded = {g: v if isinstance(v, str) else tuple(v) for g, v in values.items()}
+    lock = LockState(ctx.registry_label, ctx.registry.digest, recorded, plan.packages)
     if locked:
         drift = list(lock_differences(ctx))
         if write_back:
@@ -109,4 +110,4 @@ def apply_sync(
         if outcome.write_back:
             set_groups(ctx.project.pyproject, outcome.write_back)
 
-    apply_plan(ctx.project.root, outcome.plan, outcome.lock, echo=echo, before=write_back)
+    apply_plan(ctx.project.root, outcome.plan, outcome.lock, echo=echo, prepare=write_back)
