@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PYTHON = sys.executable
 SYNTHETIC = (100, 1_000, 10_000, 50_000)
+CHECKED_GROUPS = 'inference = "vllm-backend"\nmetrics = ["metric-accuracy", "metric-latency"]\n'
+SYNCED_GROUPS = 'metrics = ["metric-accuracy", "metric-latency"]\n'
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path[0] = str(REPO)
@@ -252,25 +254,48 @@ def cli_latency(runs: int) -> dict[str, Any]:
     env = {**os.environ, "UV_OFFLINE": "1", "NO_COLOR": "1"}
     demo = REPO / "examples" / "demo"
     out: dict[str, Any] = {"notes": []}
-    out["hpm check"], note = timed([hpm, "check"], runs, demo, env)
-    out["notes"] += [note] if note else []
-    imports = "import click, yaml, tomlkit, constraint"
-    out["python -c imports"], _ = timed([PYTHON, "-c", imports], runs, demo, env)
-    out["python -c pass"], _ = timed([PYTHON, "-c", "pass"], runs, demo, env)
     with tempfile.TemporaryDirectory() as tmp:
 
-        def fresh(name: str) -> Path:
+        def fresh(name: str, groups: str) -> Path:
             project = Path(tmp) / name
             shutil.copytree(demo, project)
             text = (project / "pyproject.toml").read_text()
             text = text.replace('registry = "../../registry"', f'registry = "{REPO / "registry"}"')
-            text += '\n[tool.hpm.groups]\nmetrics = ["metric-accuracy", "metric-latency"]\n'
-            (project / "pyproject.toml").write_text(text)
+            (project / "pyproject.toml").write_text(text + "\n[tool.hpm.groups]\n" + groups)
             return project
+
+        # `hpm check` on the example project with the seed's choices made.
+        checked = fresh("check", CHECKED_GROUPS)
+        # Dependencies in site-packages carry .pyc files written at install time; hpm's own
+        # modules (an editable install) only get them when Python may write bytecode, which some
+        # environments forbid (PYTHONDONTWRITEBYTECODE=1, as on the development machines).
+        # Measure both: from source, then byte-compiled as a regular `pip install` leaves them.
+        for package in ("hpm", "solver"):
+            for cache in (REPO / package).rglob("__pycache__"):
+                shutil.rmtree(cache)
+        source_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+        out["hpm check (from source)"], note = timed([hpm, "check"], runs, checked, source_env)
+        out["notes"] += [note] if note else []
+        compile_cmd = [PYTHON, "-m", "compileall", "-q", str(REPO / "hpm"), str(REPO / "solver")]
+        subprocess.run(compile_cmd, check=True, capture_output=True)
+        # Start-up times of ~0.1 s vary by tens of percent from run to run on a shared machine:
+        # alternate the two commands and take medians of many runs, so both see the same noise.
+        imports = "import click, yaml, tomlkit, constraint"
+        check_times, import_times = [], []
+        for _ in range(3 * runs):
+            t, note = timed([hpm, "check"], 1, checked, env)
+            if t is None:
+                out["notes"].append(note)
+                break
+            check_times.append(t)
+            import_times.append(timed([PYTHON, "-c", imports], 1, checked, env)[0])
+        out["hpm check"] = statistics.median(check_times) if check_times else None
+        out["python -c imports"] = statistics.median(t for t in import_times if t is not None)
+        out["python -c pass"], _ = timed([PYTHON, "-c", "pass"], runs, checked, env)
 
         dry = subprocess.run(
             [hpm, "sync", "--dry-run"],
-            cwd=fresh("dry"),
+            cwd=fresh("dry", SYNCED_GROUPS),
             env=env,
             capture_output=True,
             text=True,
@@ -286,12 +311,12 @@ def cli_latency(runs: int) -> dict[str, Any]:
             return out
         syncs, uvs = [], []
         for i in range(min(runs, 3)):
-            t, note = timed([hpm, "sync"], 1, fresh(f"sync{i}"), env)
+            t, note = timed([hpm, "sync"], 1, fresh(f"sync{i}", SYNCED_GROUPS), env)
             if t is None:
                 out["notes"].append(note)
                 break
             syncs.append(t)
-            project, total = fresh(f"uv{i}"), 0.0
+            project, total = fresh(f"uv{i}", SYNCED_GROUPS), 0.0
             for cmd in uv_cmds:
                 t, note = timed(cmd, 1, project, env)
                 if t is None:
@@ -331,7 +356,14 @@ def report(info: dict[str, str], real: list, synth: list, cli: dict[str, Any], q
     lines += synthetic_table(synth)
     lines += _problems([(f"synthetic {r['options']}", r["hpm"]) for r in synth])
     lines += ["", "## CLI latency (medians)", ""]
-    for key in ("hpm check", "python -c imports", "python -c pass", "hpm sync", "uv commands"):
+    for key in (
+        "hpm check (from source)",
+        "hpm check",
+        "python -c imports",
+        "python -c pass",
+        "hpm sync",
+        "uv commands",
+    ):
         if key in cli:
             lines.append(f"- {key}: {fmt(cli[key])}")
     if cli.get("uv argv"):
@@ -358,13 +390,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs, small synthetics only")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per subject")
+    parser.add_argument("--cli-only", action="store_true", help="only the CLI latency part")
     args = parser.parse_args(argv)
     runs = 3 if args.quick else 7
     timeout = args.timeout or (60.0 if args.quick else 300.0)
     sizes = SYNTHETIC[:2] if args.quick else SYNTHETIC
     info = machine()
-    real = real_models(runs, timeout)
-    synth = synthetic(sizes, runs, timeout)
+    real = [] if args.cli_only else real_models(runs, timeout)
+    synth = [] if args.cli_only else synthetic(sizes, runs, timeout)
     cli = cli_latency(runs)
     text = report(info, real, synth, cli, args.quick)
     results = HERE / "results"
