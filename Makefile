@@ -1,6 +1,6 @@
 # Two entry points for a newcomer (see README.md):
 #   make demo   set up, then run hpm's main job on the bundled example registry
-#   make test   set up, then run the linters and the whole test suite
+#   make test   set up, then run the linters (ruff, mypy) and the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -29,6 +29,7 @@ demo: $(BIN)/hpm
 
 test: $(BIN)/hpm
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/hpm

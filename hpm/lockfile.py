@@ -98,8 +98,7 @@ def read_lock(project_dir: Path) -> LockState | None:
     except FileNotFoundError:
         return None
     except InputError as e:
-        problems = [_problem(p.key, p.message, p.line) for p in e.problems]
-        raise InputError(problems) from e
+        raise InputError([_problem(p.key, p.message, p.line) for p in e.problems]) from e
     problems: list[Problem] = []
 
     def report(key: str, message: str) -> None:

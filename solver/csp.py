@@ -17,7 +17,8 @@ decision, and drop it, without copying the whole network.
 from __future__ import annotations
 
 from collections import ChainMap, deque
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMapping, Sequence
+from typing import cast
 
 from constraint import FunctionConstraint, MaxSumConstraint, Problem
 
@@ -27,6 +28,11 @@ Test = Callable[..., bool]
 # variables, predicate, and optionally "at most k of these booleans are True" (for pruning)
 Spec = tuple[tuple[Var, ...], Test, int | None]
 Overlay = dict[Var, tuple[Value, ...]]
+
+
+def _chained(overlay: Mapping[Var, tuple[Value, ...]]) -> MutableMapping[Var, tuple[Value, ...]]:
+    """``overlay`` as ChainMap's type wants it: ChainMap only reads its later maps."""
+    return cast("MutableMapping[Var, tuple[Value, ...]]", overlay)
 
 
 class PartTooLarge(Exception):
@@ -41,7 +47,7 @@ class Network:
     def __init__(
         self,
         domains: Mapping[Var, tuple[Value, ...]],
-        constraints: Sequence[tuple[tuple[Var, ...], Test]],
+        constraints: Sequence[Spec],
     ) -> None:
         self.domains = domains
         self.constraints = constraints
@@ -63,7 +69,7 @@ class Network:
         constraint cannot hold.
         """
         delta: Overlay = {}
-        view = ChainMap(delta, overlay)
+        view = ChainMap(delta, _chained(overlay))
         queue = deque(range(len(self.constraints)) if todo is None else todo)
         waiting = set(queue)
         constraints, by_var, domain = self.constraints, self.by_var, self.domain
@@ -124,7 +130,7 @@ class Network:
             if len(kept) < len(current):
                 changed[var] = kept
                 todo.extend(self.by_var.get(var, ()))
-        more = self.propagate(ChainMap(changed, overlay), dict.fromkeys(todo))
+        more = self.propagate(ChainMap(changed, _chained(overlay)), dict.fromkeys(todo))
         if more is None:
             return None
         changed.update(more)

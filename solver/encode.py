@@ -55,7 +55,7 @@ class Encoding:
         var = self.group_var(group)
         return (var,) if var else group.options
 
-    def selected(self, group: Group, values: Sequence[Value]) -> tuple[str, ...]:
+    def selected(self, group: Group, values: Sequence[object]) -> tuple[str, ...]:
         """The options of ``group`` that ``values`` (for :meth:`vars_of`) select."""
         if self.group_var(group):
             return () if values[0] is None else (str(values[0]),)

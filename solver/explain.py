@@ -69,6 +69,8 @@ class _Oracle:
 class _Graph:
     """The items and the variables they share."""
 
+    by_var: dict[str, list[Item]]
+
     def __init__(self, items: Sequence[Item], base: _Graph | None = None) -> None:
         """``base``: a graph over a part of ``items`` whose index is reused (not changed)."""
         self.items = items
@@ -89,7 +91,8 @@ class _Graph:
     def _reach(self, starts: Sequence[Item]) -> Iterator[Item]:
         """Items reachable from ``starts`` (those first), nearest first."""
         by_var = self.by_var
-        taken, queue = {id(i) for i in starts}, []
+        taken = {id(i) for i in starts}
+        queue: list[str] = []
         for item in starts:
             yield item
             queue.extend(item.vars)
@@ -251,8 +254,11 @@ def explain(
     one ``feasible`` call; by default a fresh one.
     """
     probe = Encoding(model, relaxed=True)  # chosen_item needs no variables of its own
-    extra = (chosen_item(probe, model.group(pinned.group), pinned.option),) if extra_pin else ()
-    enc = encode(model, selection, relaxed=True, extra=extra)  # type: ignore[arg-type]
+    extra: tuple[Item, ...] = ()
+    if extra_pin:
+        assert pinned is not None and pinned.option is not None, "extra_pin needs a pinned choice"
+        extra = (chosen_item(probe, model.group(pinned.group), pinned.option),)
+    enc = encode(model, selection, relaxed=True, extra=extra)
     pin_item = next((i for i in enc.items if pinned is not None and i.element == pinned), None)
     if sat is None:
         with SatOracle(model) as own:
@@ -298,6 +304,6 @@ def _explain(model: Model, graph: _Graph, pin_item: Item | None, sat: SatOracle)
     core = _minimal(oracle, graph)
     choices = tuple(i.element for i in core if isinstance(i.element, Choice))
     constraints = tuple(i.element for i in core if not isinstance(i.element, Choice))
-    conflict = Conflict(choices, constraints)  # type: ignore[arg-type]
+    conflict = Conflict(choices, constraints)
     fixes = _fixes(oracle, graph.part(core), core, pin_item)
-    return Conflict(choices, constraints, chain(model, conflict), fixes)  # type: ignore[arg-type]
+    return Conflict(choices, constraints, chain(model, conflict), fixes)

@@ -273,7 +273,8 @@ def _registry_rule(refs: ReferenceResolver, raw: RawRule, problems: list[Problem
     file = "rules.yaml"
     resolved = [_resolve(refs, ref, file, problems) for ref in raw.when]
     # a reference that failed is reported: do not build rules on half a condition
-    when = None if None in resolved else tuple(dict.fromkeys(resolved))
+    named = [r for r in resolved if r is not None]
+    when = tuple(dict.fromkeys(named)) if len(named) == len(resolved) else None
     rules = []
     for kind, items in ((RuleKind.REQUIRES, raw.requires), (RuleKind.CONFLICTS, raw.conflicts)):
         for ref_item in items:

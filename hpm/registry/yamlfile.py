@@ -91,9 +91,9 @@ def read_document(path: Path, display: str) -> tuple[Document | None, list[Probl
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
+        bad_line = raw[: e.start].count(b"\n") + 1
         return None, [
-            Problem(display, "", "file is not valid UTF-8", "save it as UTF-8", line=line)
+            Problem(display, "", "file is not valid UTF-8", "save it as UTF-8", line=bad_line)
         ]
     if not text.strip():
         return None, [Problem(display, "", "empty file")]
@@ -216,7 +216,8 @@ def _scalar(loader: yaml.SafeLoader, event: events.ScalarEvent) -> object:
     tag = event.tag
     if tag is None or tag == "!":
         tag = loader.resolve(ScalarNode, event.value, event.implicit)
-    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    # the C parser's marks are yaml._yaml.Mark, which the stubs do not accept: same fields
+    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
     try:
         return loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as e:
