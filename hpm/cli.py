@@ -38,6 +38,22 @@ def _print_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _render(
+    value: Any,
+    as_json: bool,
+    to_json: Callable[[Any], object],
+    to_text: Callable[..., list[str]],
+    *,
+    err: bool = False,
+) -> None:
+    """Print ``value`` as JSON, or as the text lines of its view (coloured on a terminal)."""
+    if as_json:
+        _print_json(to_json(value))
+    else:
+        for line in to_text(value, style=_styled):
+            _say(line, err=err)
+
+
 def _fail(error: HpmError, *, as_json: bool) -> NoReturn:
     """Render an hpm error (never a traceback) and exit with its code."""
     if as_json:
@@ -200,11 +216,7 @@ def group_show(ctx: click.Context, group: str, as_json: bool) -> None:
         _recover(ctx)
 
         row = group_cmd.group_detail(*_opts(ctx), group)
-        if as_json:
-            _print_json(views.group_detail_json(row))
-        else:
-            for line in views.group_detail_text(row, style=_styled):
-                _say(line)
+        _render(row, as_json, views.group_detail_json, views.group_detail_text)
 
     _run(action, as_json=as_json)
 
@@ -278,11 +290,7 @@ def check(ctx: click.Context, as_json: bool, locked: bool) -> None:
         _recover(ctx)
 
         report = check_cmd.check(*_opts(ctx), locked=locked)
-        if as_json:
-            _print_json(views.check_json(report))
-        else:
-            for line in views.check_text(report, style=_styled):
-                _say(line, err=not report.ok)
+        _render(report, as_json, views.check_json, views.check_text, err=not report.ok)
         if not report.ok:
             sys.exit(1)
 
@@ -341,11 +349,7 @@ def explain(ctx: click.Context, group: str, option: str | None, as_json: bool) -
         _recover(ctx)
 
         report = explain_cmd.explain(*_opts(ctx), group, option)
-        if as_json:
-            _print_json(views.explain_json(report))
-        else:
-            for line in views.explain_text(report, style=_styled):
-                _say(line)
+        _render(report, as_json, views.explain_json, views.explain_text)
 
     _run(action, as_json=as_json)
 
@@ -384,11 +388,7 @@ def registry_check(ctx: click.Context, as_json: bool, reasons: int, redundant: b
         from hpm.commands import registry as registry_cmd
 
         report = registry_cmd.registry_check(*_opts(ctx), reasons=reasons, redundant=redundant)
-        if as_json:
-            _print_json(views.registry_json(report))
-        else:
-            for line in views.registry_text(report, style=_styled):
-                _say(line)
+        _render(report, as_json, views.registry_json, views.registry_text)
         if not report.ok:
             sys.exit(1)
 
