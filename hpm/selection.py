@@ -31,7 +31,7 @@ def selection_from_manifest(manifest: Manifest, model: Model) -> Selection:
         def report(message: str, hint: str = "", key: str = key) -> None:
             problems.append(Problem(FILE, key, message, hint, manifest.line(key)))
 
-        group = find_group(model, name)
+        group = _group_named(model, name)
         if group is None:
             hint = _did_you_mean(name, [g.name for g in model.groups])
             report(f"unknown group `{name}`", hint or "run `hpm group list` to see the groups")
@@ -66,8 +66,11 @@ def manifest_value(group: Group, options: tuple[str, ...]) -> str | list[str]:
     return list(options)
 
 
-def find_group(model: Model, text: str) -> Group | None:
-    """The group named ``text`` (compared in PEP 503 normal form), or None."""
+def _group_named(model: Model, text: str) -> Group | None:
+    """The group named ``text`` (compared in PEP 503 normal form), or None.
+
+    Stricter than :func:`hpm.context.find_group`: a manifest key must be a group's name.
+    """
     if model.is_group(text):
         return model.group(text)
     wanted = normalize(text)

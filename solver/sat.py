@@ -43,11 +43,6 @@ class Encoding:
     var_of_option: Mapping[str, int]
     top: int  # the largest variable number used
 
-    @property
-    def option_of_var(self) -> Mapping[int, str]:
-        """The inverse of ``var_of_option``."""
-        return MappingProxyType({v: o for o, v in self.var_of_option.items()})
-
 
 class _Pool:
     """Hands out fresh variable numbers."""

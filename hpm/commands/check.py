@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from hpm.context import Context, load_context
 
 if TYPE_CHECKING:
+    from hpm.lockfile import LockState
     from solver import Verdict
 
 
@@ -29,15 +30,20 @@ def check(project_dir: str | None, registry_opt: str | None, *, locked: bool) ->
 
     ctx = load_context(project_dir, registry_opt)
     verdict = solver.check(ctx.registry.model, ctx.selection)
-    drift = tuple(lock_differences(ctx)) if locked else ()
+    if locked:
+        from hpm.lockfile import read_lock
+
+        drift = tuple(lock_differences(ctx, read_lock(ctx.project.root)))
+    else:
+        drift = ()
     return CheckReport(verdict, drift)
 
 
-def lock_differences(ctx: Context) -> list[str]:
-    """How hpm.lock differs from the manifest and the registry (empty: up to date)."""
-    from hpm.lockfile import lock_drift, read_lock
+def lock_differences(ctx: Context, state: LockState | None) -> list[str]:
+    """How hpm.lock (``state``, as read) differs from the manifest and the registry (empty: up to
+    date)."""
+    from hpm.lockfile import lock_drift
 
-    state = read_lock(ctx.project.root)
     if state is None:
         return ["hpm.lock does not exist: run `hpm sync`"]
     return lock_drift(state, ctx.manifest.groups, ctx.registry.digest)

@@ -54,10 +54,14 @@ def registry_check(
         conflict = solver.complete(model, Selection()).conflict
         return RegistryReport(registry, analysis, {}, conflict)
     explained: dict[str, Conflict] = {}
-    wanted = [o for o in model.options if o in set(analysis.dead)][:reasons]
+    dead = set(analysis.dead)
+    wanted = [o for o in model.options if o in dead][:reasons]
+    by_group: dict[str, dict[str, Conflict | None]] = {}  # one feasible() per group, not option
     for option in wanted:
         group = model.group_of(option).name
-        conflict = solver.feasible(model, Selection(), group)[option]
+        if group not in by_group:
+            by_group[group] = solver.feasible(model, Selection(), group)
+        conflict = by_group[group][option]
         assert conflict is not None, f"{option} is dead, so choosing it must conflict"
         explained[option] = conflict
     findings = rule_findings(model, analysis, redundant=redundant)

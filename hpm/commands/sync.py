@@ -83,7 +83,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
     recorded = {g: v if isinstance(v, str) else tuple(v) for g, v in values.items()}
     lock = LockState(ctx.registry_label, ctx.registry.digest, recorded, plan.packages)
     if locked:
-        drift = list(lock_differences(ctx))
+        drift = lock_differences(ctx, previous)
         if write_back:
             drift.append("open groups would be filled: " + ", ".join(write_back))
         if not drift and not plan.is_empty:

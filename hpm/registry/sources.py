@@ -152,11 +152,6 @@ def check_marker(marker: str) -> str | None:
     return None
 
 
-def has_source_fields(mapping: dict) -> bool:
-    """Whether ``mapping`` carries any source field."""
-    return any(key in mapping for key in SOURCE_KEYS)
-
-
 def read_source(
     check: FileChecker, mapping: dict, path: KeyPath, root: Path, origin: Origin
 ) -> Source | None:
