@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from hpm.catalog import Registry
 from hpm.errors import UsageError
-from hpm.manifest import Manifest, read_manifest
-from hpm.project import Project, find_project, registry_root
+from hpm.project.discovery import Project, find_project, registry_root
+from hpm.project.manifest import Manifest, read_manifest
+from hpm.registry.catalog import Registry
 from solver.model import Group, Model, Selection
 
 
@@ -47,8 +47,8 @@ def load_registry_only(project_dir: str | None, registry_opt: str | None) -> Reg
 
 def load_context(project_dir: str | None, registry_opt: str | None) -> Context:
     """Find the project, read its manifest and registry; turn the choices into a Selection."""
+    from hpm.project.selection import selection_from_manifest
     from hpm.registry import load_registry_cached
-    from hpm.selection import selection_from_manifest
 
     project = find_project(Path(project_dir) if project_dir else None)
     manifest = read_manifest(project.pyproject)
@@ -65,8 +65,8 @@ def locked_project(project_dir: str | None, *, write: bool = True) -> Iterator[l
     Yields the list of files restored from an interrupted run, for the CLI to report. With
     ``write`` False (``sync --dry-run``) nothing is locked, restored or written.
     """
-    from hpm.filelock import project_lock
-    from hpm.transaction import recover
+    from hpm.apply.filelock import project_lock
+    from hpm.apply.transaction import recover
 
     project = find_project(Path(project_dir) if project_dir else None)
     if not write:
@@ -83,11 +83,11 @@ def recover_interrupted(project_root: Path) -> list[str]:
     nothing (and takes no lock) unless a journal is there; then it waits for the project's lock,
     so that a sync still running is not mistaken for a dead one.
     """
-    from hpm.filelock import JOURNAL_DIR, project_lock
+    from hpm.apply.filelock import JOURNAL_DIR, project_lock
 
     if not (project_root / JOURNAL_DIR).exists():
         return []
-    from hpm.transaction import recover  # only now: it is the heavier module
+    from hpm.apply.transaction import recover  # only now: it is the heavier module
 
     with project_lock(project_root):
         return recover(project_root)

@@ -49,6 +49,6 @@ def example_registry_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def uv_bin() -> str:
-    from hpm.uv import find_uv
+    from hpm.apply.uv import find_uv
 
     return find_uv()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from hpm.context import Context, load_context
 
 if TYPE_CHECKING:
-    from hpm.lockfile import LockState
+    from hpm.project.lockfile import LockState
     from solver import Verdict
 
 
@@ -31,7 +31,7 @@ def check(project_dir: str | None, registry_opt: str | None, *, locked: bool) ->
     ctx = load_context(project_dir, registry_opt)
     verdict = solver.check(ctx.registry.model, ctx.selection)
     if locked:
-        from hpm.lockfile import read_lock
+        from hpm.project.lockfile import read_lock
 
         drift = tuple(lock_differences(ctx, read_lock(ctx.project.root)))
     else:
@@ -42,7 +42,7 @@ def check(project_dir: str | None, registry_opt: str | None, *, locked: bool) ->
 def lock_differences(ctx: Context, state: LockState | None) -> list[str]:
     """How hpm.lock (``state``, as read) differs from the manifest and the registry (empty: up to
     date)."""
-    from hpm.lockfile import lock_drift
+    from hpm.project.lockfile import lock_drift
 
     if state is None:
         return ["hpm.lock does not exist: run `hpm sync`"]

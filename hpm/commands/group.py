@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hpm.catalog import Registry
 from hpm.context import Context, find_group, optional_context, resolve_options
 from hpm.errors import SelectionError, UsageError
+from hpm.registry.catalog import Registry
 from solver.model import Group, Selection, Strategy
 
 
@@ -50,8 +50,8 @@ def _refuse_if_new_conflict(ctx: Context, new: Selection, what: str) -> str:
 
 def add_group(ctx: Context, group_name: str, option_texts: tuple[str, ...]) -> GroupChange:
     """Record a group (and options) in ``[tool.hpm.groups]`` after checking it against the rules."""
-    from hpm.manifest import set_group
-    from hpm.selection import manifest_value
+    from hpm.project.manifest import set_group
+    from hpm.project.selection import manifest_value
 
     group = find_group(ctx.registry.model, group_name)
     options = resolve_options(ctx, group, option_texts)
@@ -77,9 +77,9 @@ def add_group(ctx: Context, group_name: str, option_texts: tuple[str, ...]) -> G
 
 def remove_group(ctx: Context, group_name: str, option_texts: tuple[str, ...]) -> GroupChange:
     """Drop a group from ``[tool.hpm.groups]``, or only some options of an M-of-N group."""
-    from hpm.manifest import remove_group as drop_group
-    from hpm.manifest import set_group
-    from hpm.selection import manifest_value
+    from hpm.project.manifest import remove_group as drop_group
+    from hpm.project.manifest import set_group
+    from hpm.project.selection import manifest_value
 
     group = find_group(ctx.registry.model, group_name)
     state = ctx.selection.state(group.name)

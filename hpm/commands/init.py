@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hpm.errors import UsageError
-from hpm.manifest import read_manifest
-from hpm.project import find_project
+from hpm.project.discovery import find_project
+from hpm.project.manifest import read_manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +25,8 @@ def init(project_dir: str | None, registry: str) -> InitResult:
     """Point an existing uv project at a registry, or make a new project with ``uv init``."""
     import os
 
-    from hpm.manifest import set_registry
-    from hpm.uv import find_uv, init_argv, run_checked
+    from hpm.apply.uv import find_uv, init_argv, run_checked
+    from hpm.project.manifest import set_registry
 
     root = Path(project_dir or ".").absolute()
     created = False

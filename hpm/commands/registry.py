@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hpm.catalog import Registry
 from hpm.context import load_registry_only
+from hpm.registry.catalog import Registry
 from solver.model import Selection
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from hpm.errors import DriftError, SelectionError
 from solver.model import Selection
 
 if TYPE_CHECKING:
-    from hpm.lockfile import LockState
-    from hpm.plan import SyncPlan
+    from hpm.apply.plan import SyncPlan
+    from hpm.project.lockfile import LockState
     from solver import Completion
 
 
@@ -56,11 +56,11 @@ def _resolve_for_sync(ctx: Context, *, auto: bool) -> tuple[Selection, Completio
 
 def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
     """Resolve the selection and plan the uv commands; change nothing."""
-    from hpm.lockfile import LockState, read_lock
-    from hpm.plan import SyncPlan, make_plan
-    from hpm.selection import manifest_value
-    from hpm.sync import declared_dependencies
-    from hpm.uv import find_uv, sync_argv
+    from hpm.apply.plan import SyncPlan, make_plan
+    from hpm.apply.sync import declared_dependencies
+    from hpm.apply.uv import find_uv, sync_argv
+    from hpm.project.lockfile import LockState, read_lock
+    from hpm.project.selection import manifest_value
 
     resolution, completion = _resolve_for_sync(ctx, auto=auto)
     model = ctx.registry.model
@@ -103,8 +103,8 @@ def apply_sync(
     ctx: Context, outcome: SyncOutcome, echo: Callable[[str], None] | None = None
 ) -> None:
     """Write back ``--auto`` choices and run the plan, all in one transaction."""
-    from hpm.manifest import set_groups
-    from hpm.sync import apply_plan
+    from hpm.apply.sync import apply_plan
+    from hpm.project.manifest import set_groups
 
     def write_back() -> None:
         if outcome.write_back:

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hpm.catalog import Registry, Source
+from hpm.registry.catalog import Registry, Source
 from hpm.registry.digest import registry_digest
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hpm.catalog import Registry, Source
+from hpm.registry.catalog import Registry, Source
 from hpm.errors import InputError, Problem
 from hpm.names import normalize
 from hpm.registry.checks import FileChecker, type_name

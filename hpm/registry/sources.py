@@ -18,7 +18,7 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from hpm.catalog import Source
+from hpm.registry.catalog import Source
 from hpm.registry.checks import FileChecker
 from hpm.registry.yamlfile import KeyPath
 from solver.model import Origin

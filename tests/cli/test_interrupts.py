@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from clirun import RunHpm, assert_clean, hpm_env, set_groups, tree_bytes
 
-from hpm.uv import find_uv
+from hpm.apply.uv import find_uv
 
 PROJECT_FILES = ("pyproject.toml", "uv.lock", "hpm.lock")
 

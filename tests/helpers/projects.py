@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hpm.catalog import Registry, Source
+from hpm.registry.catalog import Registry, Source
 from solver.model import Group, Model, Selection, Strategy
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,7 +121,7 @@ def can_import(project: Path, module: str) -> bool:
 
 def uv_run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the test session's uv in ``project`` (for setting up a user's own changes)."""
-    from hpm.uv import find_uv
+    from hpm.apply.uv import find_uv
 
     return subprocess.run(
         [find_uv(), *args], cwd=project, capture_output=True, text=True, check=True

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hpm.errors import InputError
-from hpm.lockfile import LockState, lock_drift, read_lock, render_lock, write_lock
+from hpm.project.lockfile import LockState, lock_drift, read_lock, render_lock, write_lock
 
 STATE = LockState(
     registry="registry",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hpm.manifest import read_manifest, remove_group, set_group, set_groups, set_registry
 from hpm.names import normalize
+from hpm.project.manifest import read_manifest, remove_group, set_group, set_groups, set_registry
 
 CASES = Path(__file__).parent.parent / "cases" / "manifest"
 

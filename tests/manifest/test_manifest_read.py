@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hpm.errors import InputError
-from hpm.manifest import Manifest, read_manifest, remove_group, set_group, set_registry
+from hpm.project.manifest import Manifest, read_manifest, remove_group, set_group, set_registry
 
 HEADER = '[project]\nname = "demo"\n\n'
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from hpm.errors import InputError
-from hpm.manifest import Manifest, read_manifest
-from hpm.selection import manifest_value, match_options, selection_from_manifest
+from hpm.project.manifest import Manifest, read_manifest
+from hpm.project.selection import manifest_value, match_options, selection_from_manifest
 from solver.model import Model, Selection
 
 
@@ -170,7 +170,7 @@ def test_manifest_value_is_the_inverse(model: Model, tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         manifest_value(inference, ("vllm-backend", "vlm-adapter-qwen"))
 
-    from hpm.manifest import set_groups
+    from hpm.project.manifest import set_groups
 
     selection = Selection({"inference": ("vllm-backend",), "metrics": ("metric-latency",)})
     path = tmp_path / "pyproject.toml"

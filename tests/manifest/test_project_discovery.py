@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from hpm.errors import UsageError
-from hpm.manifest import Manifest
-from hpm.project import Project, find_project, locate_registry, registry_root
+from hpm.project.discovery import Project, find_project, locate_registry, registry_root
+from hpm.project.manifest import Manifest
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hpm.errors import InputError
-from hpm.tomlfile import edit_text, format_key, format_value, key_lines, line_of, loads
+from hpm.project.tomlfile import edit_text, format_key, format_value, key_lines, line_of, loads
 
 GROUPS = ("tool", "hpm", "groups")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hpm.catalog import Registry
+from hpm.registry.catalog import Registry
 from hpm.errors import InputError, Problem
 from hpm.registry import load_registry
 

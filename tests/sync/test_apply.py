@@ -17,13 +17,13 @@ from helpers.projects import (
     write_package,
 )
 
-from hpm import lockfile
-from hpm import uv as uvcmd
-from hpm.catalog import Registry, Source
+from hpm.apply import uv as uvcmd
+from hpm.apply.plan import SyncPlan, make_plan
+from hpm.apply.sync import apply_plan, declared_dependencies, locked_names
 from hpm.errors import UvError
-from hpm.lockfile import LockState, read_lock
-from hpm.plan import SyncPlan, make_plan
-from hpm.sync import apply_plan, declared_dependencies, locked_names
+from hpm.project import lockfile
+from hpm.project.lockfile import LockState, read_lock
+from hpm.registry.catalog import Registry, Source
 from solver.model import Selection
 
 

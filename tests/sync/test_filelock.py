@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from helpers.projects import REPO
 
+from hpm.apply.filelock import project_lock
 from hpm.errors import HpmError
-from hpm.filelock import project_lock
 
 HOLDER = """
 import sys
 sys.path.insert(0, {repo!r})
 from pathlib import Path
-from hpm.filelock import project_lock
+from hpm.apply.filelock import project_lock
 with project_lock(Path({project!r}), timeout={timeout}):
     print("locked", flush=True)
     sys.stdin.readline()  # hold the lock until the test says so

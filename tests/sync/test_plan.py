@@ -7,9 +7,9 @@ from pathlib import Path
 
 from helpers.projects import example_registry, selection
 
-from hpm.catalog import Source
-from hpm.lockfile import LockState
-from hpm.plan import make_plan
+from hpm.apply.plan import make_plan
+from hpm.project.lockfile import LockState
+from hpm.registry.catalog import Source
 
 PROJECT = Path("/work/proj")
 REGISTRY = example_registry(Path("/work/registry"))

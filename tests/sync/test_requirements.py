@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hpm.catalog import Source
-from hpm.requirements import lock_entry, relative_path, requirement, split_lock_entry
+from hpm.apply.requirements import lock_entry, relative_path, requirement, split_lock_entry
+from hpm.registry.catalog import Source
 
 PROJECT = Path("/work/proj")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers.projects import REPO, snapshot
 
-from hpm.transaction import recover, transaction
+from hpm.apply.transaction import recover, transaction
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_recover_after_a_crash_restores_what_the_journal_holds(files: Path) -> N
         import os, sys
         sys.path.insert(0, {str(REPO)!r})
         from pathlib import Path
-        from hpm.transaction import transaction
+        from hpm.apply.transaction import transaction
         project = Path({str(files)!r})
         with transaction(project):
             (project / "pyproject.toml").write_text("half-edited")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hpm import uv
+from hpm.apply import uv
 from hpm.errors import HpmError
 
 

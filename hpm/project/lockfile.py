@@ -26,9 +26,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from hpm import tomlfile
 from hpm.errors import InputError, Problem
 from hpm.fsutil import atomic_write
+from hpm.project import tomlfile
 
 LOCK_NAME = "hpm.lock"
 VERSION = 1

@@ -10,7 +10,7 @@ metrics = ["metric-accuracy", "metric-latency"]   # M-of-N: a list ([] = let hpm
 ```
 
 Reading checks the shape of the table (types and known keys); whether the names exist in the
-registry is :mod:`hpm.selection`'s job. Every edit changes only the keys it is about.
+registry is :mod:`hpm.project.selection`'s job. Every edit changes only the keys it is about.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from hpm import tomlfile
 from hpm.errors import InputError, Problem
 from hpm.names import normalize
+from hpm.project import tomlfile
 
 FILE = "pyproject.toml"  # how the manifest is named in messages
 HPM_TABLE = ("tool", "hpm")

@@ -21,8 +21,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from hpm.catalog import Source
 from hpm.names import is_valid_name
+from hpm.registry.catalog import Source
 
 EDITABLE_PREFIX = "-e "
 

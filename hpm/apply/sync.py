@@ -1,4 +1,4 @@
-"""Apply a :class:`~hpm.plan.SyncPlan`: edit the project with uv, sync once, write hpm.lock.
+"""Apply a :class:`~hpm.apply.plan.SyncPlan`: edit the project with uv, sync once, write hpm.lock.
 
 Order: ``uv remove --no-sync``, ``uv add --no-sync``, ``uv add --no-sync --editable`` (each
 re-locks but leaves ``.venv`` alone), then one environment step.
@@ -14,7 +14,7 @@ group, or by the user's own dependencies) stays. ``uv.lock`` holds every extra a
 never touches what a user installed through uv. (uv has no "sync exactly, but keep the extras that
 are installed" mode; checked with uv 0.13.)
 
-Failure: every step runs inside :func:`hpm.transaction.transaction`, so if a uv step fails, or
+Failure: every step runs inside :func:`hpm.apply.transaction.transaction`, so if a uv step fails, or
 anything raises (KeyboardInterrupt and SIGTERM included), or writing hpm.lock fails,
 ``pyproject.toml``, ``uv.lock`` and ``hpm.lock`` are restored byte for byte; a failed uv step
 raises :class:`UvError` with uv's output.
@@ -30,15 +30,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hpm import lockfile
-from hpm import uv as uvcmd
+from hpm.apply import uv as uvcmd
+from hpm.apply.plan import SyncPlan
+from hpm.apply.transaction import transaction
 from hpm.fsutil import read_bytes_or_none
 from hpm.names import normalize
-from hpm.plan import SyncPlan
-from hpm.transaction import transaction
+from hpm.project import lockfile
 
 if TYPE_CHECKING:
-    from hpm.lockfile import LockState
+    from hpm.project.lockfile import LockState
 
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 
 from hpm.errors import InputError, Problem
-from hpm.manifest import FILE, GroupValue, Manifest, group_key
 from hpm.names import normalize
+from hpm.project.manifest import FILE, GroupValue, Manifest, group_key
 from solver.model import Group, Model, Selection, Strategy
 
 

@@ -25,8 +25,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
+from hpm.apply.filelock import JOURNAL_DIR, STATE_DIR, ensure_state_dir
 from hpm.errors import HpmError
-from hpm.filelock import JOURNAL_DIR, STATE_DIR, ensure_state_dir
 from hpm.fsutil import atomic_write, read_bytes_or_none
 
 PROJECT_FILES = ("pyproject.toml", "uv.lock", "hpm.lock")

@@ -12,7 +12,7 @@ Rules:
 - Editable path packages go into their own ``uv add --editable`` call (the flag applies to a
   whole call).
 - Nothing changed: no commands at all (the CLI says "nothing to do"); otherwise the last
-  command is one ``uv sync --inexact`` (see :mod:`hpm.sync` for why).
+  command is one ``uv sync --inexact`` (see :mod:`hpm.apply.sync` for why).
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from hpm import uv as uvcmd
-from hpm.catalog import Registry
+from hpm.apply import uv as uvcmd
+from hpm.apply.requirements import lock_entry, requirement, split_lock_entry
 from hpm.names import normalize
-from hpm.requirements import lock_entry, requirement, split_lock_entry
+from hpm.registry.catalog import Registry
 from solver.model import Selection
 
 if TYPE_CHECKING:
-    from hpm.lockfile import LockState
+    from hpm.project.lockfile import LockState
 
 
 @dataclass(frozen=True, slots=True)

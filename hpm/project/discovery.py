@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from hpm.errors import UsageError
-from hpm.manifest import Manifest
+from hpm.project.manifest import Manifest
 
 PYPROJECT = "pyproject.toml"
 DEFAULT_REGISTRY = "registry"

@@ -83,7 +83,7 @@ def init_argv(uv: str, directory: str) -> list[str]:
 
 
 def sync_argv(uv: str, *, inexact: bool = True) -> list[str]:
-    """``uv sync --inexact``: install what uv.lock needs, remove nothing (see hpm.sync)."""
+    """``uv sync --inexact``: install what uv.lock needs, remove nothing (see hpm.apply.sync)."""
     return [uv, "sync", "--inexact"] if inexact else [uv, "sync"]
 
 

@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - not POSIX
 
 STATE_DIR = ".hpm"
 LOCK_FILE = "lock"
-JOURNAL_DIR = f"{STATE_DIR}/txn"  # written by hpm.transaction; its presence means a sync died
+JOURNAL_DIR = f"{STATE_DIR}/txn"  # written by hpm.apply.transaction; its presence means a sync died
 POLL_SECONDS = 0.1
 
 
