@@ -396,10 +396,13 @@ def registry_check(ctx: click.Context, as_json: bool, reasons: int, redundant: b
 
 
 @registry_group.command("schema")
-@click.argument("kind", type=click.Choice(["group", "package", "rules"]), default="group")
+@click.argument(
+    "kind", type=click.Choice(["group", "package", "rules", "indexes"]), default="group"
+)
 def registry_schema(kind: str) -> None:
-    """Print the JSON Schema of a registry file: groups/*.yaml (group), packages/*.yaml (package)
-    or rules.yaml (rules). Point yaml-language-server at it for completion in editors."""
+    """Print the JSON Schema of a registry file: groups/*.yaml (group), packages/*.yaml (package),
+    rules.yaml (rules) or indexes.yaml (indexes). Point yaml-language-server at it for completion
+    in editors."""
     from hpm.commands import registry as registry_cmd
 
     click.echo(registry_cmd.schema_text(kind), nl=False)

@@ -105,7 +105,7 @@ def render_conflict(conflict: Conflict, *, asked: str | None = None) -> list[str
     return lines
 
 
-def _origin(origin: Origin | None) -> dict[str, Any] | None:
+def origin_json(origin: Origin | None) -> dict[str, Any] | None:
     if origin is None:
         return None
     return {"file": origin.file, "key": origin.key, "line": origin.line}
@@ -126,7 +126,7 @@ def _constraint(element: Rule | GroupLimit) -> dict[str, Any]:
             "type": "limit",
             "group": element.group,
             "text": element.text,
-            "origin": _origin(element.origin),
+            "origin": origin_json(element.origin),
         }
     return {
         "type": "rule",
@@ -135,7 +135,7 @@ def _constraint(element: Rule | GroupLimit) -> dict[str, Any]:
         "targets": list(element.targets),
         "message": element.message,
         "text": describe(element),
-        "origin": _origin(element.origin),
+        "origin": origin_json(element.origin),
     }
 
 
@@ -150,7 +150,7 @@ def conflict_to_json(conflict: Conflict, *, asked: str | None = None) -> dict[st
                 "target": s.target,
                 "relation": s.relation,
                 "text": describe(s.element),
-                "origin": _origin(s.origin),
+                "origin": origin_json(s.origin),
             }
             for s in conflict.chain
         ],

@@ -346,6 +346,16 @@ def registry_text(report: Any, *, style: Style = plain) -> list[str]:
                 lines.append(f"{warn}: rule {kind}: {describe(rule)}  ({origin_text(rule.origin)})")
             if len(indexes) > RULES_SHOWN:
                 lines.append(f"  ... {len(indexes) - RULES_SHOWN} more (see --json)")
+    for item in report.registry.disagreements:
+        first, second = (origin_text(o) for o in item.origins)
+        lines.append(
+            f"{warn}: `{item.options[0]}` and `{item.options[1]}` install `{item.package}` from "
+            f"different sources, so they cannot be chosen together ({first}; {second})"
+        )
+    for index in report.registry.unused_indexes():
+        lines.append(
+            f"{warn}: index `{index.name}` is used by no option  ({origin_text(index.origin)})"
+        )
     core = ", ".join(a.core) if a.core else "none"
     lines.append(f"core options (in every valid selection): {core}")
     verdict = style("ok", fg="green", bold=True) if report.ok else err
@@ -355,7 +365,7 @@ def registry_text(report: Any, *, style: Style = plain) -> list[str]:
 
 def registry_json(report: Any) -> dict[str, object]:
     """``hpm registry check --json``: see the README for the shape."""
-    from hpm.explain_text import conflict_to_json
+    from hpm.explain_text import conflict_to_json, origin_json
 
     model, a = report.registry.model, report.analysis
     return {
@@ -373,6 +383,18 @@ def registry_json(report: Any) -> dict[str, object]:
         "void_reason": None if report.void_reason is None else conflict_to_json(report.void_reason),
         "never_applies": _rules_json(model, report.rules.never_applies if report.rules else ()),
         "redundant": _rules_json(model, report.rules.redundant if report.rules else ()),
+        "disagreements": [
+            {
+                "package": d.package,
+                "options": list(d.options),
+                "origins": [origin_json(o) for o in d.origins],
+            }
+            for d in report.registry.disagreements
+        ],
+        "unused_indexes": [
+            {"name": i.name, **(origin_json(i.origin) or {})}
+            for i in report.registry.unused_indexes()
+        ],
     }
 
 

@@ -68,7 +68,7 @@ def registry_check(
     return RegistryReport(registry, analysis, explained, rules=findings)
 
 
-SCHEMAS = ("group", "package", "rules")
+SCHEMAS = ("group", "package", "rules", "indexes")
 
 
 def schema_text(kind: str) -> str:

@@ -20,11 +20,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hpm.registry.catalog import Registry, Source
+from hpm.registry.catalog import Disagreement, Index, Package, Registry, Source
 from hpm.registry.digest import registry_digest
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_dir() -> Path:
@@ -77,6 +77,21 @@ def _origin(o: Origin) -> list[Any]:
     return [o.file, o.key, o.line]
 
 
+def _path(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def _source(s: Source) -> list[Any]:
+    return [s.git, s.rev, s.tag, s.branch, s.subdirectory, _path(s.path), s.editable, s.version,
+            list(s.extras), s.marker, _origin(s.origin), s.index]  # fmt: skip
+
+
+def _unsource(data: list[Any]) -> Source:
+    git, rev, tag, branch, sub, path, editable, version, extras, marker, o, index = data
+    return Source(git, rev, tag, branch, sub, None if path is None else Path(path), editable,
+                  version, tuple(extras), marker, index, Origin(*o))  # fmt: skip
+
+
 def encode(registry: Registry) -> dict[str, Any]:
     """A registry as plain JSON data (the inverse of :func:`decode`)."""
     model = registry.model
@@ -93,12 +108,19 @@ def encode(registry: Registry) -> dict[str, Any]:
             [r.kind.value, list(r.when), list(r.targets), _origin(r.origin), r.message]
             for r in model.rules
         ],
-        "sources": {
-            name: [s.git, s.rev, s.tag, s.branch, s.subdirectory,
-                   None if s.path is None else str(s.path), s.editable, s.version,
-                   list(s.extras), s.marker, _origin(s.origin)]
-            for name, s in registry.sources.items()
+        "sources": {name: _source(s) for name, s in registry.sources.items()},
+        "bundles": {
+            name: [[p.name, _source(p.source)] for p in packages]
+            for name, packages in registry.bundles.items()
         },
+        "indexes": [
+            [i.name, i.url, _path(i.path), i.explicit, i.format, _origin(i.origin)]
+            for i in registry.indexes.values()
+        ],
+        "disagreements": [
+            [d.package, list(d.options), [_origin(o) for o in d.origins]]
+            for d in registry.disagreements
+        ],
     }  # fmt: skip
 
 
@@ -112,10 +134,19 @@ def decode(data: dict[str, Any]) -> Registry:
         Rule(RuleKind(kind), tuple(when), tuple(targets), Origin(*o), message)
         for kind, when, targets, o, message in data["rules"]
     )
-    sources = {
-        name: Source(git, rev, tag, branch, sub, None if path is None else Path(path), editable,
-                     version, tuple(extras), marker, Origin(*o))
-        for name, (git, rev, tag, branch, sub, path, editable, version, extras, marker, o)
-        in data["sources"].items()
-    }  # fmt: skip
-    return Registry(Path(data["root"]), Model(groups, rules), sources, data["digest"])
+    sources = {name: _unsource(s) for name, s in data["sources"].items()}
+    bundles = {
+        name: tuple(Package(p, _unsource(s)) for p, s in packages)
+        for name, packages in data["bundles"].items()
+    }
+    indexes = {
+        name: Index(name, url, None if path is None else Path(path), explicit, form, Origin(*o))
+        for name, url, path, explicit, form, o in data["indexes"]
+    }
+    found = tuple(
+        Disagreement(package, (a, b), (Origin(*oa), Origin(*ob)))
+        for package, (a, b), (oa, ob) in data["disagreements"]
+    )
+    return Registry(
+        Path(data["root"]), Model(groups, rules), sources, data["digest"], bundles, indexes, found
+    )

@@ -9,8 +9,9 @@ from pathlib import Path
 def registry_files(root: Path) -> list[tuple[str, Path]]:
     """``(relative posix path, path)`` of every registry file, sorted by relative path.
 
-    That is ``groups/*.yaml``, ``packages/*.yaml`` and ``rules.yaml``; package sources that live
-    under the registry (e.g. ``packages/foo/``) are not registry files.
+    That is ``groups/*.yaml``, ``packages/*.yaml``, ``rules.yaml`` and ``indexes.yaml``; package
+    sources and local indexes that live under the registry (e.g. ``packages/foo/``) are not
+    registry files.
     """
     root = Path(root)
     found = []
@@ -22,9 +23,9 @@ def registry_files(root: Path) -> list[tuple[str, Path]]:
                 for p in directory.iterdir()
                 if p.suffix == ".yaml" and p.is_file() and not p.name.startswith(".")
             ]
-    rules = root / "rules.yaml"
-    if rules.is_file():
-        found.append(("rules.yaml", rules))
+    for name in ("rules.yaml", "indexes.yaml"):
+        if (root / name).is_file():
+            found.append((name, root / name))
     return sorted(found)
 
 

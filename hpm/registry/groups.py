@@ -14,7 +14,7 @@ from hpm.registry.yamlfile import KeyPath
 from solver.model import Strategy
 
 GROUP_KEYS = ("name", "type", "strategy", "description", "default", "min", "max", "options")
-OPTION_KEYS = ("name", "description", "requires", "conflicts", *SOURCE_KEYS)
+OPTION_KEYS = ("name", "description", "requires", "conflicts", *SOURCE_KEYS, "index", "packages")
 
 # Spellings people reach for, mapped to the strategy they mean (for the hint only).
 _STRATEGY_HINTS = {
@@ -57,7 +57,7 @@ class RawOption:
     description: str
     requires: tuple[RefItem, ...]
     conflicts: tuple[RefItem, ...]
-    fields: dict | None  # the option's mapping when it carries source fields
+    fields: dict | None  # the option's mapping when it carries source fields or `packages`
     path: KeyPath
     key: str
     line: int | None
@@ -244,7 +244,7 @@ def _option(check: FileChecker, item: object, path: KeyPath) -> RawOption | None
     conflicts = read_ref_items(check, item, path, "conflicts", allow_any=False)
     if name is None:
         return None
-    fields = item if any(k in item for k in SOURCE_KEYS) else None
+    fields = item if any(k in item for k in (*SOURCE_KEYS, "index", "packages")) else None
     return RawOption(
         name, description, requires, conflicts, fields, path, check.key(path), check.line(path)
     )

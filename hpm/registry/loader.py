@@ -9,19 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hpm.registry.catalog import Registry, Source
 from hpm.errors import InputError, Problem
 from hpm.names import normalize
+from hpm.registry import bundles
+from hpm.registry.catalog import Index, Package, Registry, Source
 from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.digest import registry_digest
 from hpm.registry.groups import RawGroup, Ref, RefItem, read_group
+from hpm.registry.indexes import read_indexes
 from hpm.registry.references import ReferenceResolver, UnresolvedReference
 from hpm.registry.rulesfile import RawRule, read_rules
-from hpm.registry.sources import SOURCE_KEYS, read_source
+from hpm.registry.sources import SOURCE_KEYS
 from hpm.registry.yamlfile import read_document
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
-PACKAGE_KEYS = ("name", "description", *SOURCE_KEYS)
+PACKAGE_KEYS = ("name", "description", *SOURCE_KEYS, bundles.INDEX_KEY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,8 @@ def load_registry(root: Path) -> Registry:
         for check, stem in _documents(real, "groups", problems)
         if (group := read_group(check, stem)) is not None
     ]
-    catalog = _read_catalog(real, problems)
+    indexes = read_indexes(real, problems)
+    catalog = _read_catalog(real, indexes, problems)
     rules_check = _rules_document(real, problems)
     raw_rules = read_rules(rules_check) if rules_check else []
 
@@ -51,14 +54,19 @@ def load_registry(root: Path) -> Registry:
     groups = tuple(_group(item, _defaults(refs, item, problems)) for item in loaded)
     rules = [rule for item in loaded for rule in _option_rules(refs, item, problems)]
     rules += [rule for raw in raw_rules for rule in _registry_rule(refs, raw, problems)]
-    sources = _sources(loaded, catalog, real)
+    sources, bundled = _sources(loaded, catalog, real, indexes)
+    model = Model(groups, tuple(rules))
+    found = _disagreements(loaded, model, sources, bundled, problems)
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return Registry(
         root=real,
-        model=Model(groups, tuple(rules)),
+        model=Model(groups, (*rules, *bundles.conflict_rules(found))),
         sources=sources,
         digest=registry_digest(real),
+        bundles=bundled,
+        indexes=indexes,
+        disagreements=found,
     )
 
 
@@ -103,7 +111,9 @@ def _rules_document(root: Path, problems: list[Problem]) -> FileChecker | None:
     return FileChecker(doc, problems, prefix="rules") if doc is not None else None
 
 
-def _read_catalog(root: Path, problems: list[Problem]) -> dict[str, Source | None]:
+def _read_catalog(
+    root: Path, indexes: dict[str, Index], problems: list[Problem]
+) -> dict[str, Source | None]:
     """``packages/*.yaml``: package name -> its source (None when invalid, already reported)."""
     catalog: dict[str, Source | None] = {}
     files: dict[str, str] = {}
@@ -117,7 +127,8 @@ def _read_catalog(root: Path, problems: list[Problem]) -> dict[str, Source | Non
             name = check.get_name(data, ())
         else:
             name = check.check_name(stem, (), "package name (from the file name)")
-        source = read_source(check, data, (), root, Origin(check.file, "", check.line(())))
+        origin = Origin(check.file, "", check.line(()))
+        source = bundles.read_package_source(check, data, (), root, origin, indexes)
         if name is None:
             continue
         if name in files:
@@ -303,18 +314,58 @@ def _registry_rule(refs: ReferenceResolver, raw: RawRule, problems: list[Problem
 
 
 def _sources(
-    loaded: list[_Loaded], catalog: dict[str, Source | None], root: Path
-) -> dict[str, Source]:
-    """Option name -> source: the option's own fields, else its packages/ file, else none."""
+    loaded: list[_Loaded], catalog: dict[str, Source | None], root: Path, indexes: dict[str, Index]
+) -> tuple[dict[str, Source], dict[str, tuple[Package, ...]]]:
+    """Option name -> source (the option's own fields, else its packages/ file, else none), and
+    option name -> packages for the options with ``packages:``."""
     sources: dict[str, Source] = {}
+    bundled: dict[str, tuple[Package, ...]] = {}
     for item in loaded:
         check = item.check
         for option in item.group.options:
+            if option.fields is not None and bundles.BUNDLE_KEY in option.fields:
+                packages = bundles.read_bundle(check, option.fields, option.path, root, indexes)
+                if packages is not None:
+                    bundled[option.name] = packages
+                continue
             if option.fields is not None:
                 origin = Origin(check.file, option.key, option.line)
-                source = read_source(check, option.fields, option.path, root, origin)
+                source = bundles.read_package_source(
+                    check, option.fields, option.path, root, origin, indexes
+                )
             else:
                 source = catalog.get(option.name)
             if source is not None:
                 sources[option.name] = source
-    return sources
+    return sources, bundled
+
+
+def _disagreements(
+    loaded: list[_Loaded],
+    model: Model,
+    sources: dict[str, Source],
+    bundled: dict[str, tuple[Package, ...]],
+    problems: list[Problem],
+) -> tuple:
+    """Options that give one package different sources; bundles named like others' packages."""
+    if problems:  # half-read sources would give wrong answers
+        return ()
+    partial = Registry(root=Path(), model=model, sources=sources, bundles=bundled)
+    where = {
+        option.name: Origin(item.check.file, option.key, option.line)
+        for item in loaded
+        for option in item.group.options
+    }
+    for option, other in bundles.ambiguous_names(model, bundled, partial.packages).items():
+        at = where[option]
+        problems.append(
+            Problem(
+                at.file,
+                at.key,
+                f"option `{option}` is named like package `{option}`, which `{other}` installs, "
+                "but does not install it",
+                "rename the option, or add the package to its `packages`",
+                at.line,
+            )
+        )
+    return bundles.disagreements(model, partial.packages, where)

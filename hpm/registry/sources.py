@@ -242,30 +242,37 @@ def _read_path(check: FileChecker, mapping: dict, path: KeyPath, root: Path) -> 
     text = check.get_str(mapping, path, "path")
     if text is None:
         return fields
-    where = (*path, "path")
+    resolved = local_path(check, text, (*path, "path"), root)
+    if resolved is not None:
+        fields["path"] = resolved
+    return fields
+
+
+def local_path(check: FileChecker, text: str, where: KeyPath, root: Path) -> Path | None:
+    """``text``, a path relative to the registry root, resolved; None (reported) when it is
+    absolute, missing, or leads outside the root (``..`` and symlinks followed)."""
     if not text.strip() or "\x00" in text or "\n" in text:
         check.report(where, "bad path: empty, or contains control characters")
-        return fields
+        return None
     given = Path(text)
     if given.is_absolute() or text.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", text):
         check.report(
             where, f"path `{text}` must be relative to the registry root", "e.g. `packages/foo`"
         )
-        return fields
+        return None
     try:
         resolved = (root / given).resolve()
     except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python 3.11)
         check.report(where, f"path `{text}` cannot be resolved: {e}")
-        return fields
+        return None
     if not resolved.is_relative_to(root):
         check.report(
             where,
             f"path `{text}` leads outside the registry root (to {resolved})",
             "package sources must live inside the registry directory",
         )
-        return fields
+        return None
     if not resolved.exists():
         check.report(where, f"path `{text}` does not exist (looked for {resolved})")
-        return fields
-    fields["path"] = resolved
-    return fields
+        return None
+    return resolved

@@ -13,7 +13,7 @@ from hpm.registry.cache import decode, encode
 
 REPO = Path(__file__).resolve().parents[2]
 VALID = [REPO / "registry", *sorted(p for p in (REPO / "tests/cases/registry").iterdir()
-         if p.name in {"seed", "valid_full"})]  # fmt: skip
+         if p.name in {"seed", "valid_full", "bundles"})]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

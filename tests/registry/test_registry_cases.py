@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hpm.registry.catalog import Registry
+from hpm.registry.catalog import Registry, Source
 from hpm.errors import InputError, Problem
 from hpm.registry import load_registry
 
@@ -55,21 +55,39 @@ def _describe(registry: Registry) -> dict:
         if rule.message:
             item["message"] = rule.message
         rules.append(item)
-    sources = {}
-    for name, source in registry.sources.items():
-        item = {"kind": source.kind}
-        for field in ("git", "rev", "tag", "branch", "subdirectory", "version", "marker"):
-            if getattr(source, field) is not None:
-                item[field] = getattr(source, field)
-        if source.path is not None:
-            assert source.path.is_absolute()
-            item["path"] = source.path.relative_to(registry.root).as_posix()
-        if source.editable:
-            item["editable"] = True
-        if source.extras:
-            item["extras"] = list(source.extras)
-        sources[name] = item
-    return {"groups": groups, "rules": rules, "sources": sources}
+    sources = {name: _source(registry, source) for name, source in registry.sources.items()}
+    described = {"groups": groups, "rules": rules, "sources": sources}
+    if registry.bundles:
+        described["bundles"] = {
+            name: {p.name: _source(registry, p.source) for p in packages}
+            for name, packages in registry.bundles.items()
+        }
+    if registry.indexes:
+        described["indexes"] = [
+            {
+                "name": i.name,
+                "url": i.url if i.path is None else i.path.relative_to(registry.root).as_posix(),
+                "explicit": i.explicit,
+                "format": i.format,
+            }
+            for i in registry.indexes.values()
+        ]
+    return described
+
+
+def _source(registry: Registry, source: Source) -> dict:
+    item: dict = {"kind": source.kind}
+    for field in ("git", "rev", "tag", "branch", "subdirectory", "version", "marker", "index"):
+        if getattr(source, field) is not None:
+            item[field] = getattr(source, field)
+    if source.path is not None:
+        assert source.path.is_absolute()
+        item["path"] = source.path.relative_to(registry.root).as_posix()
+    if source.editable:
+        item["editable"] = True
+    if source.extras:
+        item["extras"] = list(source.extras)
+    return item
 
 
 def test_there_are_cases() -> None:

@@ -85,8 +85,9 @@ def registry_documents(root: Path) -> list[tuple[str, object]]:
     """``(schema name, data)`` for every file of the registry at ``root``."""
     found = [("group", p) for p in sorted((root / "groups").glob("*.yaml"))]
     found += [("package", p) for p in sorted((root / "packages").glob("*.yaml"))]
-    if (root / "rules.yaml").is_file():
-        found.append(("rules", root / "rules.yaml"))
+    for name in ("rules", "indexes"):
+        if (root / f"{name}.yaml").is_file():
+            found.append((name, root / f"{name}.yaml"))
     out = []
     for name, path in found:
         doc, problems = read_document(path, path.name)
@@ -105,7 +106,7 @@ def valid_cases() -> list[Path]:
 
 
 def test_schemas_are_draft_2020_12() -> None:
-    for name in ("group", "package", "rules"):
+    for name in ("group", "package", "rules", "indexes"):
         assert schema(name)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -141,6 +142,8 @@ def test_valid_cases_conform(case: Path) -> None:
         ("package", "packages_errors", "packages/y.yaml"),  # misspelt key
         ("rules", "rules_errors", "rules.yaml"),
         ("rules", "rules_not_list", "rules.yaml"),
+        ("indexes", "bundle_errors", "indexes.yaml"),
+        ("group", "bundle_errors", "groups/a.yaml"),
     ],
 )
 def test_invalid_files_do_not_conform(name: str, case: str, file: str) -> None:
