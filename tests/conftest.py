@@ -26,7 +26,15 @@ def offline_uv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         mp.setenv("UV_PYTHON_DOWNLOADS", "never")
         mp.setenv("UV_NO_CONFIG", "1")
         mp.setenv("HPM_CACHE_DIR", str(tmp_path_factory.mktemp("hpm-cache")))
-        for name in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_NO_SYNC", "UV_FROZEN", "HPM_UV"):
+        for name in (
+            "VIRTUAL_ENV",
+            "UV_PROJECT_ENVIRONMENT",
+            "UV_NO_SYNC",
+            "UV_FROZEN",
+            "HPM_UV",
+            "HPM_MACHINE",
+            "HPM_MACHINE_ROOT",
+        ):
             mp.delenv(name, raising=False)
         yield cache
 
