@@ -94,3 +94,12 @@ class DriftError(HpmError):
             hint="run `hpm sync` (no --locked), then commit pyproject.toml, uv.lock and hpm.lock",
         )
         self.differences = tuple(differences)
+
+
+class Interrupted(HpmError):
+    """Ctrl-C or SIGTERM stopped hpm; a change in progress was rolled back (exit 130)."""
+
+    exit_code = 130
+
+    def __init__(self, message: str = "interrupted", hint: str = "") -> None:
+        super().__init__(message, hint)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 
 # PEP 508 name: letters/digits, with ., _ or - inside; must start and end with a letter or digit.
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
@@ -17,3 +19,11 @@ def is_valid_name(name: str) -> bool:
 def normalize(name: str) -> str:
     """The PEP 503 normal form: lower case, runs of ``-_.`` become one ``-``."""
     return _SEPARATORS.sub("-", name).lower()
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A "did you mean `x`?" hint, or ``""`` when nothing is close."""
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"

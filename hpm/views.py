@@ -7,6 +7,7 @@ that the CLI passes in; tests pass ``plain`` to get uncoloured text.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from solver.model import Group, RuleKind, Strategy
@@ -168,10 +169,24 @@ def group_change_text(change: Any) -> str:
 
 
 # --------------------------------------------------------------------------- check
+INCOMPLETE_HINT = (
+    "run `hpm sync --auto` to fill them (defaults first), or choose with `hpm group add`"
+)
+
+
+def incomplete_message(verdict: Any) -> str:
+    """One sentence naming the open groups and the groups that rules pull in."""
+    parts = []
+    if verdict.open_groups:
+        parts.append(f"open groups with no choice yet: {', '.join(verdict.open_groups)}")
+    if verdict.needed_groups:
+        parts.append(f"groups that rules require: {', '.join(verdict.needed_groups)}")
+    return "the selection is incomplete: " + "; ".join(parts or ["choices are missing"])
+
+
+
 def check_text(report: Any, *, style: Style = plain) -> list[str]:
     """``hpm check``: one verdict line, then the reason and a hint when it is not valid."""
-    from hpm.commands.check import INCOMPLETE_HINT, incomplete_message
-
     verdict = report.verdict
     lines: list[str] = []
     if verdict.status == "valid":
@@ -413,3 +428,146 @@ def _rules_json(model: Any, indexes: Sequence[int]) -> list[dict[str, object]]:
         }
         for i in indexes
     ]
+
+
+# --------------------------------------------------------------------------- errors
+def error_text(error: Any, *, style: Style = plain) -> list[str]:
+    """An :class:`hpm.errors.HpmError` as ``error:`` / ``hint:`` lines (for stderr)."""
+    from hpm.errors import InputError, SelectionError, UvError
+
+    err, hint = style("error", fg="red", bold=True), style("hint", fg="cyan", bold=True)
+    if isinstance(error, InputError) and len(error.problems) > 1:
+        lines = [f"{err}: {error.message}"]
+        for problem in error.problems:
+            lines.append(f"  {problem.location()}: {problem.message}")
+            if problem.hint:
+                lines.append(f"    {style('hint', fg='cyan')}: {problem.hint}")
+        return lines
+    lines = [f"{err}: {error.message}"]
+    if isinstance(error, SelectionError) and error.explanation is not None:
+        from hpm.explain_text import render_conflict
+
+        lines.extend(f"  {line}" for line in render_conflict(error.explanation))
+    if isinstance(error, UvError) and error.output.strip():
+        lines.append(error.output.rstrip())
+    if error.hint:
+        lines.append(f"{hint}: {error.hint}")
+    return lines
+
+
+def error_json(error: Any) -> dict[str, object]:
+    """``--json`` when a command fails: ``{"ok": false, "error", "hint", ...}`` (docs/json.md)."""
+    from hpm.errors import InputError, SelectionError, UvError
+
+    data: dict[str, object] = {"ok": False, "error": error.message, "hint": error.hint}
+    if isinstance(error, InputError):
+        data["problems"] = [
+            {"file": p.file, "line": p.line, "key": p.key, "message": p.message, "hint": p.hint}
+            for p in error.problems
+        ]
+    if isinstance(error, SelectionError) and error.explanation is not None:
+        from hpm.explain_text import conflict_to_json
+
+        data["conflict"] = conflict_to_json(error.explanation)
+    if isinstance(error, UvError):
+        data["uv"] = {"argv": error.argv, "returncode": error.returncode, "output": error.output}
+    return data
+
+
+def restored_text(restored: Sequence[str], *, style: Style = plain) -> list[str]:
+    """The warning after an interrupted hpm run was rolled back (empty when nothing was)."""
+    if not restored:
+        return []
+    warn = style("warning", fg="yellow", bold=True)
+    return [f"{warn}: rolled back an interrupted hpm run; restored {', '.join(restored)}"]
+
+
+def warning_text(message: str, *, style: Style = plain) -> list[str]:
+    return [f"{style('warning', fg='yellow', bold=True)}: {message}"] if message else []
+
+
+# --------------------------------------------------------------------------- init
+def init_text(result: Any, *, style: Style = plain) -> list[str]:
+    """``hpm init``: what was recorded, then the next steps."""
+    lines = []
+    if result.created:
+        lines.append(f"created a uv project in {result.project}")
+    state = "already uses" if result.already else "now uses"
+    lines.append(f'{result.project / "pyproject.toml"} {state} registry = "{result.registry}"')
+    flag = f" --project {result.project_arg}" if result.project_arg else ""
+    lines.append("next steps:")
+    lines.append(f"  hpm{flag} group list                  # what the registry offers")
+    lines.append(f"  hpm{flag} group add GROUP --option X  # choose (repeat per group)")
+    lines.append(f"  hpm{flag} sync --auto                 # fill open choices, install with uv")
+    return lines
+
+
+def init_notes(result: Any, *, style: Style = plain) -> list[str]:
+    if result.registry_exists:
+        return []
+    return warning_text(
+        f"no registry at {result.registry} yet (it needs a groups/ directory)", style=style
+    )
+
+
+# --------------------------------------------------------------------------- one view per report
+def _never(_report: Any) -> bool:
+    return False
+
+
+def _not_ok(report: Any) -> bool:
+    return not report.ok
+
+
+def _raw_text(text: str, *, style: Style = plain) -> list[str]:
+    return text.splitlines()
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """How the CLI shows one kind of report: text lines, JSON, warnings, and when it failed.
+
+    A failed report exits 1 (its text goes to stderr when ``failed_to_stderr``).
+    """
+
+    text: Callable[..., list[str]]  # (report, *, style) -> lines for stdout
+    json: Callable[[Any], object] | None = None  # None: the command has no --json
+    notes: Callable[..., list[str]] | None = None  # (report, *, style) -> warnings for stderr
+    failed: Callable[[Any], bool] = _never
+    failed_to_stderr: bool = False
+
+
+def _group_list_json(rows: Any) -> object:
+    return [group_json(row) for row in rows]
+
+
+def _group_change_lines(change: Any, *, style: Style = plain) -> list[str]:
+    return [group_change_text(change)]
+
+
+def _group_change_notes(change: Any, *, style: Style = plain) -> list[str]:
+    return warning_text(change.warning, style=style)
+
+
+def _plan_lines(report: Any, *, style: Style = plain) -> list[str]:
+    return plan_text(report.outcome, dry_run=report.dry_run, style=style)
+
+
+def _plan_json(report: Any) -> object:
+    return plan_json(report.outcome)
+
+
+def _synced_lines(report: Any, *, style: Style = plain) -> list[str]:
+    return [sync_done_text(report.outcome, style=style)]
+
+
+RAW = View(_raw_text)
+GROUP_LIST = View(group_table, _group_list_json)
+GROUP_SHOW = View(group_detail_text, group_detail_json)
+GROUP_CHANGE = View(_group_change_lines, notes=_group_change_notes)
+CHECK = View(check_text, check_json, failed=_not_ok, failed_to_stderr=True)
+EXPLAIN = View(explain_text, explain_json)
+PLAN = View(_plan_lines, _plan_json)
+SYNCED = View(_synced_lines)
+REGISTRY_CHECK = View(registry_text, registry_json, failed=_not_ok)
+INIT = View(init_text, notes=init_notes)

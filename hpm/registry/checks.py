@@ -7,12 +7,11 @@ and a hint) instead of raising, so that the loader can report every problem at o
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from hpm.errors import Problem
-from hpm.names import is_valid_name, normalize
+from hpm.names import did_you_mean, is_valid_name, normalize
 from hpm.registry.yamlfile import Document, KeyPath, key_text
 
 _TYPE_NAMES = {
@@ -29,14 +28,6 @@ _TYPE_NAMES = {
 def type_name(value: object) -> str:
     """``"a string"``, ``"a list"``... for messages."""
     return _TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A "did you mean `x`?" hint, or ``""`` when nothing is close."""
-    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
 
 
 @dataclass(slots=True)

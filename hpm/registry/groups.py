@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hpm.registry.checks import FileChecker, did_you_mean, type_name
+from hpm.names import did_you_mean
+from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.sources import SOURCE_KEYS
 from hpm.registry.yamlfile import KeyPath
 from solver.model import Strategy

@@ -1,16 +1,22 @@
-"""Fixtures for CLI tests (the helpers themselves live in ``clirun``)."""
+"""Fixtures for CLI tests (the helpers themselves live in ``helpers.cli``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from clirun import RunHpm, make_demo, run_hpm
+from helpers.cli import RunHpm, invoke_hpm, make_demo, run_hpm
 
 
 @pytest.fixture
 def hpm() -> RunHpm:
-    """``hpm(*args, cwd=...)``: the real command in a subprocess."""
+    """``hpm(*args, cwd=...)``: the command, run in-process (messages, JSON, files)."""
+    return invoke_hpm
+
+
+@pytest.fixture
+def hpm_process() -> RunHpm:
+    """``hpm_process(*args, cwd=...)``: the real command in a subprocess (exit codes, signals)."""
     return run_hpm
 
 

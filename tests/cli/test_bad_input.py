@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from clirun import EXAMPLE_REGISTRY, RunHpm, assert_clean, tree_bytes
+from helpers.cli import EXAMPLE_REGISTRY, RunHpm, assert_clean, tree_bytes
 
 CASES = Path(__file__).resolve().parents[1] / "cases" / "bad_input"
 NAMES = sorted(p.name for p in CASES.iterdir() if (p / "case.json").is_file())

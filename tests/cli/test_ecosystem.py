@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from clirun import EXAMPLE_REGISTRY, REPO, RunHpm, assert_clean, hpm_env, set_groups
+from helpers.cli import EXAMPLE_REGISTRY, REPO, RunHpm, assert_clean, hpm_env, set_groups
 
 HPM_SCRIPT = Path(sys.executable).parent / "hpm"  # the console script a user's shell runs
 ANSI = re.compile(r"\x1b\[")
@@ -164,9 +164,9 @@ def test_completion_options_only_of_the_group(demo: Path) -> None:
     ]
 
 
-def test_python_dash_m_is_hpm(tmp_path: Path, hpm: RunHpm) -> None:
-    assert hpm("--help", cwd=tmp_path).stdout.startswith("Usage: hpm ")
-    done = hpm(cwd=tmp_path, env={"_HPM_COMPLETE": "bash_source"})
+def test_python_dash_m_is_hpm(tmp_path: Path, hpm_process: RunHpm) -> None:
+    assert hpm_process("--help", cwd=tmp_path).stdout.startswith("Usage: hpm ")
+    done = hpm_process(cwd=tmp_path, env={"_HPM_COMPLETE": "bash_source"})
     assert "_hpm_completion" in done.stdout
 
 
@@ -189,7 +189,7 @@ def _run_entry(entry: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_pre_commit_hooks(tmp_path: Path, hpm: RunHpm) -> None:
-    from clirun import make_demo
+    from helpers.cli import make_demo
 
     hooks = _hooks()
     assert {h["id"] for h in hooks} >= {"hpm-check", "hpm-check-locked", "hpm-registry-check"}

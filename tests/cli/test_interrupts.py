@@ -1,11 +1,13 @@
 """A reviewer kills hpm mid-sync, or runs two at once: every file ends as it was, or as intended.
 
 uv is made slow on purpose with a wrapper (``HPM_UV``) that marks when it starts ``uv add`` and
-then sleeps, so that the test can interrupt hpm after ``uv remove`` already changed the project.
+then blocks, so that the test can interrupt hpm after ``uv remove`` already changed the project.
+The tests wait on that mark file and on process exits, never on a clock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from clirun import RunHpm, assert_clean, hpm_env, set_groups, tree_bytes
+from helpers.cli import RunHpm, assert_clean, hpm_env, set_groups, tree_bytes
 
 from hpm.apply.uv import find_uv
 
@@ -30,12 +32,15 @@ def _files(project: Path) -> dict[str, bytes | None]:
 
 
 def _slow_uv(tmp_path: Path) -> tuple[Path, Path]:
-    """A uv that sleeps at `uv add` (after touching a mark file); returns (script, mark)."""
+    """A uv that blocks at `uv add` (after touching a mark file); returns (script, mark).
+
+    It blocks in ``exec sleep``, one process that dies with the signal that stops hpm's uv.
+    """
     mark = tmp_path / "uv-add-started"
     script = tmp_path / "slow-uv"
     script.write_text(
         "#!/bin/sh\n"
-        f'if [ "$1" = "add" ]; then touch "{mark}"; sleep 60; fi\n'
+        f'if [ "$1" = "add" ]; then touch "{mark}"; exec sleep 3600; fi\n'
         f'exec "{find_uv()}" "$@"\n'
     )
     script.chmod(0o755)
@@ -67,12 +72,18 @@ def _start_sync(demo: Path, uv: Path) -> subprocess.Popen[str]:
 
 
 def _wait_for(mark: Path, process: subprocess.Popen[str]) -> None:
-    for _ in range(600):
-        if mark.exists():
-            return
+    """Until the slow uv has started `uv add` (failing at once if hpm ended before that)."""
+    while not mark.exists():
         assert process.poll() is None, process.communicate()
-        time.sleep(0.05)
-    raise AssertionError("uv add never started")
+        time.sleep(0.01)
+
+
+def _finish(process: subprocess.Popen[str]) -> str:
+    """Wait for hpm to exit, kill whatever it left in its process group; its stderr."""
+    process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # a uv still running would hold the pipes open
+    return process.communicate()[1]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -85,9 +96,9 @@ def test_a_signal_mid_sync_restores_every_file(
     _wait_for(mark, process)
     assert _files(demo) != before  # `uv remove` has already changed the project
     process.send_signal(signum)
-    _out, err = process.communicate(timeout=60)
-    assert process.returncode != 0
-    assert "Traceback" not in err
+    err = _finish(process)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "Aborted" not in err, err
     assert _files(demo) == before
     assert not (demo / ".hpm" / "txn").exists()
 
@@ -100,7 +111,7 @@ def test_a_killed_sync_is_rolled_back_by_the_next_command(
     process = _start_sync(demo, uv)
     _wait_for(mark, process)
     os.killpg(process.pid, signal.SIGKILL)  # hpm and its uv die at once: no cleanup runs
-    process.communicate(timeout=60)
+    _finish(process)
     assert _files(demo) != before
     assert (demo / ".hpm" / "txn").exists()
     check = hpm("check", cwd=demo)  # even a read-only command restores first
@@ -113,7 +124,9 @@ def test_a_killed_sync_is_rolled_back_by_the_next_command(
     assert "vlm-adapter-deepseek" in (demo / "hpm.lock").read_text()
 
 
-def test_two_group_adds_at_once_end_in_one_of_the_two_states(demo: Path, hpm: RunHpm) -> None:
+def test_two_group_adds_at_once_end_in_one_of_the_two_states(
+    demo: Path, hpm_process: RunHpm
+) -> None:
     set_groups(demo, 'inference = "vlm-adapter-qwen"\n')
     base = (demo / "pyproject.toml").read_text()
     wanted = {
@@ -125,7 +138,9 @@ def test_two_group_adds_at_once_end_in_one_of_the_two_states(demo: Path, hpm: Ru
         with ThreadPoolExecutor(2) as pool:
             runs = list(
                 pool.map(
-                    lambda option: hpm("group", "add", "inference", "--option", option, cwd=demo),
+                    lambda option: hpm_process(
+                        "group", "add", "inference", "--option", option, cwd=demo
+                    ),
                     ("vlm-adapter-deepseek", "vllm-backend"),
                 )
             )
@@ -133,10 +148,12 @@ def test_two_group_adds_at_once_end_in_one_of_the_two_states(demo: Path, hpm: Ru
         assert (demo / "pyproject.toml").read_text() in wanted
 
 
-def test_two_syncs_at_once_leave_a_consistent_project(demo: Path, hpm: RunHpm) -> None:
+def test_two_syncs_at_once_leave_a_consistent_project(
+    demo: Path, hpm: RunHpm, hpm_process: RunHpm
+) -> None:
     set_groups(demo, 'inference = "vllm-backend"\nmetrics = ["metric-latency"]\n')
     with ThreadPoolExecutor(2) as pool:
-        runs = list(pool.map(lambda _: hpm("sync", cwd=demo), range(2)))
+        runs = list(pool.map(lambda _: hpm_process("sync", cwd=demo), range(2)))
     assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
     # One did the work; the other waited for the lock and found nothing to do.
     assert sum("nothing to do" in r.stdout for r in runs) == 1

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from clirun import EXAMPLE_REGISTRY, RunHpm, assert_clean
+from helpers.cli import EXAMPLE_REGISTRY, RunHpm, assert_clean
 
 EXTRA_RULES = """\
 - when: [vllm-backend]

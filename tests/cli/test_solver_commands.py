@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from clirun import RunHpm, assert_clean, set_groups, tree_bytes
+from helpers.cli import RunHpm, assert_clean, set_groups, tree_bytes
 
 
 def _json(done) -> dict:  # type: ignore[no-untyped-def]

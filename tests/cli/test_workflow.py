@@ -6,7 +6,7 @@ import shlex
 import tomllib
 from pathlib import Path
 
-from clirun import RunHpm, assert_clean, make_demo, tree_bytes
+from helpers.cli import RunHpm, assert_clean, make_demo, tree_bytes
 from helpers.projects import can_import, git_package, snapshot, uv_run, write_package
 
 QWEN_REQ = "vlm-adapter-qwen @ ../registry/pkgs/vlm-adapter-qwen"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hpm.commands.explain import ExplainReport
+from hpm.cli.commands.explain import ExplainReport
 from hpm.explain_text import conflict_to_json, render_conflict
 from hpm.views import explain_json, explain_text
 from solver import check, feasible

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from hpm.context import Context, find_group, optional_context, resolve_options
+import click
+
+from hpm import views
+from hpm.cli.app import HpmGroup
+from hpm.cli.complete import complete_groups, complete_options
+from hpm.cli.options import json_option
+from hpm.cli.project import Load, project_command
+from hpm.context import Context, find_group, resolve_options
 from hpm.errors import SelectionError, UsageError
 from hpm.registry.catalog import Registry
 from solver.model import Group, Selection, Strategy
@@ -48,7 +57,7 @@ def _refuse_if_new_conflict(ctx: Context, new: Selection, what: str) -> str:
     )
 
 
-def add_group(ctx: Context, group_name: str, option_texts: tuple[str, ...]) -> GroupChange:
+def add_group(ctx: Context, *, group_name: str, option_texts: tuple[str, ...]) -> GroupChange:
     """Record a group (and options) in ``[tool.hpm.groups]`` after checking it against the rules."""
     from hpm.project.manifest import set_group
     from hpm.project.selection import manifest_value
@@ -75,7 +84,9 @@ def add_group(ctx: Context, group_name: str, option_texts: tuple[str, ...]) -> G
     return GroupChange(group.name, before, after, state != "absent", True, warning)
 
 
-def remove_group(ctx: Context, group_name: str, option_texts: tuple[str, ...]) -> GroupChange:
+def remove_group(
+    ctx: Context, *, group_name: str, option_texts: tuple[str, ...]
+) -> GroupChange:
     """Drop a group from ``[tool.hpm.groups]``, or only some options of an M-of-N group."""
     from hpm.project.manifest import remove_group as drop_group
     from hpm.project.manifest import set_group
@@ -117,9 +128,8 @@ class GroupRow:
     registry: Registry
 
 
-def group_rows(project_dir: str | None, registry_opt: str | None) -> list[GroupRow]:
+def group_rows(loaded: Context | Registry) -> list[GroupRow]:
     """Every group of the registry, with the project's choice when run inside a project."""
-    loaded = optional_context(project_dir, registry_opt)
     registry = loaded.registry if isinstance(loaded, Context) else loaded
     selection = loaded.selection if isinstance(loaded, Context) else Selection()
     return [
@@ -128,10 +138,81 @@ def group_rows(project_dir: str | None, registry_opt: str | None) -> list[GroupR
     ]
 
 
-def group_detail(project_dir: str | None, registry_opt: str | None, name: str) -> GroupRow:
+def group_detail(loaded: Context | Registry, *, group_name: str) -> GroupRow:
     """One group, resolved by full name (or a unique short reference)."""
-    rows = group_rows(project_dir, registry_opt)
+    rows = group_rows(loaded)
     if not rows:
         raise UsageError("the registry has no groups")
-    wanted = find_group(rows[0].registry.model, name).name
+    wanted = find_group(rows[0].registry.model, group_name).name
     return next(row for row in rows if row.group.name == wanted)
+
+
+# --------------------------------------------------------------------------- the click commands
+def _group_argument() -> Callable[..., Any]:
+    return click.argument("group_name", metavar="GROUP", shell_complete=complete_groups)
+
+
+def _options_option(help_text: str) -> Callable[..., Any]:
+    return click.option(
+        "--option",
+        "-o",
+        "option_texts",
+        multiple=True,
+        shell_complete=complete_options,
+        help=help_text,
+    )
+
+
+@click.group("group", cls=HpmGroup)
+def command() -> None:
+    """List, show, add and remove groups in [tool.hpm.groups]."""
+
+
+command.add_command(
+    project_command(
+        group_rows,
+        Load.OPTIONAL,
+        views.GROUP_LIST,
+        json_option,
+        name="list",
+        help="Every group of the registry: strategy, options, default, and what the project chose.",
+    )
+)
+command.add_command(
+    project_command(
+        group_detail,
+        Load.OPTIONAL,
+        views.GROUP_SHOW,
+        _group_argument(),
+        json_option,
+        name="show",
+        help="One group in detail: options with their sources and rules.",
+    )
+)
+command.add_command(
+    project_command(
+        add_group,
+        Load.CONTEXT,
+        views.GROUP_CHANGE,
+        _group_argument(),
+        _options_option(
+            "An option to select (repeat for M-of-N groups). Omit it to leave the choice open."
+        ),
+        name="add",
+        write=True,
+        help="Select GROUP (and options) in [tool.hpm.groups], checked against the registry's "
+        "rules.",
+    )
+)
+command.add_command(
+    project_command(
+        remove_group,
+        Load.CONTEXT,
+        views.GROUP_CHANGE,
+        _group_argument(),
+        _options_option("Remove only this option of an M-of-N group (repeatable)."),
+        name="remove",
+        write=True,
+        help="Remove GROUP (or some of its options) from [tool.hpm.groups]. Run `hpm sync` after.",
+    )
+)

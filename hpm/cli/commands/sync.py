@@ -6,9 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hpm.commands.check import INCOMPLETE_HINT, incomplete_message, lock_differences
+import click
+
+from hpm import views
+from hpm.cli.commands.check import lock_differences
+from hpm.cli.options import json_option
+from hpm.cli.project import Load, Ui, project_command
 from hpm.context import Context
-from hpm.errors import DriftError, SelectionError
+from hpm.errors import DriftError, SelectionError, UsageError
+from hpm.views import INCOMPLETE_HINT, incomplete_message
 from solver.model import Selection
 
 if TYPE_CHECKING:
@@ -26,6 +32,26 @@ class SyncOutcome:
     lock: LockState  # to write afterwards
     write_back: dict[str, str | list[str]]  # --auto: choices to record in [tool.hpm.groups]
     completion: Completion | None = None  # with --auto
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What ``hpm sync`` plans (``dry_run``: and stops there) or has done."""
+
+    outcome: SyncOutcome
+    dry_run: bool
+
+
+def run(ctx: Context, *, auto: bool, dry_run: bool, locked: bool, ui: Ui) -> SyncReport | None:
+    """Turn the choices into packages and run uv add / uv remove so the project matches."""
+    if ui.json and not dry_run:
+        raise UsageError("--json is only available with --dry-run", hint="see `hpm sync --help`")
+    outcome = prepare_sync(ctx, auto=auto, locked=locked)
+    ui.show(SyncReport(outcome, dry_run), views.PLAN)
+    if dry_run:
+        return None
+    apply_sync(ctx, outcome, echo=ui.echo)
+    return SyncReport(outcome, dry_run)
 
 
 def _resolve_for_sync(ctx: Context, *, auto: bool) -> tuple[Selection, Completion | None]:
@@ -111,3 +137,21 @@ def apply_sync(
             set_groups(ctx.project.pyproject, outcome.write_back)
 
     apply_plan(ctx.project.root, outcome.plan, outcome.lock, echo=echo, prepare=write_back)
+
+
+command = project_command(
+    run,
+    Load.CONTEXT,
+    views.SYNCED,
+    click.option(
+        "--auto", is_flag=True, help="Fill open choices (defaults first) and write them back."
+    ),
+    click.option("--dry-run", is_flag=True, help="Print the uv commands and change nothing."),
+    click.option(
+        "--locked", is_flag=True, help="Fail if pyproject.toml, the registry and hpm.lock disagree."
+    ),
+    json_option,
+    name="sync",
+    write=lambda options: not options["dry_run"],
+    ui=True,
+)

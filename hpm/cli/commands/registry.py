@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hpm.context import load_registry_only
+import click
+
+from hpm import views
+from hpm.cli.app import HpmGroup
+from hpm.cli.options import json_option
+from hpm.cli.project import Load, project_command
 from hpm.registry.catalog import Registry
 from solver.model import Selection
 
@@ -31,11 +36,7 @@ class RegistryReport:
 
 
 def registry_check(
-    project_dir: str | None,
-    registry_opt: str | None,
-    *,
-    reasons: int = 3,
-    redundant: bool = False,
+    registry: Registry, *, reasons: int = 3, redundant: bool = False
 ) -> RegistryReport:
     """Validate the registry, then find core and dead options; explain up to ``reasons`` dead ones.
 
@@ -47,7 +48,6 @@ def registry_check(
     import solver
     from solver.analysis import analyse, rule_findings
 
-    registry = load_registry_only(project_dir, registry_opt)
     model = registry.model
     analysis = analyse(model)
     if analysis.void:
@@ -71,8 +71,54 @@ def registry_check(
 SCHEMAS = ("group", "package", "rules", "indexes")
 
 
-def schema_text(kind: str) -> str:
+def schema_text(_globals: object, *, kind: str) -> str:
     """The JSON Schema shipped for one kind of registry file."""
     from importlib.resources import files
 
     return files("hpm").joinpath("schemas", f"{kind}.schema.json").read_text(encoding="utf-8")
+
+
+@click.group("registry", cls=HpmGroup)
+def command() -> None:
+    """Validate and analyse a registry; print its JSON Schemas."""
+
+
+command.add_command(
+    project_command(
+        registry_check,
+        Load.REGISTRY,
+        views.REGISTRY_CHECK,
+        json_option,
+        click.option(
+            "--reasons",
+            default=3,
+            show_default=True,
+            metavar="N",
+            type=click.IntRange(min=0),
+            help="Explain at most N dead options.",
+        ),
+        click.option(
+            "--redundant",
+            is_flag=True,
+            help="Also find rules that the others already imply (one SAT call per rule).",
+        ),
+        name="check",
+        help="""Validate every registry file, then find dead and core options.
+
+    Exit 0 when the registry has no errors (dead options are warnings), 1 when it is void or a
+    default can never be chosen, 2 when a file is invalid.
+    """,
+    )
+)
+command.add_command(
+    project_command(
+        schema_text,
+        Load.GLOBALS,
+        views.RAW,
+        click.argument("kind", type=click.Choice(SCHEMAS), default="group"),
+        name="schema",
+        help="""Print the JSON Schema of a registry file: groups/*.yaml (group), packages/*.yaml
+    (package), rules.yaml (rules) or indexes.yaml (indexes). Point yaml-language-server at it for
+    completion in editors.""",
+    )
+)

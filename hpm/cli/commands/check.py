@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hpm.context import Context, load_context
+import click
+
+from hpm import views
+from hpm.cli.options import json_option
+from hpm.cli.project import Load, project_command
+from hpm.context import Context
 
 if TYPE_CHECKING:
     from hpm.project.lockfile import LockState
@@ -24,11 +29,10 @@ class CheckReport:
         return self.verdict.status == "valid" and not self.drift
 
 
-def check(project_dir: str | None, registry_opt: str | None, *, locked: bool) -> CheckReport:
+def run(ctx: Context, *, locked: bool) -> CheckReport:
     """Validate the manifest's selection (and, with ``locked``, that hpm.lock is current)."""
     import solver
 
-    ctx = load_context(project_dir, registry_opt)
     verdict = solver.check(ctx.registry.model, ctx.selection)
     if locked:
         from hpm.project.lockfile import read_lock
@@ -49,16 +53,15 @@ def lock_differences(ctx: Context, state: LockState | None) -> list[str]:
     return lock_drift(state, ctx.manifest.groups, ctx.registry.digest)
 
 
-INCOMPLETE_HINT = (
-    "run `hpm sync --auto` to fill them (defaults first), or choose with `hpm group add`"
+command = project_command(
+    run,
+    Load.CONTEXT,
+    views.CHECK,
+    json_option,
+    click.option("--locked", is_flag=True, help="Also fail when hpm.lock is not up to date."),
+    name="check",
+    help="""Validate the project's choices against the registry's rules.
+
+    Exit 0 when valid, 1 when invalid or incomplete (with the reason), 2 on bad input.
+    """,
 )
-
-
-def incomplete_message(verdict: Verdict) -> str:
-    """One sentence naming the open groups and the groups that rules pull in."""
-    parts = []
-    if verdict.open_groups:
-        parts.append(f"open groups with no choice yet: {', '.join(verdict.open_groups)}")
-    if verdict.needed_groups:
-        parts.append(f"groups that rules require: {', '.join(verdict.needed_groups)}")
-    return "the selection is incomplete: " + "; ".join(parts or ["choices are missing"])

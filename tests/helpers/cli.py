@@ -1,17 +1,25 @@
-"""Helpers for CLI tests: run the real ``python -m hpm`` in a throwaway project.
+"""Helpers for CLI tests: run hpm in a throwaway project, in-process or as a real process.
 
-Every test runs hpm as a user would, in a subprocess whose environment inherits the session's
-offline uv settings (``tests/conftest.py``), with ``NO_COLOR=1``.
+``invoke_hpm`` runs the command in this process with click's ``CliRunner`` (fast: for messages,
+JSON shapes and files); ``run_hpm`` starts the real ``python -m hpm`` (for exit codes, signals,
+TTY behaviour and concurrency). Both see the session's offline uv settings
+(``tests/conftest.py``) with ``NO_COLOR=1``, and both return a ``CompletedProcess``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
+
+from click.testing import CliRunner
+
+from hpm.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_REGISTRY = REPO / "registry"
@@ -41,6 +49,28 @@ def run_hpm(
         capture_output=True,
         text=True,
         check=False,
+    )
+
+
+def invoke_hpm(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``hpm ARGS`` in this process, in ``cwd``; the same answer as :func:`run_hpm`.
+
+    It changes the process's working directory while it runs: never call it from two threads
+    (concurrency tests use :func:`run_hpm`).
+    """
+    assert threading.current_thread() is threading.main_thread(), "use run_hpm in threads"
+    environment: dict[str, str | None] = {"NO_COLOR": "1", "HPM_REGISTRY": None}
+    environment["FORCE_COLOR"] = None
+    environment.update(env or {})
+    runner = CliRunner()
+    with contextlib.chdir(cwd):
+        result = runner.invoke(main, list(args), env=environment, input=input, prog_name="hpm")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a bug: a real process would print a traceback
+    return subprocess.CompletedProcess(
+        ["hpm", *args], result.exit_code, result.stdout, result.stderr
     )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from hpm import views
+from hpm.cli.options import Globals
+from hpm.cli.project import Load, project_command
 from hpm.errors import UsageError
 from hpm.project.discovery import find_project
 from hpm.project.manifest import read_manifest
@@ -19,6 +22,19 @@ class InitResult:
     registry: str  # as recorded in [tool.hpm] registry
     registry_exists: bool
     already: bool  # [tool.hpm] registry was already set to this value
+    project_arg: str | None = None  # --project as given, for the next steps shown
+
+
+DEFAULT_REGISTRY = "registry"
+
+
+def run(state: Globals) -> InitResult:
+    """Add [tool.hpm] to the project (making one with `uv init` if there is none).
+
+    The registry is --registry, else HPM_REGISTRY, else ./registry; a relative path is recorded
+    relative to the project.
+    """
+    return init(state.project, state.registry or DEFAULT_REGISTRY)
 
 
 def init(project_dir: str | None, registry: str) -> InitResult:
@@ -49,4 +65,8 @@ def init(project_dir: str | None, registry: str) -> InitResult:
     already = manifest.registry == recorded
     if not already:
         set_registry(project.pyproject, recorded)
-    return InitResult(project.root, created, recorded, (absolute / "groups").is_dir(), already)
+    exists = (absolute / "groups").is_dir()
+    return InitResult(project.root, created, recorded, exists, already, project_dir)
+
+
+command = project_command(run, Load.GLOBALS, views.INIT, name="init")

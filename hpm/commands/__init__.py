@@ -1,1 +1,0 @@
-"""The use cases, one module per command: parse nothing, print nothing, return data."""
