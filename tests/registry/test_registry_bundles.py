@@ -6,20 +6,19 @@ import json
 import shutil
 from pathlib import Path
 
-from hpm.commands.registry import registry_check
+from hpm.cli.commands.registry import registry_check
+from hpm.registry import load_registry
 from hpm.views import registry_json, registry_text
 
 CASES = Path(__file__).resolve().parents[1] / "cases" / "registry"
 
 
 def _check(root: Path) -> tuple[list[str], dict]:
-    report = registry_check(None, str(root))
+    report = registry_check(load_registry(root))
     return registry_text(report), json.loads(json.dumps(registry_json(report)))
 
 
 def test_a_plain_option_is_one_package_and_a_bundle_is_its_list() -> None:
-    from hpm.registry import load_registry
-
     registry = load_registry(CASES / "bundles")
     assert [p.name for p in registry.packages("cu124")] == ["torch", "torchvision", "numpy"]
     assert [p.source.index for p in registry.packages("cpu")] == ["torch-cpu", "torch-cpu", None]
