@@ -115,8 +115,7 @@ def edit_file(
 def key_lines(text: str) -> dict[tuple[str, ...], int]:
     """Best effort: the 1-based line of every table header and key/value line, by full key path.
 
-    Keys inside inline tables and multi-line values are not listed; look up the nearest listed
-    ancestor with :func:`line_of`.
+    Keys inside inline tables and multi-line values are not listed.
     """
     lines: dict[tuple[str, ...], int] = {}
     prefix: tuple[str, ...] = ()
@@ -143,14 +142,6 @@ def key_lines(text: str) -> dict[tuple[str, ...], int]:
             if value.startswith(delimiter) and delimiter not in value[3:]:
                 closing = delimiter
     return lines
-
-
-def line_of(lines: Mapping[tuple[str, ...], int], path: tuple[str, ...]) -> int | None:
-    """The line of ``path`` in ``lines`` (from :func:`key_lines`), else of its nearest ancestor."""
-    for end in range(len(path), 0, -1):
-        if path[:end] in lines:
-            return lines[path[:end]]
-    return None
 
 
 # -- helpers -----------------------------------------------------------------------------------

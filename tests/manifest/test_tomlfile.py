@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hpm.errors import InputError
-from hpm.project.tomlfile import edit_text, format_key, format_value, key_lines, line_of, loads
+from hpm.project.tomlfile import edit_text, format_key, format_value, key_lines, loads
 
 GROUPS = ("tool", "hpm", "groups")
 
@@ -75,8 +75,6 @@ def test_key_lines_follow_headers_and_skip_multiline_strings() -> None:
     assert lines[("tool", "hpm", "groups", "my.g")] == 7
     assert lines[("tool", "hpm", "registry")] == 11
     assert ("tool", "hpm", "groups", "x") not in lines
-    assert line_of(lines, ("tool", "hpm", "groups", "missing")) == 6
-    assert line_of(lines, ("nowhere",)) is None
 
 
 def test_edit_refuses_an_array_of_tables() -> None:
