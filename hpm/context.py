@@ -94,44 +94,17 @@ def recover_interrupted(project_root: Path) -> list[str]:
 
 
 def resolve_options(ctx: Context, group: Group, texts: tuple[str, ...]) -> tuple[str, ...]:
-    from hpm.registry import resolve_reference
+    """``--option`` values as options of ``group``, each once (the one resolver's rules)."""
+    from hpm.registry.references import ReferenceResolver
 
-    resolved: list[str] = []
-    for text in texts:
-        name = resolve_reference(ctx.registry.model, text, group=group.name, allow_group=False)
-        if name not in group.options:
-            raise UsageError(
-                f"`{text}` is not an option of group `{group.name}`",
-                hint=f"options of {group.name}: {', '.join(group.options)}",
-            )
-        if name not in resolved:
-            resolved.append(name)
-    return tuple(resolved)
+    return ReferenceResolver(ctx.registry.model).options(group, texts)
 
 
 def find_group(model: Model, name: str) -> Group:
-    """The group ``name`` refers to; a UsageError naming the groups when there is none."""
-    import difflib
+    """The group ``name`` refers to; an UnresolvedReference (a UsageError) naming close groups."""
+    from hpm.registry.references import ReferenceResolver
 
-    from hpm.registry import UnresolvedReference, resolve_reference
-
-    try:
-        resolved = resolve_reference(model, name, allow_group=True)
-    except UnresolvedReference as error:
-        groups = [g.name for g in model.groups]
-        close = difflib.get_close_matches(name, groups, n=3)
-        hint = f"did you mean {', '.join(close)}?" if close else ""
-        raise UsageError(
-            f"unknown group `{name}`",
-            hint=hint or f"groups in the registry: {', '.join(groups)}",
-        ) from error
-    if not model.is_group(resolved):
-        owner = model.group_of(resolved).name
-        raise UsageError(
-            f"`{name}` is an option, not a group",
-            hint=f"it belongs to group `{owner}`: hpm group add {owner} --option {resolved}",
-        )
-    return model.group(resolved)
+    return ReferenceResolver(model).group(name)
 
 
 def optional_context(project_dir: str | None, registry_opt: str | None) -> Context | Registry:

@@ -21,9 +21,19 @@ def normalize(name: str) -> str:
     return _SEPARATORS.sub("-", name).lower()
 
 
+def close_matches(word: str, choices: Iterable[str]) -> tuple[str, ...]:
+    """At most three of ``choices`` the user may have meant by ``word``: close spellings first,
+    then names that contain ``word`` as whole ``-``-separated parts (``git`` -> ``hello-git``)."""
+    names = list(choices)
+    close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+    if word:
+        close += [c for c in names if f"-{word}-" in f"-{c}-" and c not in close]
+    return tuple(close[:3])
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A "did you mean `x`?" hint, or ``""`` when nothing is close."""
-    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    """The one "did you mean `x`?" hint of hpm, or ``""`` when nothing is close."""
+    close = close_matches(word, choices)
     if not close:
         return ""
     return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"

@@ -15,7 +15,6 @@ registry is :mod:`hpm.project.selection`'s job. Every edit changes only the keys
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hpm.errors import InputError, Problem
-from hpm.names import normalize
+from hpm.names import did_you_mean, normalize
 from hpm.project import tomlfile
 
 FILE = "pyproject.toml"  # how the manifest is named in messages
@@ -93,8 +92,7 @@ def read_manifest(pyproject: Path) -> Manifest:
     if hpm is not None:
         for key in hpm:
             if key not in KNOWN_KEYS:
-                close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-                hint = f"did you mean `{close[0]}`?" if close else "known keys: registry, groups"
+                hint = did_you_mean(key, KNOWN_KEYS) or "known keys: registry, groups"
                 report(f"tool.hpm.{tomlfile.format_key(key)}", "unknown key", hint)
         if "registry" in hpm:
             registry = _registry(hpm["registry"], report)

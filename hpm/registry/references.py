@@ -1,35 +1,45 @@
-"""Turning what a user wrote (a full name, a short name, ``group:option``, a group) into a name.
+"""The one name resolver: what a user wrote (a name, a short name, ``group:option``) -> a name.
 
 The same rules serve the registry's ``default``/``requires``/``conflicts``/``when`` values, the
-manifest's ``[tool.hpm.groups]`` values and the CLI's ``--option``. Order of lookup:
+manifest's ``[tool.hpm.groups]`` keys and values, and the CLI's GROUP arguments and ``--option``.
 
-1. ``group:option`` — ``option`` is resolved (full or short name) inside ``group`` only;
+A group is named by its name (PEP 503-normalised). An option reference is looked up in this order:
+
+1. ``group:option``: ``option`` is resolved (full or short name) inside ``group`` only;
 2. a full option name (PEP 503-normalised, so ``Metric_Accuracy`` finds ``metric-accuracy``);
-3. a group name, when a group is acceptable here;
-4. a short name ``s``: the unique option ending in ``-s``, searched in the context group when one
-   is given, else in the whole registry. Several candidates: an error naming them all.
+3. a group name, where a group is acceptable (a registry rule's ``when``/``requires``);
+4. a short name, searched in the context group when there is one, else in every group.
 
-A full name always wins over a short one: with options ``latency`` and ``metric-latency``,
-``latency`` means the first.
+A short name is what follows a *shared prefix* of the option's group: a prefix ending in ``-``
+that at least two options of the group start with, or the group's own name followed by ``-``.
+``metric-accuracy`` -> ``accuracy`` (every ``metrics`` option starts with ``metric-``);
+``vlm-adapter-qwen`` -> ``qwen`` (``vlm-adapter-deepseek`` starts with ``vlm-adapter-`` too);
+``net-latency`` -> ``latency`` in group ``net``. A name that merely ends in ``-w`` (``tomli-w``
+beside ``hello-git``) has no short name, and no substring is ever a name. A full name always wins
+over a short one; a short name that fits several options is an error naming them all.
 """
 
 from __future__ import annotations
 
-import difflib
+from collections import Counter
+from collections.abc import Iterable
 
 from hpm.errors import UsageError
-from hpm.names import is_valid_name, normalize
-from solver.model import Model
+from hpm.names import close_matches, did_you_mean, is_valid_name, normalize
+from solver.model import Group, Model
 
 
 class UnresolvedReference(UsageError):
     """A reference that names nothing, or names several things.
 
-    ``candidates`` lists the options it could have meant (ambiguous) or the close matches
-    (unknown). The loader turns it into a registry Problem; the CLI shows it as a usage error.
+    ``candidates`` lists the names it could have meant (ambiguous) or the close matches
+    (unknown). The loader and the manifest turn it into a Problem; the CLI shows it as a usage
+    error (exit 2).
     """
 
-    def __init__(self, text: str, message: str, hint: str = "", candidates: tuple = ()) -> None:
+    def __init__(
+        self, text: str, message: str, hint: str = "", candidates: Iterable[str] = ()
+    ) -> None:
         super().__init__(message, hint)
         self.text = text
         self.candidates: tuple[str, ...] = tuple(candidates)
@@ -38,40 +48,78 @@ class UnresolvedReference(UsageError):
 def resolve_reference(
     model: Model, text: str, *, group: str | None = None, allow_group: bool = True
 ) -> str:
-    """The normalised option (or group) name that ``text`` refers to.
+    """The normalised option (or group) name that ``text`` refers to (see the module docstring).
 
-    ``group`` is the context: the reference must then be an option of that group, and short
-    names are looked up among its options only. ``allow_group`` permits a bare group name as the
-    answer (never when a context group is given). Raises :class:`UnresolvedReference`.
     To resolve many references against one model, use :class:`ReferenceResolver`.
     """
     return ReferenceResolver(model).resolve(text, group=group, allow_group=allow_group)
 
 
+def short_names(group: Group) -> dict[str, tuple[str, ...]]:
+    """Every short name of ``group``'s options -> the options it fits, in registry order."""
+    shared = Counter(
+        option[: i + 1] for option in group.options for i, c in enumerate(option) if c == "-"
+    )
+    own = group.name + "-"
+    index: dict[str, list[str]] = {}
+    for option in group.options:
+        for i, char in enumerate(option):
+            prefix = option[: i + 1]
+            if char == "-" and (shared[prefix] >= 2 or prefix == own):
+                index.setdefault(option[i + 1 :], []).append(option)
+    return {short: tuple(options) for short, options in index.items()}
+
+
 class ReferenceResolver:
-    """Resolves references against one model; the short-name index is built once, on demand."""
+    """Resolves references against one model; each group's short names are indexed on demand."""
 
     def __init__(self, model: Model) -> None:
         self.model = model
-        self._by_suffix: dict[str, list[str]] | None = None
+        self._short: dict[str, dict[str, tuple[str, ...]]] = {}
+
+    def group(self, text: str) -> Group:
+        """The group named ``text``; an error with close names, or saying it is an option."""
+        model = self.model
+        name = normalize(text.strip()) if isinstance(text, str) else ""
+        if name and model.is_group(name):
+            return model.group(name)
+        groups = _groups(model)
+        if name and model.is_option(name):
+            owner = model.group_of(name).name
+            raise UnresolvedReference(
+                text,
+                f"`{text}` is an option, not a group",
+                f"it belongs to group `{owner}`: hpm group add {owner} --option {name}",
+                (owner,),
+            )
+        close = close_matches(name, groups)
+        raise UnresolvedReference(
+            text,
+            f"unknown group `{text}`",
+            did_you_mean(name, groups) or f"groups in the registry: {', '.join(groups)}",
+            close,
+        )
+
+    def options(self, group: Group, texts: Iterable[str]) -> tuple[str, ...]:
+        """Each of ``texts`` as an option of ``group``, in order, each once."""
+        return tuple(dict.fromkeys(self.resolve(t, group=group.name) for t in texts))
 
     def resolve(self, text: str, *, group: str | None = None, allow_group: bool = True) -> str:
-        """See :func:`resolve_reference`."""
+        """See :func:`resolve_reference`. With a context ``group``, the answer is an option of it."""
         model = self.model
         if not isinstance(text, str) or not text.strip():
             raise UnresolvedReference(str(text), "empty reference", "write an option or group name")
         if group is not None:
-            group = normalize(group)
+            group = self.group(group).name
             allow_group = False
-            if not model.is_group(group):
-                hint = _hint(group, _groups(model))
-                raise UnresolvedReference(text, f"unknown group `{group}`", hint)
         if ":" in text:
             group_text, option_text = text.split(":", 1)
             named = _name(group_text, text)
             if not model.is_group(named):
                 raise UnresolvedReference(
-                    text, f"unknown group `{group_text}` in `{text}`", _hint(named, _groups(model))
+                    text,
+                    f"unknown group `{group_text}` in `{text}`",
+                    did_you_mean(named, _groups(model)),
                 )
             if group is not None and named != group:
                 raise UnresolvedReference(
@@ -85,7 +133,8 @@ class ReferenceResolver:
                 raise UnresolvedReference(
                     text,
                     f"`{name}` is an option of group `{owner}`, not of `{group}`",
-                    _hint(name, model.group(group).options),
+                    did_you_mean(name, model.group(group).options)
+                    or f"options of `{group}`: {', '.join(model.group(group).options)}",
                 )
             return name
         if model.is_group(name):
@@ -100,16 +149,13 @@ class ReferenceResolver:
         return self._option_in(text, text, group)
 
     def _option_in(self, text: str, whole: str, group: str | None) -> str:
-        """Resolve ``text`` as a full or short option name among ``group``'s options (or all)."""
+        """``text`` as a full or short option name among ``group``'s options (or all)."""
         model = self.model
         name = _name(text, whole)
         if model.is_option(name) and (group is None or model.group_of(name).name == group):
             return name
-        found = tuple(
-            o
-            for o in self._suffixes().get(name, ())
-            if group is None or model.group_of(o).name == group
-        )
+        groups = [model.group(group)] if group is not None else model.groups
+        found = tuple(o for g in groups for o in self._short_names(g).get(name, ()))
         if len(found) == 1:
             return found[0]
         where = f" in group `{group}`" if group is not None else ""
@@ -121,23 +167,35 @@ class ReferenceResolver:
                 "write the full option name",
                 found,
             )
-        scope = model.group(group).options if group is not None else model.options
-        choices = list(scope) if group is not None else [*scope, *_groups(model)]
-        close = _close(name, choices)
-        raise UnresolvedReference(
-            whole, f"unknown option `{whole}`{where}", _hint(name, choices, close), close
-        )
+        if group is not None:
+            elsewhere = self._elsewhere(name, group)
+            if elsewhere:
+                raise UnresolvedReference(
+                    whole,
+                    f"`{whole}` is an option of group `{elsewhere}`, not of `{group}`",
+                    did_you_mean(name, model.group(group).options)
+                    or f"options of `{group}`: {', '.join(model.group(group).options)}",
+                )
+            choices = list(model.group(group).options)
+        else:
+            choices = [*model.options, *_groups(model)]
+        close = close_matches(name, choices)
+        hint = did_you_mean(name, choices)
+        if not hint and group is not None:
+            hint = f"options of `{group}`: {', '.join(choices)}"
+        raise UnresolvedReference(whole, f"unknown option `{whole}`{where}", hint, close)
 
-    def _suffixes(self) -> dict[str, list[str]]:
-        """Every short name -> the options ending in ``-<short name>``, in registry order."""
-        if self._by_suffix is None:
-            index: dict[str, list[str]] = {}
-            for option in self.model.options:
-                for i, char in enumerate(option):
-                    if char == "-":
-                        index.setdefault(option[i + 1 :], []).append(option)
-            self._by_suffix = index
-        return self._by_suffix
+    def _elsewhere(self, name: str, group: str) -> str | None:
+        """The one other group that has an option with this short name, if exactly one does."""
+        owners = [
+            g.name for g in self.model.groups if g.name != group and name in self._short_names(g)
+        ]
+        return owners[0] if len(owners) == 1 else None
+
+    def _short_names(self, group: Group) -> dict[str, tuple[str, ...]]:
+        if group.name not in self._short:
+            self._short[group.name] = short_names(group)
+        return self._short[group.name]
 
 
 def _name(text: str, whole: str) -> str:
@@ -153,17 +211,3 @@ def _name(text: str, whole: str) -> str:
 
 def _groups(model: Model) -> list[str]:
     return [g.name for g in model.groups]
-
-
-def _close(name: str, choices: list[str]) -> tuple[str, ...]:
-    """Close spellings first, then names that contain ``name`` (``vllm`` -> ``vllm-backend``)."""
-    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
-    close += [c for c in choices if name in c and c not in close]
-    return tuple(close[:3])
-
-
-def _hint(name: str, choices, close: tuple = ()) -> str:
-    close = close or _close(name, list(choices))
-    if close:
-        return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
-    return ""

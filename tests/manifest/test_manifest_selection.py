@@ -8,7 +8,7 @@ import pytest
 
 from hpm.errors import InputError
 from hpm.project.manifest import Manifest, read_manifest
-from hpm.project.selection import manifest_value, match_options, selection_from_manifest
+from hpm.project.selection import manifest_value, selection_from_manifest
 from solver.model import Model, Selection
 
 
@@ -64,15 +64,15 @@ BAD = {
         'inference = "vllm-backnd"\n',
         "tool.hpm.groups.inference",
         5,
-        "`vllm-backnd` is not an option of group `inference`",
+        "unknown option `vllm-backnd` in group `inference`",
         "did you mean `vllm-backend`?",
     ),
     "option_of_another_group": (
         '\ninference = "metric-bleu"\n',
         "tool.hpm.groups.inference",
         6,
-        "not an option of group `inference`",
-        "`metric-bleu` is an option of group `metrics`",
+        "`metric-bleu` is an option of group `metrics`, not of `inference`",
+        "options of `inference`: vlm-adapter-qwen",
     ),
     "list_for_one_of_n": (
         'inference = ["vllm-backend"]\n',
@@ -99,8 +99,8 @@ BAD = {
         'inference = "qwen"\nstorage = "s"\n',
         "tool.hpm.groups.storage",
         6,
-        "`s` is not an option",
-        "hpm group show storage",
+        "unknown option `s` in group `storage`",
+        "options of `storage`: ",
     ),
     "group_named_twice": (
         'metrics = []\nMetrics = ["bleu"]\n',
@@ -129,13 +129,27 @@ def test_bad_selection(name: str, model: Model, tmp_path: Path) -> None:
 def test_ambiguous_short_name_lists_candidates(tmp_path: Path) -> None:
     from solver.model import Group, Strategy
 
-    model = Model((Group("db", Strategy.ONE, ("pg-driver", "mysql-driver")),))
+    options = ("pg-driver", "pg-client", "mysql-driver", "mysql-client")
+    model = Model((Group("db", Strategy.ONE, options),))
     manifest = manifest_from(tmp_path, 'db = "driver"\n')
     with pytest.raises(InputError) as info:
         selection_from_manifest(manifest, model)
     [problem] = info.value.problems
     assert "ambiguous" in problem.message
     assert "`pg-driver`, `mysql-driver`" in problem.message
+
+
+def test_a_name_that_only_ends_in_the_text_is_not_a_short_name(tmp_path: Path) -> None:
+    from solver.model import Group, Strategy
+
+    model = Model((Group("tools", Strategy.MANY, ("tomli-w", "hello-git")),))
+    manifest = manifest_from(tmp_path, 'tools = ["w", "git"]\n')
+    with pytest.raises(InputError) as info:
+        selection_from_manifest(manifest, model)
+    assert [(p.message, p.hint) for p in info.value.problems] == [
+        ("unknown option `w` in group `tools`", "did you mean `tomli-w`?"),
+        ("unknown option `git` in group `tools`", "did you mean `hello-git`?"),
+    ]
 
 
 def test_every_problem_is_collected(model: Model, tmp_path: Path) -> None:
@@ -151,11 +165,20 @@ def test_every_problem_is_collected(model: Model, tmp_path: Path) -> None:
     ]
 
 
-def test_match_options(model: Model) -> None:
-    metrics = model.group("metrics")
-    assert match_options(metrics, "metric-bleu") == ("metric-bleu",)
-    assert match_options(metrics, "BLEU") == ("metric-bleu",)
-    assert match_options(metrics, "nope") == ()
+def test_group_colon_option_is_accepted_as_on_the_command_line(
+    model: Model, tmp_path: Path
+) -> None:
+    manifest = manifest_from(tmp_path, 'metrics = ["metrics:accuracy", "metrics:metric-bleu"]\n')
+    assert selection_from_manifest(manifest, model).choices == {
+        "metrics": ("metric-accuracy", "metric-bleu")
+    }
+
+
+def test_a_colon_naming_another_group_is_refused(model: Model, tmp_path: Path) -> None:
+    manifest = manifest_from(tmp_path, 'inference = "metrics:bleu"\n')
+    with pytest.raises(InputError) as info:
+        selection_from_manifest(manifest, model)
+    assert "names group `metrics`" in info.value.problems[0].message
 
 
 def test_manifest_value_is_the_inverse(model: Model, tmp_path: Path) -> None:

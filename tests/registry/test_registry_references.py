@@ -66,6 +66,8 @@ def test_unknown_prefix_suggests_containing_names() -> None:
 def test_option_of_another_group_is_refused_in_context() -> None:
     with pytest.raises(UnresolvedReference, match="option of group `metrics`, not of `inference`"):
         resolve_reference(MODEL, "metric-bleu", group="inference")
+    with pytest.raises(UnresolvedReference, match="option of group `metrics`, not of `inference`"):
+        resolve_reference(MODEL, "bleu", group="inference")  # a short name of another group
     with pytest.raises(UnresolvedReference, match="names group `metrics`"):
         resolve_reference(MODEL, "metrics:bleu", group="inference")
 
@@ -97,3 +99,51 @@ def test_full_name_wins_over_short_name() -> None:
 def test_unknown_context_group() -> None:
     with pytest.raises(UnresolvedReference, match="unknown group `metric`"):
         resolve_reference(MODEL, "bleu", group="metric")
+
+
+TOOLS = Model(
+    (
+        Group("tools", Strategy.MANY, ("tomli-w", "hello-git")),
+        Group("net", Strategy.ONE, ("net-fast", "slow")),
+    )
+)
+
+
+@pytest.mark.parametrize(("text", "candidate"), [("w", "tomli-w"), ("git", "hello-git")])
+def test_a_name_that_only_ends_in_the_text_is_no_short_name(text: str, candidate: str) -> None:
+    """A short name follows a prefix two options share, or the group's name: never a fragment."""
+    for group in (None, "tools"):
+        with pytest.raises(UnresolvedReference, match=f"unknown option `{text}`") as caught:
+            resolve_reference(TOOLS, text, group=group)
+        assert caught.value.candidates[:1] == (candidate,)
+        assert caught.value.hint == f"did you mean `{candidate}`?"
+
+
+def test_the_group_name_is_a_shared_prefix() -> None:
+    assert resolve_reference(TOOLS, "fast", group="net") == "net-fast"
+    assert resolve_reference(TOOLS, "net:fast") == "net-fast"
+
+
+def test_short_names_follow_shared_prefixes_only() -> None:
+    from hpm.registry.references import short_names
+
+    assert short_names(MODEL.group("inference")) == {
+        "adapter-qwen": ("vlm-adapter-qwen",),
+        "qwen": ("vlm-adapter-qwen",),
+        "adapter-deepseek": ("vlm-adapter-deepseek",),
+        "deepseek": ("vlm-adapter-deepseek",),
+    }
+    assert short_names(TOOLS.group("tools")) == {}
+
+
+def test_a_group_is_named_by_its_name_only() -> None:
+    from hpm.registry import ReferenceResolver
+
+    refs = ReferenceResolver(MODEL)
+    assert refs.group("Metrics").name == "metrics"
+    with pytest.raises(UnresolvedReference, match="unknown group `metric`") as caught:
+        refs.group("metric")
+    assert caught.value.hint == "did you mean `metrics`?"
+    with pytest.raises(UnresolvedReference, match="is an option, not a group") as caught:
+        refs.group("metric-bleu")
+    assert "group `metrics`" in caught.value.hint
