@@ -4,6 +4,8 @@ Nodes are groups (drawn as boxes around their options), options, and one junctio
 condition is not a single option (``when: [a, b]``: "a & b"; no ``when``: "always") or whose
 ``requires`` lists several alternatives (``{any: [...]}``: "any"). Edges carry ``relation``
 "requires" or "conflicts". Selected options (when run inside a project) are highlighted.
+With :func:`add_indexes`, each package index is a node too, and an edge ``relation="index"``
+from an option to it is labelled with the packages the option takes from it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from solver.model import Model, Rule, RuleKind
 if TYPE_CHECKING:
     import networkx as nx
 
+    from hpm.registry.catalog import Registry
+
 
 def rule_graph(model: Model, selected: Iterable[str] = ()) -> nx.DiGraph:
     """The registry as a directed graph (see the module docstring for its nodes and edges)."""
@@ -31,6 +35,22 @@ def rule_graph(model: Model, selected: Iterable[str] = ()) -> nx.DiGraph:
             graph.add_node(option, kind="option", group=group.name, selected=option in chosen)
     for index, rule in enumerate(model.rules):
         _add_rule(graph, index, rule)
+    return graph
+
+
+def add_indexes(graph: nx.DiGraph, registry: Registry) -> nx.DiGraph:
+    """``graph`` plus a node per package index and an edge from each option routed to it."""
+    for option in registry.model.options:
+        if option not in graph:
+            continue
+        routed: dict[str, list[str]] = {}
+        for package in registry.packages(option):
+            if package.source.index is not None:
+                routed.setdefault(package.source.index, []).append(package.name)
+        for index, packages in routed.items():
+            node = f"index:{index}"
+            graph.add_node(node, kind="index", label=f"index {index}")
+            graph.add_edge(option, node, relation="index", label=", ".join(packages))
     return graph
 
 
@@ -92,9 +112,13 @@ def to_mermaid(graph: nx.DiGraph) -> str:
             lines.append("  end")
         elif data["kind"] == "junction":
             lines.append(f'  {_ident(node)}{{"{data["label"]}"}}')
+        elif data["kind"] == "index":
+            lines.append(f'  {_ident(node)}[("{data["label"]}")]')
     for source, target, data in graph.edges(data=True):
         a, b, relation = _ident(source), _ident(target), data["relation"]
-        if relation == "conflicts":
+        if relation == "index":
+            lines.append(f'  {a} -.->|"{data["label"]}"| {b}')
+        elif relation == "conflicts":
             lines.append(f"  {a} x-. conflicts .-x {b}")
         elif relation in ("when", "alternative"):
             lines.append(f"  {a} --- {b}")
@@ -129,12 +153,15 @@ def to_dot(graph: nx.DiGraph) -> str:
             lines.append("  }")
         elif data["kind"] == "junction":
             lines.append(f"  {q(node)} [label={q(data['label'])}, shape=diamond, style=solid];")
+        elif data["kind"] == "index":
+            lines.append(f"  {q(node)} [label={q(data['label'])}, shape=cylinder, style=solid];")
     for source, target, data in graph.edges(data=True):
         attrs = {
             "requires": 'label="requires"',
             "conflicts": 'label="conflicts", style=dashed, color="#c0392b", arrowhead=tee',
             "when": "arrowhead=none",
             "alternative": "style=dotted",
+            "index": f'label={q(data.get("label", ""))}, style=dotted, color="#2c6fbb"',
         }[data["relation"]]
         if graph.nodes[target]["kind"] == "group":
             attrs += f", lhead={q('cluster_' + target)}"

@@ -99,17 +99,27 @@ def _option_rules(row: Any, option: str) -> list[str]:
 
 
 def _source_text(row: Any, option: str) -> str:
-    src = row.registry.source(option)
+    if option in row.registry.bundles:
+        return "; ".join(
+            _package_text(row, p.name, p.source) for p in row.registry.packages(option)
+        )
+    return _package_text(row, option, row.registry.source(option), kind=True)
+
+
+def _package_text(row: Any, name: str, src: Any, *, kind: bool = False) -> str:
+    """``git URL@ref``, ``path DIR``, ``index name>=1``; a bundle's items start with the name."""
+    head = "" if kind else f"{name} "
     if src.kind == "git":
         ref = f"@{src.ref}" if src.ref else ""
-        return f"git {src.git}{ref}"
+        return f"{head}git {src.git}{ref}"
     if src.kind == "path":
         try:
             shown = src.path.relative_to(row.registry.root).as_posix()
         except ValueError:
             shown = str(src.path)
-        return f"path {shown}" + (" (editable)" if src.editable else "")
-    return f"index {option}{src.version or ''}"
+        return f"{head}path {shown}" + (" (editable)" if src.editable else "")
+    where = f" from {src.index}" if src.index else ""
+    return f"{'index ' if kind else ''}{name}{src.version or ''}{where}"
 
 
 def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
@@ -129,20 +139,60 @@ def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
             [f"  {mark} {option}", _source_text(row, option), "; ".join(_option_rules(row, option))]
         )
     lines.extend("  " + line for line in table(body, ["", "SOURCE", "RULES"])[1:])
+    for name, index in _group_indexes(row).items():
+        where = index.url or _registry_path(row, index.path)
+        lines.append(f"  index {name}: {where}{_index_kinds(index)}")
     return lines
+
+
+def _group_indexes(row: Any) -> dict[str, Any]:
+    """The indexes the group's options route packages to, by name, in first-use order."""
+    names = [p.source.index for o in row.group.options for p in row.registry.packages(o)]
+    return {n: row.registry.indexes[n] for n in dict.fromkeys(names) if n is not None}
+
+
+def _index_kinds(index: Any) -> str:
+    """`` (flat, explicit)``: an index's (or index entry's) format and explicitness, or ``""``."""
+    kinds = [k for k in (index.format, "explicit" if index.explicit else "") if k]
+    return f" ({', '.join(kinds)})" if kinds else ""
+
+
+def _registry_path(row: Any, path: Any) -> str:
+    try:
+        return str(path.relative_to(row.registry.root).as_posix())
+    except ValueError:
+        return str(path)
 
 
 def group_detail_json(row: Any) -> dict[str, object]:
     data = group_json(row)
     data["sources"] = {o: _source_json(row, o) for o in row.group.options}
     data["rules"] = {o: _option_rules(row, o) for o in row.group.options}
+    data["packages"] = {
+        o: [{"name": p.name, **_package_json(p.source)} for p in row.registry.packages(o)]
+        for o in row.group.options
+    }
+    data["indexes"] = {
+        name: {
+            "url": index.url,
+            "path": None if index.path is None else str(index.path),
+            "explicit": index.explicit,
+            "format": index.format,
+        }
+        for name, index in _group_indexes(row).items()
+    }
     return data
 
 
 def _source_json(row: Any, option: str) -> dict[str, object]:
-    src = row.registry.source(option)
+    if option in row.registry.bundles:
+        return {"kind": "bundle"}
+    return _package_json(row.registry.source(option))
+
+
+def _package_json(src: Any) -> dict[str, object]:
     data: dict[str, object] = {"kind": src.kind}
-    for key in ("git", "rev", "tag", "branch", "subdirectory", "version", "marker"):
+    for key in ("git", "rev", "tag", "branch", "subdirectory", "version", "marker", "index"):
         value = getattr(src, key)
         if value:
             data[key] = value
@@ -283,14 +333,30 @@ def plan_text(outcome: Any, *, dry_run: bool, style: Style = plain) -> list[str]
         lines.append(f"{style('choose', fg='cyan')}   {group} = {shown}")
     for name in plan.remove:
         lines.append(f"{style('remove', fg='red')}   {name}")
-    for text in (*plan.add, *plan.add_editable):
-        lines.append(f"{style('add', fg='green')}      {text}")
+    routes = plan.routes
+    for name, text in plan.additions():
+        index = routes.sources.get(name)
+        lines.append(
+            f"{style('add', fg='green')}      {text}" + (f"  (index {index})" if index else "")
+        )
+    replaced = {e.name for e in routes.add_indexes}
+    for name in routes.drop_indexes:
+        if name not in replaced:
+            lines.append(f"{style('index', fg='red')}    - {name}")
+    for entry in routes.add_indexes:
+        lines.append(
+            f"{style('index', fg='green')}    + {entry.name} = {entry.url}{_index_kinds(entry)}"
+        )
     if plan.is_empty:
         lines.append("nothing to do: the project already matches its choices")
         return lines
     if dry_run:
         lines.append("would run:" if lines else "would run (nothing changes in pyproject.toml):")
-        lines.extend(f"  {cmd}" for cmd in plan.command_lines)
+        commands = [f"  {cmd}" for cmd in plan.command_lines]
+        if not routes.is_empty:
+            edit = "  (hpm edits pyproject.toml: [[tool.uv.index]], [tool.uv.sources])"
+            commands.insert(plan.routes_at, edit)
+        lines.extend(commands)
     return lines
 
 
@@ -308,6 +374,11 @@ def plan_json(outcome: Any) -> dict[str, object]:
         "add_editable": list(plan.add_editable),
         "unchanged": list(plan.unchanged),
         "commands": [list(argv) for argv in plan.commands],
+        "indexes": {
+            "add": [e.fields() for e in plan.routes.add_indexes],
+            "remove": list(plan.routes.drop_indexes),
+        },
+        "routes": dict(plan.routes.sources),
     }
 
 

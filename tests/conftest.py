@@ -60,3 +60,11 @@ def uv_bin() -> str:
     from hpm.apply.uv import find_uv
 
     return find_uv()
+
+
+@pytest.fixture(scope="session")
+def accelerator_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Flat indexes ``cu124/`` and ``cpu/`` of tiny torch-like wheels, written once a session."""
+    from helpers.wheels import write_accelerator_indexes
+
+    return write_accelerator_indexes(tmp_path_factory.mktemp("accelerator-wheels"))

@@ -9,6 +9,9 @@ Rules:
 - A package whose requirement changed is removed and added again: ``uv add`` replaces an entry
   with the same name *and marker*, but keeps a second entry when only the marker differs, so a
   plain re-add could leave the old one behind.
+- A package routed to an index (``index:`` in the registry) counts as changed when its index
+  changes too; the index entries and routes are written between ``uv remove`` and ``uv add``
+  (:mod:`hpm.apply.routing`, ``SyncPlan.routes``).
 - Editable path packages go into their own ``uv add --editable`` call (the flag applies to a
   whole call).
 - Nothing changed: no commands at all (the CLI says "nothing to do"); otherwise the last
@@ -22,10 +25,11 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hpm.apply import uv as uvcmd
 from hpm.apply.requirements import lock_entry, requirement, split_lock_entry
+from hpm.apply.routing import IndexEntry, RouteEdit, Routes, plan_routes, wanted_routes
 from hpm.names import normalize
 from hpm.registry.catalog import Registry
 from solver.model import Selection
@@ -45,6 +49,7 @@ class SyncPlan:
     commands: tuple[tuple[str, ...], ...] = ()  # argv lists, in order
     # What hpm.lock's `packages` should hold afterwards: normalised name -> lock entry.
     packages: Mapping[str, str] = field(default_factory=dict)
+    routes: RouteEdit = RouteEdit()  # noqa: RUF009 (frozen): index entries and routes to write
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))
@@ -59,18 +64,32 @@ class SyncPlan:
         """True when uv has nothing to do."""
         return not self.commands
 
+    def additions(self) -> list[tuple[str, str]]:
+        """``(package name, requirement)`` for each requirement of ``add`` and ``add_editable``."""
+        names = {split_lock_entry(entry)[0]: name for name, entry in self.packages.items()}
+        return [(names.get(text, ""), text) for text in (*self.add, *self.add_editable)]
+
+    @property
+    def routes_at(self) -> int:
+        """Before which command the route edit runs: after ``uv remove``, before ``uv add``."""
+        return 1 if self.remove else 0
+
 
 def desired_packages(
     registry: Registry, resolution: Selection, project_dir: Path
 ) -> dict[str, str]:
-    """Normalised package name -> ``hpm.lock`` entry for every chosen option, in choice order."""
+    """Normalised package name -> ``hpm.lock`` entry for every package of the chosen options, in
+    choice order. A package that several options install is listed once (the registry's derived
+    conflict rules guarantee that chosen options agree on its source)."""
     wanted: dict[str, str] = {}
     for option in resolution.chosen_options:
-        source = registry.source(option)
-        text = requirement(option, source, project_dir=project_dir)
-        wanted[normalize(option)] = lock_entry(
-            text, editable=source.editable and source.kind == "path"
-        )
+        for package in registry.packages(option):
+            source = package.source
+            text = requirement(package.name, source, project_dir=project_dir)
+            wanted.setdefault(
+                normalize(package.name),
+                lock_entry(text, editable=source.editable and source.kind == "path"),
+            )
     return wanted
 
 
@@ -82,16 +101,25 @@ def make_plan(
     uv: str,
     *,
     declared: Collection[str] | None = None,
+    project: Mapping[str, Any] | None = None,
 ) -> SyncPlan:
     """Compare the resolution's packages with ``previous`` (hpm.lock) and plan the uv calls.
 
     ``declared``, when given, is the set of normalised names in ``[project] dependencies`` now:
     a package hpm recorded but the user already removed by hand is then not passed to
     ``uv remove`` (which would fail on it), and a chosen package that is missing from it is
-    added again, whatever hpm.lock says.
+    added again, whatever hpm.lock says. ``project`` is the parsed pyproject.toml, for the index
+    entries and routes the user wrote (see :mod:`hpm.apply.routing`).
     """
     wanted = desired_packages(registry, resolution, project_dir)
-    before = {normalize(k): v for k, v in (previous.packages.items() if previous else ())}
+    routes = wanted_routes(registry, resolution.chosen_options, project_dir)
+    recorded = _recorded_routes(previous)
+    # an index route is part of what a package is: the old route changes it too
+    wanted = {n: _with_route(v, routes.sources.get(n)) for n, v in wanted.items()}
+    before = {
+        normalize(k): _with_route(v, recorded.sources.get(normalize(k)))
+        for k, v in (previous.packages.items() if previous else ())
+    }
     present = None if declared is None else {normalize(n) for n in declared}
     if present is not None:  # removed by hand: hpm.lock's entry no longer describes the project
         before = {n: v for n, v in before.items() if n in present}
@@ -103,8 +131,9 @@ def make_plan(
     new = [n for n in wanted if before.get(n) != wanted[n]]
     add: list[str] = []
     add_editable: list[str] = []
+    edit = plan_routes(routes, new, recorded, project)
     for name in new:
-        text, editable = split_lock_entry(wanted[name])
+        text, editable = split_lock_entry(_without_route(wanted[name]))
         (add_editable if editable else add).append(text)
 
     commands: list[tuple[str, ...]] = []
@@ -114,7 +143,7 @@ def make_plan(
         commands.append(tuple(uvcmd.add_argv(uv, add)))
     if add_editable:
         commands.append(tuple(uvcmd.add_argv(uv, add_editable, editable=True)))
-    if gone or new:
+    if gone or new or not edit.is_empty:
         commands.append(tuple(uvcmd.sync_argv(uv)))
     return SyncPlan(
         remove=remove,
@@ -122,5 +151,29 @@ def make_plan(
         add_editable=tuple(add_editable),
         unchanged=unchanged,
         commands=tuple(commands),
-        packages=wanted,
+        packages={n: _without_route(v) for n, v in wanted.items()},
+        routes=edit,
     )
+
+
+_ROUTE = "\0index="  # joins a lock entry and its route while comparing (never in an entry)
+
+
+def _with_route(entry: str, index: str | None) -> str:
+    return entry if index is None else f"{entry}{_ROUTE}{index}"
+
+
+def _without_route(entry: str) -> str:
+    return entry.split(_ROUTE, 1)[0]
+
+
+def _recorded_routes(previous: LockState | None) -> Routes:
+    """The index entries and routes hpm.lock says hpm wrote."""
+    if previous is None:
+        return Routes()
+
+    indexes = {
+        name: IndexEntry.from_fields({"name": name, **fields})
+        for name, fields in previous.indexes.items()
+    }
+    return Routes(indexes, {normalize(k): v for k, v in previous.sources.items()})

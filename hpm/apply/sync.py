@@ -1,7 +1,8 @@
 """Apply a :class:`~hpm.apply.plan.SyncPlan`: edit the project with uv, sync once, write hpm.lock.
 
-Order: ``uv remove --no-sync``, ``uv add --no-sync``, ``uv add --no-sync --editable`` (each
-re-locks but leaves ``.venv`` alone), then one environment step.
+Order: ``uv remove --no-sync``, the index entries and routes (:mod:`hpm.apply.routing`), ``uv add
+--no-sync``, ``uv add --no-sync --editable`` (each re-locks but leaves ``.venv`` alone), then one
+environment step.
 
 Why the last step is ``uv sync --inexact`` plus a targeted ``uv pip uninstall``: a plain
 ``uv sync`` (or a ``uv add``/``uv remove`` without ``--no-sync``) makes ``.venv`` match the
@@ -32,8 +33,9 @@ from typing import TYPE_CHECKING
 
 from hpm.apply import uv as uvcmd
 from hpm.apply.plan import SyncPlan
+from hpm.apply.routing import RouteEdit, route_edit_summary
 from hpm.apply.transaction import transaction
-from hpm.fsutil import read_bytes_or_none
+from hpm.fsutil import atomic_write, read_bytes_or_none
 from hpm.names import normalize
 from hpm.project import lockfile
 
@@ -54,12 +56,15 @@ def locked_names(data: bytes | None) -> frozenset[str]:
     return frozenset(normalize(p["name"]) for p in document.get("package", ()) if "name" in p)
 
 
+def pyproject_data(project_dir: Path) -> dict:
+    """The project's pyproject.toml, parsed (empty when there is none)."""
+    data = read_bytes_or_none(Path(project_dir) / "pyproject.toml")
+    return {} if data is None else tomllib.loads(data.decode())
+
+
 def declared_dependencies(project_dir: Path) -> frozenset[str]:
     """Normalised names in ``[project] dependencies`` of the project's pyproject.toml."""
-    data = read_bytes_or_none(Path(project_dir) / "pyproject.toml")
-    if data is None:
-        return frozenset()
-    document = tomllib.loads(data.decode())
+    document = pyproject_data(project_dir)
     names = set()
     for item in document.get("project", {}).get("dependencies", []):
         match = _REQUIREMENT_NAME.match(item)
@@ -94,7 +99,9 @@ def apply_plan(
         if prepare is not None:
             prepare()
         before = locked_names(read_bytes_or_none(project_dir / "uv.lock"))
-        for argv in plan.commands:
+        for position, argv in enumerate(plan.commands):
+            if position == plan.routes_at:
+                _write_routes(project_dir, plan.routes, echo)
             _run(argv, project_dir, echo)
         if plan.commands:
             after = locked_names(read_bytes_or_none(project_dir / "uv.lock"))
@@ -104,6 +111,26 @@ def apply_plan(
                 uv = plan.commands[-1][0]
                 _run(uvcmd.uninstall_argv(uv, stale, environment=environment), project_dir, echo)
         lockfile.write_lock(project_dir, new_lock)
+
+
+def _write_routes(project_dir: Path, edit: RouteEdit, echo: Callable[[str], None] | None) -> None:
+    """Write the plan's index entries and routes into pyproject.toml (see hpm.apply.routing)."""
+    if edit.is_empty:
+        return
+    from hpm.project.tomlfile import edit_uv_routes, read_text
+
+    path = project_dir / "pyproject.toml"
+    text = read_text(path, "pyproject.toml")
+    out = edit_uv_routes(
+        text,
+        add_indexes=[e.fields() for e in edit.add_indexes],
+        drop_indexes=edit.drop_indexes,
+        sources=edit.sources,
+    )
+    if echo:
+        echo(f"edit pyproject.toml: {route_edit_summary(edit)}")
+    if out != text:
+        atomic_write(path, out.encode("utf-8"))
 
 
 def _run(argv: tuple[str, ...] | list[str], cwd: Path, echo: Callable[[str], None] | None) -> None:

@@ -12,10 +12,19 @@ metrics = ["metric-accuracy", "metric-latency"]
 
 [packages]
 vlm-adapter-qwen = "vlm-adapter-qwen @ ./registry/packages/vlm-adapter-qwen"
+torch = "torch>=2.5"
+
+[sources]
+torch = "pytorch-cpu"
+
+[indexes]
+pytorch-cpu = { url = "https://download.pytorch.org/whl/cpu", explicit = true }
 ```
 
 ``packages`` maps each package hpm added to the requirement string it handed to uv, so the next
-sync knows what to remove and what changed. Rendering is pure and deterministic (sorted keys).
+sync knows what to remove and what changed. ``sources`` and ``indexes`` (optional) are the
+``[tool.uv.sources]`` routes and ``[[tool.uv.index]]`` entries hpm wrote (see
+:mod:`hpm.apply.routing`). Rendering is pure and deterministic (sorted keys).
 """
 
 from __future__ import annotations
@@ -46,11 +55,16 @@ class LockState:
     digest: str  # the registry's content digest, e.g. "sha256:..."
     groups: Mapping[str, GroupValue] = field(default_factory=dict)
     packages: Mapping[str, str] = field(default_factory=dict)  # name -> requirement for uv
+    sources: Mapping[str, str] = field(default_factory=dict)  # package -> index hpm routed it to
+    # index name -> the fields hpm wrote to [[tool.uv.index]] (url, explicit, format)
+    indexes: Mapping[str, Mapping[str, str | bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         groups = {k: tuple(v) if isinstance(v, list) else v for k, v in self.groups.items()}
         object.__setattr__(self, "groups", MappingProxyType(groups))
         object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+        object.__setattr__(self, "indexes", MappingProxyType(dict(self.indexes)))
 
 
 def lock_path(project_dir: Path) -> Path:
@@ -77,6 +91,8 @@ def render_lock(state: LockState) -> bytes:
             f"{tomlfile.format_key(k)} = {tomlfile.format_value(state.packages[k])}"
             for k in sorted(state.packages)
         ),
+        *_optional_table("sources", state.sources, tomlfile.format_value),
+        *_optional_table("indexes", state.indexes, _inline),
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -110,11 +126,16 @@ def read_lock(project_dir: Path) -> LockState | None:
     digest = _string(data, "registry-digest", report)
     groups = _groups(data.get("groups", {}), report)
     packages = _packages(data.get("packages", {}), report)
-    for key in sorted(set(data) - {"version", "registry", "registry-digest", "groups", "packages"}):
+    sources = _packages(data.get("sources", {}), report, "sources", "must be an index name")
+    indexes = _indexes(data.get("indexes", {}), report)
+    for key in sorted(set(data) - _KEYS):
         report(key, "unknown key")
     if problems:
         raise InputError(problems)
-    return LockState(registry or "", digest or "", groups, packages)
+    return LockState(registry or "", digest or "", groups, packages, sources, indexes)
+
+
+_KEYS = {"version", "registry", "registry-digest", "groups", "packages", "sources", "indexes"}
 
 
 def lock_drift(
@@ -178,17 +199,47 @@ def _groups(raw: object, report: Any) -> dict[str, GroupValue]:
     return groups
 
 
-def _packages(raw: object, report: Any) -> dict[str, str]:
+def _packages(
+    raw: object, report: Any, table: str = "packages", what: str = "must be a requirement string"
+) -> dict[str, str]:
     if not isinstance(raw, dict):
-        report("packages", "must be a table")
+        report(table, "must be a table")
         return {}
     packages: dict[str, str] = {}
     for name, value in raw.items():
         if isinstance(value, str):
             packages[name] = value
         else:
-            report(f"packages.{tomlfile.format_key(name)}", "must be a requirement string")
+            report(f"{table}.{tomlfile.format_key(name)}", what)
     return packages
+
+
+def _indexes(raw: object, report: Any) -> dict[str, dict[str, str | bool]]:
+    if not isinstance(raw, dict):
+        report("indexes", "must be a table")
+        return {}
+    indexes: dict[str, dict[str, str | bool]] = {}
+    for name, value in raw.items():
+        if isinstance(value, dict) and isinstance(value.get("url"), str):
+            indexes[name] = value
+        else:
+            report(f"indexes.{tomlfile.format_key(name)}", "must be a table with a `url`")
+    return indexes
+
+
+def _optional_table(name: str, values: Mapping[str, Any], render: Any) -> list[str]:
+    """``[name]`` and its sorted keys, or nothing when ``values`` is empty (older locks)."""
+    if not values:
+        return []
+    rows = [f"{tomlfile.format_key(k)} = {render(values[k])}" for k in sorted(values)]
+    return ["", f"[{name}]", *rows]
+
+
+def _inline(fields: Mapping[str, str | bool]) -> str:
+    inner = ", ".join(
+        f"{tomlfile.format_key(k)} = {tomlfile.format_value(v)}" for k, v in fields.items()
+    )
+    return "{ " + inner + " }"
 
 
 def _key(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:

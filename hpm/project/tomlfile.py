@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,90 @@ def key_lines(text: str) -> dict[tuple[str, ...], int]:
             if value.startswith(delimiter) and delimiter not in value[3:]:
                 closing = delimiter
     return lines
+
+
+def edit_uv_routes(
+    text: str,
+    *,
+    add_indexes: Sequence[Mapping[str, str | bool]] = (),
+    drop_indexes: Collection[str] = (),
+    sources: Mapping[str, str] = {},
+    display: str = "pyproject.toml",
+) -> str:
+    """``text`` with ``[[tool.uv.index]]`` entries appended (``add_indexes``, each with a
+    ``name``) or removed by name (``drop_indexes``), and ``[tool.uv.sources]`` set to
+    ``pkg = { index = "NAME" }`` for each item of ``sources``; nothing else changes.
+
+    An array or table left empty is removed. The result is parsed again and checked.
+    """
+    if not add_indexes and not drop_indexes and not sources:
+        return text
+    doc = _parse_document(text, display)
+    uv = _child_table(_child_table(doc, "tool"), "uv")
+    if drop_indexes and "index" in uv:
+        entries = uv["index"]
+        for position in reversed(range(len(entries))):
+            if entries[position].get("name") in drop_indexes:
+                del entries[position]
+        if not len(entries):
+            del uv["index"]
+    if add_indexes:
+        if "index" not in uv:
+            uv.append("index", tomlkit.aot())
+        for fields in add_indexes:
+            entry = tomlkit.table()
+            entry.update(dict(fields))
+            entry.add(tomlkit.nl())  # a blank line before whatever table follows
+            uv["index"].append(entry)
+    if sources:
+        table = _child_table(uv, "sources", super_table=False)
+        for package, index in sources.items():
+            route = tomlkit.inline_table()
+            route["index"] = index
+            table[package] = route
+    out = doc.as_string()
+    if out.endswith("\n\n") and not text.endswith("\n\n"):
+        out = out.rstrip("\n") + "\n"
+    out = _match_line_endings(text, out)
+    _verify_routes(out, add_indexes, drop_indexes, sources, display)
+    return out
+
+
+def _child_table(container: Any, name: str, *, super_table: bool = True) -> Any:
+    if name not in container:
+        container.append(name, tomlkit.table(is_super_table=super_table))
+    return container[name]
+
+
+def _verify_routes(
+    out: str,
+    add_indexes: Sequence[Mapping[str, str | bool]],
+    drop_indexes: Collection[str],
+    sources: Mapping[str, str],
+    display: str,
+) -> None:
+    try:
+        uv = tomllib.loads(out).get("tool", {}).get("uv", {})
+    except tomllib.TOMLDecodeError:
+        uv = None
+    ok = isinstance(uv, dict)
+    if ok:
+        assert isinstance(uv, dict)
+        names = [e.get("name") for e in uv.get("index", [])]
+        ok = all(n not in names for n in drop_indexes) and all(
+            dict(f) in uv.get("index", []) for f in add_indexes
+        )
+        routes = uv.get("sources", {})
+        ok = ok and all(routes.get(p) == {"index": i} for p, i in sources.items())
+    if not ok:
+        problem = Problem(
+            display,
+            "tool.uv",
+            "hpm cannot edit [[tool.uv.index]] and [tool.uv.sources] without changing the "
+            "file's meaning",
+            "edit those tables by hand",
+        )
+        raise InputError(problem)
 
 
 # -- helpers -----------------------------------------------------------------------------------

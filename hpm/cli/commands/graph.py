@@ -13,11 +13,11 @@ from hpm.registry.catalog import Registry
 
 def run(loaded: Context | Registry, *, fmt: str, group: str | None) -> str:
     """The rule graph as Mermaid or DOT text; selected options highlighted inside a project."""
-    from hpm.graph import focus, rule_graph, to_dot, to_mermaid
+    from hpm.graph import add_indexes, focus, rule_graph, to_dot, to_mermaid
 
     registry = loaded.registry if isinstance(loaded, Context) else loaded
     selected = loaded.selection.chosen_options if isinstance(loaded, Context) else ()
-    graph = rule_graph(registry.model, selected)
+    graph = add_indexes(rule_graph(registry.model, selected), registry)
     if group is not None:
         graph = focus(graph, find_group(registry.model, group).name)
     return to_mermaid(graph) if fmt == "mermaid" else to_dot(graph)

@@ -83,7 +83,7 @@ def _resolve_for_sync(ctx: Context, *, auto: bool) -> tuple[Selection, Completio
 def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
     """Resolve the selection and plan the uv commands; change nothing."""
     from hpm.apply.plan import SyncPlan, make_plan
-    from hpm.apply.sync import declared_dependencies
+    from hpm.apply.sync import declared_dependencies, pyproject_data
     from hpm.apply.uv import find_uv, sync_argv
     from hpm.project.lockfile import LockState, read_lock
     from hpm.project.selection import manifest_value
@@ -105,9 +105,18 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         ctx.project.root,
         uv,
         declared=declared_dependencies(ctx.project.root),
+        project=pyproject_data(ctx.project.root),
     )
     recorded = {g: v if isinstance(v, str) else tuple(v) for g, v in values.items()}
-    lock = LockState(ctx.registry_label, ctx.registry.digest, recorded, plan.packages)
+    owned = plan.routes.owned
+    lock = LockState(
+        ctx.registry_label,
+        ctx.registry.digest,
+        recorded,
+        plan.packages,
+        sources=owned.sources,
+        indexes={name: entry.lock_fields() for name, entry in owned.indexes.items()},
+    )
     if locked:
         drift = lock_differences(ctx, previous)
         if write_back:
