@@ -169,8 +169,19 @@ def test_dry_run_shows_the_index_entries_it_would_write(app: Path, hpm: RunHpm) 
     done = hpm("sync", "--dry-run", cwd=app)
     assert_clean(done)
     assert done.returncode == 0
-    assert "+ index accel-cu124 (../registry/wheels/cu124)" in done.stdout
-    assert "route torch -> accel-cu124" in done.stdout
+    assert "index    + accel-cu124 = ../registry/wheels/cu124 (flat, explicit)" in done.stdout
+    assert "add      torch>=2.5  (index accel-cu124)" in done.stdout
+    assert "(hpm edits pyproject.toml: [[tool.uv.index]], [tool.uv.sources])" in done.stdout
+    data = json.loads(hpm("sync", "--dry-run", "--json", cwd=app).stdout)
+    assert data["indexes"]["add"] == [
+        {
+            "name": "accel-cu124",
+            "url": "../registry/wheels/cu124",
+            "format": "flat",
+            "explicit": True,
+        }
+    ]
+    assert data["routes"]["torchvision"] == "accel-cu124"
     assert (app / "pyproject.toml").read_bytes() == before
     assert not (app / "uv.lock").exists()
 

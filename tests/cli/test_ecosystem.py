@@ -136,11 +136,14 @@ def test_completion_script(shell: str, tmp_path: Path) -> None:
     assert "_HPM_COMPLETE" in done.stdout
 
 
+GROUPS = ["accelerator", "inference", "metrics"]  # the example registry's groups
+
+
 def test_completion_groups_and_options(demo: Path) -> None:
-    assert _complete("bash", "hpm group add ", "3", demo) == ["inference", "metrics"]
+    assert _complete("bash", "hpm group add ", "3", demo) == GROUPS
     assert _complete("bash", "hpm group add m", "3", demo) == ["metrics"]
-    assert _complete("zsh", "hpm group add ", "3", demo) == ["inference", "metrics"]
-    assert _complete("fish", "hpm group show ", "", demo) == ["inference", "metrics"]
+    assert _complete("zsh", "hpm group add ", "3", demo) == GROUPS
+    assert _complete("fish", "hpm group show ", "", demo) == GROUPS
     options = ["vlm-adapter-qwen", "vlm-adapter-deepseek", "vllm-backend"]
     assert _complete("bash", "hpm group add inference --option v", "5", demo) == options
     assert _complete("fish", "hpm group add inference --option v", "v", demo) == options
@@ -149,7 +152,7 @@ def test_completion_groups_and_options(demo: Path) -> None:
         "metric-latency",
         "metric-bleu",
     ]
-    assert _complete("bash", "hpm explain ", "2", demo) == ["inference", "metrics"]
+    assert _complete("bash", "hpm explain ", "2", demo) == GROUPS
 
 
 def test_completion_outside_a_project_is_silent(tmp_path: Path) -> None:

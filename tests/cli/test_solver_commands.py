@@ -238,8 +238,8 @@ def test_auto_cannot_complete(demo: Path, hpm: RunHpm) -> None:
 def test_group_list_json(demo: Path, hpm: RunHpm) -> None:
     set_groups(demo, 'metrics = ["metric-bleu"]\n')
     data = _json(hpm("group", "list", "--json", cwd=demo))
-    assert [g["name"] for g in data] == ["inference", "metrics"]
-    inference, metrics = data
+    assert [g["name"] for g in data] == ["accelerator", "inference", "metrics"]
+    _accelerator, inference, metrics = data
     keys = {"name", "strategy", "description", "min", "max", "default", "options", "state"}
     assert keys | {"selected", "file"} == set(inference)
     assert (inference["strategy"], inference["state"], inference["selected"]) == (
@@ -275,7 +275,7 @@ def test_group_show_json(demo: Path, hpm: RunHpm) -> None:
 def test_registry_check_json(demo: Path, hpm: RunHpm) -> None:
     data = _json(hpm("registry", "check", "--json", cwd=demo))
     assert data["ok"] is True
-    assert (data["groups"], data["options"], data["rules"]) == (2, 6, 2)
+    assert (data["groups"], data["options"], data["rules"]) == (3, 8, 2)
     assert (data["void"], data["dead"], data["core"]) == (False, [], [])
     assert data["registry"] == str((demo.parent / "registry").resolve())
 
@@ -291,7 +291,10 @@ def test_sync_dry_run_json(demo: Path, hpm: RunHpm) -> None:
         "add_editable",
         "unchanged",
         "commands",
+        "indexes",
+        "routes",
     }
+    assert data["indexes"] == {"add": [], "remove": []} and data["routes"] == {}
     assert data["add"] == [
         "vlm-adapter-qwen @ ../registry/pkgs/vlm-adapter-qwen",
         "metric-accuracy @ ../registry/pkgs/metric-accuracy",
