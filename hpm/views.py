@@ -234,7 +234,6 @@ def incomplete_message(verdict: Any) -> str:
     return "the selection is incomplete: " + "; ".join(parts or ["choices are missing"])
 
 
-
 def check_text(report: Any, *, style: Style = plain) -> list[str]:
     """``hpm check``: one verdict line, then the reason and a hint when it is not valid."""
     verdict = report.verdict

@@ -84,9 +84,7 @@ def add_group(ctx: Context, *, group_name: str, option_texts: tuple[str, ...]) -
     return GroupChange(group.name, before, after, state != "absent", True, warning)
 
 
-def remove_group(
-    ctx: Context, *, group_name: str, option_texts: tuple[str, ...]
-) -> GroupChange:
+def remove_group(ctx: Context, *, group_name: str, option_texts: tuple[str, ...]) -> GroupChange:
     """Drop a group from ``[tool.hpm.groups]``, or only some options of an M-of-N group."""
     from hpm.project.manifest import remove_group as drop_group
     from hpm.project.manifest import set_group
