@@ -11,10 +11,13 @@ arithmetic constraints) raises ``UvlError`` naming the file and line.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-Formula = tuple  # ("var", name) | ("not", f) | (op, f, g) with op in and/or/implies/iff
+# ("var", name) | ("not", f) | (op, f, g) with op in and/or/implies/iff
+# | ("clause", ((name, positive), ...)): a disjunction of literals, as most constraints are
+Formula = tuple
 
 
 class UvlError(ValueError):
@@ -72,28 +75,21 @@ _TYPES = {"Boolean", "Integer", "Real", "String"}
 _TOKEN = re.compile(r'\s*(<=>|=>|&|\||!|\(|\)|"[^"]*"|[^\s&|!()<=>"]+|\S)')
 
 
+_COMMENT = re.compile(r'"[^"]*"?|//[^\n]*|/\*(?:.|\n)*?(?:\*/|$)')
+
+
 def _strip_comments(text: str) -> str:
     """Remove comments, keeping line numbers and quoted strings intact."""
-    out, i, n = [], 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == '"':
-            j = text.find('"', i + 1)
-            j = n - 1 if j < 0 else j
-            out.append(text[i : j + 1])
-            i = j + 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            out.append("\n" * text.count("\n", i, j))
-            i = j
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    if "/" not in text:
+        return text
+
+    def keep(m: re.Match[str]) -> str:
+        found = m.group(0)
+        if found.startswith('"'):
+            return found
+        return "\n" * found.count("\n")  # a block comment keeps its line breaks
+
+    return _COMMENT.sub(keep, text)
 
 
 def _split_attributes(path: str, line: int, rest: str) -> tuple[bool, str]:
@@ -218,36 +214,70 @@ def _parse_tree(path: str, lines: list[tuple[int, int, str]]) -> Feature:
     return root
 
 
+_BINARY = {"<=>": (1, "iff"), "=>": (2, "implies"), "|": (3, "or"), "&": (4, "and")}
+_STRUCTURE = frozenset(("&", "(", ")", "=>", "<=>"))
+_OPERATORS = frozenset(("|", "!"))
+_ATOM = re.compile(r"[A-Za-z_][^\s<>=+*/,]*")
+
+
 class _FormulaParser:
-    """Precedence, loosest first: <=>, =>, |, &, ! (left associative, as UVL's grammar)."""
+    """Precedence climbing. Loosest first: <=>, =>, |, &, ! (left associative, as UVL's grammar).
 
-    _LEVELS = (("<=>", "iff"), ("=>", "implies"), ("|", "or"), ("&", "and"))
+    A constraint that is already a clause (``!a | b | !c``: the shape of most constraints of
+    the large Kconfig models) is read in one loop without recursion.
+    """
 
-    def __init__(self, path: str, line: int, text: str) -> None:
-        self.path, self.line = path, line
+    def __init__(self, path: str, line: int, text: str, known: set[str]) -> None:
+        self.path, self.line, self.known = path, line, known
         self.tokens = [t for t in _TOKEN.findall(text) if t]
         self.pos = 0
+        self.unknown: list[str] = []
 
     def fail(self, message: str) -> UvlError:
         return UvlError(self.path, self.line, message)
 
     def parse(self) -> Formula:
-        f = self.binary(0)
-        if self.pos != len(self.tokens):
-            raise self.fail(
-                f"unsupported token {self.tokens[self.pos]!r} in constraint"
-                " (only boolean formulas: ! & | => <=> and parentheses)"
-            )
+        f = self._clause() if _STRUCTURE.isdisjoint(self.tokens) else None
+        if f is None:
+            self.unknown.clear()
+            f = self.binary(1)
+            if self.pos != len(self.tokens):
+                raise self.fail(
+                    f"unsupported token {self.tokens[self.pos]!r} in constraint"
+                    " (only boolean formulas: ! & | => <=> and parentheses)"
+                )
+        if self.unknown:
+            raise self.fail(f"constraint names unknown feature {self.unknown[0]!r}")
         return f
 
+    def _clause(self) -> Formula | None:
+        """``[!]* atom (| [!]* atom)*`` as a ``clause``; None if the tokens are not that."""
+        literals: list[tuple[str, bool]] = []
+        negated, expect_atom = False, True
+        for tok in self.tokens:
+            if expect_atom:
+                if tok == "!":
+                    negated = not negated
+                    continue
+                if tok in _OPERATORS:
+                    return None
+                literals.append((self.atom(tok)[1], not negated))
+                negated, expect_atom = False, False
+            elif tok == "|":
+                expect_atom = True
+            else:
+                return None
+        return None if expect_atom else ("clause", tuple(literals))
+
     def binary(self, level: int) -> Formula:
-        if level == len(self._LEVELS):
-            return self.unary()
-        symbol, op = self._LEVELS[level]
-        left = self.binary(level + 1)
-        while self.pos < len(self.tokens) and self.tokens[self.pos] == symbol:
+        left = self.unary()
+        tokens = self.tokens
+        while self.pos < len(tokens):
+            found = _BINARY.get(tokens[self.pos])
+            if found is None or found[0] < level:
+                break
             self.pos += 1
-            left = (op, left, self.binary(level + 1))
+            left = (found[1], left, self.binary(found[0] + 1))
         return left
 
     def unary(self) -> Formula:
@@ -258,16 +288,23 @@ class _FormulaParser:
         if tok == "!":
             return ("not", self.unary())
         if tok == "(":
-            f = self.binary(0)
+            f = self.binary(1)
             if self.pos >= len(self.tokens) or self.tokens[self.pos] != ")":
                 raise self.fail("missing ')' in constraint")
             self.pos += 1
             return f
-        if tok.startswith('"'):
-            return ("var", tok[1:-1])
-        if re.fullmatch(r"[A-Za-z_][^\s]*", tok) and not re.search(r"[<>=+*/,]", tok):
+        return self.atom(tok)
+
+    def atom(self, tok: str) -> Formula:
+        """A feature name; unknown ones are reported once the whole formula has parsed."""
+        if tok in self.known:
             return ("var", tok)
-        raise self.fail(f"unsupported token {tok!r} in constraint (only boolean formulas)")
+        name = tok[1:-1] if tok.startswith('"') else tok
+        if name not in self.known:
+            if not tok.startswith('"') and not _ATOM.fullmatch(tok):
+                raise self.fail(f"unsupported token {tok!r} in constraint (only boolean formulas)")
+            self.unknown.append(name)
+        return ("var", name)
 
 
 def parse_uvl(path: str | Path) -> FeatureModel:
@@ -278,11 +315,10 @@ def parse_uvl(path: str | Path) -> FeatureModel:
     tree: list[tuple[int, int, str]] = []
     constraints: list[tuple[int, str]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
+        body = raw.strip()
+        if not body:
             continue
-        head = raw[: len(raw) - len(raw.lstrip())]
-        indent, body = len(head.expandtabs(4)), raw.strip()
-        if indent == 0:
+        if raw[0] not in " \t":
             word = body.split()[0]
             if word == "namespace":
                 namespace = body.split(None, 1)[1].strip() if " " in body else ""
@@ -295,23 +331,40 @@ def parse_uvl(path: str | Path) -> FeatureModel:
                 raise UvlError(name, number, f"unknown top-level keyword {word!r}")
             continue
         if section == "features":
-            tree.append((number, indent, body))
+            head = raw[: len(raw) - len(raw.lstrip())]
+            tree.append((number, len(head.expandtabs(4)), body))
         elif section == "constraints":
-            if constraints and _open_parens(constraints[-1][1]) > 0:
-                constraints[-1] = (constraints[-1][0], constraints[-1][1] + " " + body)
+            last = constraints[-1][1] if constraints else ""
+            if "(" in last and _open_parens(last) > 0:
+                constraints[-1] = (constraints[-1][0], last + " " + body)
             else:
                 constraints.append((number, body))
         else:
             raise UvlError(name, number, "text outside a features/constraints section")
     root = _parse_tree(name, tree)
-    formulas = [(n, _FormulaParser(name, n, c).parse()) for n, c in constraints]
-    model = FeatureModel(name, namespace, root, formulas)
-    known = {f.name for f in model.features()}
-    for n, f in formulas:
-        for var in _variables(f):
-            if var not in known:
-                raise UvlError(name, n, f"constraint names unknown feature {var!r}")
-    return model
+    known = {f.name for f in FeatureModel(name, namespace, root, []).features()}
+    formulas = [(n, _simple_clause(c, known) or _FormulaParser(name, n, c, known).parse())
+                for n, c in constraints]  # fmt: skip
+    return FeatureModel(name, namespace, root, formulas)
+
+
+_NAME = r'(?:"[^"]*"|[A-Za-z_][^\s&|!()<=>"+*/,]*)'
+_CLAUSE_LINE = re.compile(rf"!?\s*{_NAME}(?:\s*\|\s*!?\s*{_NAME})*")
+_LITERAL = re.compile(rf"(!?)\s*({_NAME})")
+
+
+def _simple_clause(text: str, known: set[str]) -> Formula | None:
+    """``a | !b | "c"`` over known features as a ``clause`` in one regex pass, else None."""
+    if not _CLAUSE_LINE.fullmatch(text):
+        return None
+    literals = []
+    for bang, word in _LITERAL.findall(text):
+        if word[0] == '"':
+            word = word[1:-1]
+        if word not in known:
+            return None  # the full parser reports it
+        literals.append((word, not bang))
+    return ("clause", tuple(literals))
 
 
 def _open_parens(text: str) -> int:
@@ -319,47 +372,142 @@ def _open_parens(text: str) -> int:
     return text.count("(") - text.count(")")
 
 
-def _variables(f: Formula) -> list[str]:
-    if f[0] == "var":
-        return [f[1]]
-    return [v for sub in f[1:] for v in _variables(sub)]
-
-
 Literal = tuple[str, bool]  # (feature, positive)
+Clause = frozenset[Literal]
+
+#: Distribution stops where one ``or`` would multiply its sides' clauses beyond this; the
+#: larger side then gets an auxiliary variable (a Tseitin definition) instead.
+DISTRIBUTE_UP_TO = 16
 
 
-def to_clauses(f: Formula, limit: int = 10_000) -> list[frozenset[Literal]]:
-    """CNF of a formula by distribution (no helper variables); tautologies dropped.
+def flat_clause(f: Formula) -> list[Literal] | None:
+    """The literals of ``f`` when it is a chain of ``or`` over (negated) variables, else None."""
+    if f[0] == "clause":
+        return list(f[1])
+    out: list[Literal] = []
+    stack = [f]
+    while stack:
+        g = stack.pop()
+        op = g[0]
+        if op == "or":
+            stack.append(g[2])
+            stack.append(g[1])
+        elif op == "var":
+            out.append((g[1], True))
+        elif op == "not" and g[1][0] == "var":
+            out.append((g[1][1], False))
+        else:
+            return None
+    return out
 
-    ``limit`` bounds the number of clauses one formula may expand to (ValueError beyond).
+
+def to_clauses(
+    f: Formula,
+    fresh: Callable[[Formula], str] | None = None,
+    limit: int = 10_000,
+) -> list[Clause]:
+    """CNF of a formula; tautologies and repeated clauses dropped.
+
+    Without ``fresh``: by distribution only (no helper variables), at most ``limit`` clauses
+    (ValueError beyond). With ``fresh``: where distributing one ``or`` would give more than
+    ``DISTRIBUTE_UP_TO`` clauses, its larger side ``g`` is replaced by a new variable
+    ``x = fresh(g)`` defined by ``x <=> g`` (the clauses of ``x => g`` and of ``!g => !x``), as a
+    Tseitin encoding does: every model of the formula extends to exactly one assignment of the
+    new variables, so the configurations, core and dead features of the original variables are
+    unchanged, and the clause count stays linear in the formula's size.
     """
+    flat = flat_clause(f)
+    if flat is not None:
+        clause = frozenset(flat)
+        return [clause] if len({n for n, _ in clause}) == len(clause) else []
+    out: dict[Clause, None] = {}  # ordered, without duplicates
+    # by id(): a subformula is converted (and given a variable) once, however often it is met
+    memo: dict[int, tuple[Formula, list[Clause]]] = {}
+    negated: dict[int, tuple[Formula, Formula]] = {}
+    defined: dict[int, tuple[Formula, Literal]] = {}
 
-    def nnf(f: Formula, positive: bool) -> Formula:
-        op = f[0]
-        if op == "var":
-            return ("lit", f[1], positive)
-        if op == "not":
-            return nnf(f[1], not positive)
-        if op == "implies":
-            return nnf(("or", ("not", f[1]), f[2]), positive)
-        if op == "iff":
-            a, b = f[1], f[2]
-            return nnf(("and", ("implies", a, b), ("implies", b, a)), positive)
-        flip = {"and": "or", "or": "and"}
-        return (op if positive else flip[op], nnf(f[1], positive), nnf(f[2], positive))
+    def emit(clauses: list[Clause]) -> None:
+        for clause in clauses:
+            if len({n for n, _ in clause}) == len(clause):  # x | !x is always true: dropped
+                out[clause] = None
 
-    def cnf(g: Formula) -> list[frozenset[Literal]]:
+    def cnf(g: Formula) -> list[Clause]:
         if g[0] == "lit":
             return [frozenset([(g[1], g[2])])]
+        if id(g) in memo:
+            return memo[id(g)][1]
         left, right = cnf(g[1]), cnf(g[2])
         if g[0] == "and":
-            return left + right
-        if len(left) * len(right) > limit:
-            raise ValueError(f"constraint expands to more than {limit} clauses")
-        return [a | b for a in left for b in right]
+            result = left + right
+            memo[id(g)] = (g, result)
+            return result
+        if len(left) * len(right) > (DISTRIBUTE_UP_TO if fresh else limit):
+            if fresh is None:
+                raise ValueError(f"constraint expands to more than {limit} clauses")
+            if len(left) > 1:
+                left = [frozenset([define(g[1], left)])]
+            if len(left) * len(right) > DISTRIBUTE_UP_TO and len(right) > 1:
+                right = [frozenset([define(g[2], right)])]
+        result = [a | b for a in left for b in right]
+        memo[id(g)] = (g, result)
+        return result
 
-    out: dict[frozenset[Literal], None] = {}  # ordered, without duplicates
-    for clause in cnf(nnf(f, True)):
-        if len({n for n, _ in clause}) == len(clause):  # x | !x is always true: dropped
-            out[clause] = None
+    def define(g: Formula, clauses: list[Clause]) -> Literal:
+        """A new variable x with x <=> g (g in negation normal form, ``clauses`` its CNF)."""
+        assert fresh is not None
+        if id(g) in defined:
+            return defined[id(g)][1]
+        x = fresh(g)
+        defined[id(g)] = (g, (x, True))
+        emit([c | {(x, False)} for c in clauses])  # x => g
+        emit([c | {(x, True)} for c in cnf(negate(g))])  # !x => !g
+        return (x, True)
+
+    def negate(g: Formula) -> Formula:
+        """``g`` negated, in negation normal form; negating twice gives ``g`` itself back."""
+        if g[0] == "lit":
+            return ("lit", g[1], not g[2])
+        if id(g) not in negated:
+            op = "or" if g[0] == "and" else "and"
+            h = (op, negate(g[1]), negate(g[2]))
+            negated[id(g)], negated[id(h)] = (g, h), (h, g)
+        return negated[id(g)][1]
+
+    emit(cnf(_nnf(f, True)))
     return list(out)
+
+
+def _nnf(f: Formula, positive: bool) -> Formula:
+    """Negation normal form: ``lit`` leaves under ``and``/``or``."""
+    op = f[0]
+    if op == "var":
+        return ("lit", f[1], positive)
+    if op == "clause":  # only met below another operator
+        chain: Formula = ("lit", f[1][0][0], f[1][0][1] == positive)
+        for name, sign in f[1][1:]:
+            chain = ("or" if positive else "and", chain, ("lit", name, sign == positive))
+        return chain
+    if op == "not":
+        return _nnf(f[1], not positive)
+    if op == "implies":
+        return _nnf(("or", ("not", f[1]), f[2]), positive)
+    if op == "iff":
+        a, b = f[1], f[2]
+        return _nnf(("and", ("implies", a, b), ("implies", b, a)), positive)
+    flip = {"and": "or", "or": "and"}
+    return (op if positive else flip[op], _nnf(f[1], positive), _nnf(f[2], positive))
+
+
+def formula_text(g: Formula) -> str:
+    """A formula (plain or in negation normal form) as UVL-like text, for descriptions."""
+    op = g[0]
+    if op == "var":
+        return g[1]
+    if op == "lit":
+        return g[1] if g[2] else f"!{g[1]}"
+    if op == "not":
+        return f"!{formula_text(g[1])}"
+    if op == "clause":
+        return "(" + " | ".join(n if p else f"!{n}" for n, p in g[1]) + ")"
+    symbol = {"and": "&", "or": "|", "implies": "=>", "iff": "<=>"}[op]
+    return f"({formula_text(g[1])} {symbol} {formula_text(g[2])})"

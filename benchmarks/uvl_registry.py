@@ -1,6 +1,7 @@
 """Turn a parsed UVL feature model into an hpm registry (as a plan, a Model, or YAML files).
 
-The registry means exactly what the feature model means, with no helper variables:
+The registry means exactly what the feature model means (one valid selection per
+configuration):
 
 - every feature is an option (abstract ones and the root included), named by a PEP 503 slug of
   its UVL name (``-2``, ``-3`` ... on collision) with the original name as its description;
@@ -13,17 +14,34 @@ The registry means exactly what the feature model means, with no helper variable
   required ``when: [P]`` as a group ("some option of the group");
 - each cross-tree constraint becomes CNF clauses by distribution; a clause
   ``!a | !b | c | d`` is ``{when: [a, b], requires: [{any: [c, d]}]}``, an all-negative clause
-  ``!a | !b | !c`` is ``{when: [a, b], conflicts: [c]}``, a positive unit ``{requires: [x]}``.
+  ``!a | !b | !c`` is ``{when: [a, b], conflicts: [c]}``, a positive unit ``{requires: [x]}``;
+- where distributing would multiply clauses (large constraints, as in the Linux and CVE
+  models), a subformula ``g`` gets an auxiliary option ``x`` with ``x <=> g`` (a Tseitin
+  definition, see ``uvl_model.to_clauses``). Auxiliary options live in one M-of-N group
+  (``AUX_GROUP``, description starting with ``AUX_DESCRIPTION``) and are listed in
+  ``RegistryPlan.auxiliary``: their value is fixed by the features', so the configurations and
+  the core and dead *features* are unchanged, but an analysis of the registry also reports
+  the auxiliary options that are core or dead: leave them out when comparing with a feature
+  model's figures.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.uvl_model import Feature, FeatureModel, UvlError, parse_uvl, to_clauses
+from benchmarks.uvl_model import (
+    Feature,
+    FeatureModel,
+    Formula,
+    UvlError,
+    formula_text,
+    parse_uvl,
+    to_clauses,
+)
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
 
@@ -67,6 +85,11 @@ class RegistryPlan:
     groups: tuple[GroupSpec, ...]
     rules: tuple[RuleSpec, ...]
     option_of_feature: dict[str, str]
+    auxiliary: frozenset[str] = frozenset()  # options that stand for subformulas
+
+
+AUX_GROUP = "g-aux"
+AUX_DESCRIPTION = "auxiliary options of the UVL conversion"
 
 
 def slug(name: str) -> str:
@@ -123,22 +146,33 @@ def plan_registry(fm: FeatureModel) -> RegistryPlan:
             elif spec.strategy is Strategy.ONE or spec.min >= 1:
                 rules.append(RuleSpec((p,), RuleKind.REQUIRES, (name,)))
         stack.extend(reversed([c for g in parent.groups for c in g.children]))
+    aux: list[OptionSpec] = []
+
+    def fresh(g: Formula) -> str:
+        """A new auxiliary option; its key in ``opt`` (NUL-prefixed) is no UVL feature name."""
+        name = _unique(f"aux-{len(aux) + 1}", used)
+        text = formula_text(g)
+        aux.append(OptionSpec(name, text if len(text) <= 200 else text[:197] + "..."))
+        opt["\0" + name] = name
+        return "\0" + name
+
     for line, formula in fm.constraints:
-        try:
-            clauses = to_clauses(formula)
-        except ValueError as e:
-            raise UvlError(fm.path, line, str(e)) from e
-        for clause in clauses:
+        for clause in to_clauses(formula, fresh):
             rules.append(_clause_rule(fm.path, line, clause, opt))
-    return RegistryPlan(tuple(groups), tuple(rules), opt)
+    if aux:
+        description = f"{AUX_DESCRIPTION}: each stands for the subformula in its description"
+        groups.append(GroupSpec(_unique(AUX_GROUP, used), Strategy.MANY, tuple(aux), description))
+    option_of_feature = {f.name: opt[f.name] for f in features}
+    return RegistryPlan(
+        tuple(groups), tuple(rules), option_of_feature, frozenset(o.name for o in aux)
+    )
 
 
 def _clause_rule(
     path: str, line: int, clause: frozenset[tuple[str, bool]], opt: dict[str, str]
 ) -> RuleSpec:
-    ordered = sorted(clause, key=lambda lit: opt[lit[0]])
-    negatives = tuple(opt[n] for n, positive in ordered if not positive)
-    positives = tuple(opt[n] for n, positive in ordered if positive)
+    negatives = tuple(sorted([opt[n] for n, positive in clause if not positive]))
+    positives = tuple(sorted([opt[n] for n, positive in clause if positive]))
     if positives:
         return RuleSpec(negatives, RuleKind.REQUIRES, positives)
     if not negatives:
@@ -177,6 +211,18 @@ def plan_to_model(plan: RegistryPlan) -> Model:
     return Model(groups, tuple(rules))
 
 
+def auxiliary_options(registry: str | Path) -> frozenset[str]:
+    """The auxiliary options of a registry this converter wrote (from its ``AUX_GROUP`` file)."""
+    import yaml
+
+    found: set[str] = set()
+    for path in Path(registry, "groups").glob(f"{AUX_GROUP}*.yaml"):
+        data = yaml.load(path.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if str(data.get("description", "")).startswith(AUX_DESCRIPTION):
+            found.update(o["name"] for o in data["options"])
+    return frozenset(found)
+
+
 def uvl_to_model(path: str | Path) -> Model:
     """Read a UVL file and return the Model of its converted registry."""
     return plan_to_model(plan_registry(parse_uvl(path)))
@@ -187,6 +233,7 @@ _PLAIN = re.compile(r"[a-z][a-z0-9-]*")
 _RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 
 
+@functools.cache
 def _scalar(name: str) -> str:
     """A name as YAML: plain when safe, otherwise JSON-quoted (valid YAML)."""
     if _PLAIN.fullmatch(name) and name not in _RESERVED:
@@ -195,7 +242,7 @@ def _scalar(name: str) -> str:
 
 
 def _flow(items: tuple[str, ...]) -> str:
-    return "[" + ", ".join(_scalar(i) for i in items) + "]"
+    return "[" + ", ".join(map(_scalar, items)) + "]"
 
 
 def render_group(g: GroupSpec) -> str:

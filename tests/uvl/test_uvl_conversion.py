@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from itertools import product
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import uvl_bench_data  # noqa: F401 - puts the repo and tests/analysis on sys.pa
 from brute_force import configurations
 from uvl_samples import SAMPLE
 
+from benchmarks import uvl_model
 from benchmarks.uvl_model import Feature, FeatureModel, UvlError, parse_uvl, to_clauses
-from benchmarks.uvl_registry import plan_registry, plan_to_model, slug
+from benchmarks.uvl_registry import AUX_DESCRIPTION, AUX_GROUP, plan_registry, plan_to_model, slug
 from benchmarks.uvl_to_registry import main as convert_main
 from solver.model import RuleKind, Strategy
 
@@ -29,6 +31,8 @@ def _uvl_valid(fm: FeatureModel, selected: set[str]) -> bool:
         op = f[0]
         if op == "var":
             return f[1] in selected
+        if op == "clause":
+            return any((name in selected) == positive for name, positive in f[1])
         if op == "not":
             return not value(f[1])
         a, b = value(f[1]), value(f[2])
@@ -182,3 +186,73 @@ def test_command_line_writes_a_registry_and_refuses_what_it_cannot_convert(tmp_p
 def test_slug_is_a_valid_option_name():
     assert slug('"Odd" name__1.x') == "odd-name-1-x"
     assert slug("___") == "feature"
+
+
+def _random_formula(rng: random.Random, names: list[str], depth: int) -> tuple:
+    if depth == 0 or rng.random() < 0.2:
+        return ("var", rng.choice(names))
+    op = rng.choice(["and", "or", "implies", "iff", "not"])
+    if op == "not":
+        return ("not", _random_formula(rng, names, depth - 1))
+    return (op, _random_formula(rng, names, depth - 1), _random_formula(rng, names, depth - 1))
+
+
+def _holds(f: tuple, values: dict[str, bool]) -> bool:
+    op = f[0]
+    if op == "var":
+        return values[f[1]]
+    if op == "lit":
+        return values[f[1]] == f[2]
+    if op == "not":
+        return not _holds(f[1], values)
+    a, b = _holds(f[1], values), _holds(f[2], values)
+    return {"and": a and b, "or": a or b, "implies": (not a) or b, "iff": a == b}[op]
+
+
+def test_tseitin_clauses_have_exactly_one_extension_per_model(monkeypatch):
+    """With auxiliary variables, each assignment of the formula's variables that satisfies it
+    extends to exactly one assignment of the auxiliary ones, and one that does not, to none."""
+    monkeypatch.setattr(uvl_model, "DISTRIBUTE_UP_TO", 2)  # so that small formulas get some
+    rng = random.Random(7)
+    names = ["a", "b", "c", "d"]
+    defined_some = 0
+    for _ in range(300):
+        f = _random_formula(rng, names, 4)
+        aux: dict[str, tuple] = {}
+
+        def fresh(g: tuple, aux: dict[str, tuple] = aux) -> str:
+            aux[f"x{len(aux)}"] = g
+            return f"x{len(aux) - 1}"
+
+        clauses = to_clauses(f, fresh)
+        defined_some += bool(aux)
+        for bits in product((False, True), repeat=len(names)):
+            values = dict(zip(names, bits, strict=True))
+            # the extension the definitions x <=> g describe satisfies the clauses iff f holds
+            ext = {**values, **{x: _holds(g, values) for x, g in aux.items()}}
+            assert all(any(ext[v] == p for v, p in c) for c in clauses) == _holds(f, values)
+            if len(aux) <= 6:  # and no other extension does (brute force)
+                count = sum(
+                    all(any({**values, **dict(zip(aux, xs, strict=True))}[v] == p for v, p in c)
+                        for c in clauses)
+                    for xs in product((False, True), repeat=len(aux))
+                )  # fmt: skip
+                assert count == _holds(f, values)
+    assert defined_some > 50
+
+
+def test_large_constraints_get_auxiliary_options_in_their_own_group(tmp_path):
+    wide = " | ".join(f"(A{i} & B{i})" for i in range(6))  # 2^6 clauses by distribution
+    names = "\n".join(f"\t\t\tA{i}\n\t\t\tB{i}" for i in range(6))
+    text = f"features\n\tRoot\n\t\toptional\n{names}\nconstraints\n\t{wide}\n"
+    plan = plan_registry(parse_uvl(_write(tmp_path, text)))
+    assert plan.auxiliary and len(plan.rules) < 64
+    (aux_group,) = [g for g in plan.groups if g.name == AUX_GROUP]
+    assert {o.name for o in aux_group.options} == plan.auxiliary
+    assert aux_group.description.startswith(AUX_DESCRIPTION)
+    model = plan_to_model(plan)
+    feature_of = {v: k for k, v in plan.option_of_feature.items()}
+    got = {frozenset(feature_of[o] for o in c if o in feature_of) for c in configurations(model)}
+    assert len(got) == len(list(configurations(model)))  # one selection per configuration
+    assert all(any(f"A{i}" in c and f"B{i}" in c for i in range(6)) for c in got)
+    assert len(got) == 4**6 - 3**6  # subsets of the 12 features holding some A_i & B_i pair
