@@ -19,9 +19,10 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: import from the repo, not from benchmarks/
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
+from benchmarks.scenario import valid_choices
 from benchmarks.synthetic import synthetic_plan
 from benchmarks.uvl_model import parse_uvl
-from benchmarks.uvl_registry import plan_registry, plan_to_model, write_registry
+from benchmarks.uvl_registry import RegistryPlan, plan_registry, plan_to_model, write_registry
 from solver import sat
 from solver.analysis import analyse
 from solver.model import Model, Selection, Strategy
@@ -50,7 +51,11 @@ def measure(op: str, fn: Callable[[], Any], runs: int, **extra: Any) -> Any:
 
 
 def valid_selection(model: Model) -> Selection:
-    """A selection that holds as written: the groups one SAT solution uses, as chosen."""
+    """A selection that holds as written: the groups one SAT solution uses, as chosen.
+
+    On a feature model the root group is core, so the selection is never empty; synthetic
+    registries use ``scenario.valid_choices`` instead (a SAT solution there selects nothing).
+    """
     found = sat.solve(model) or frozenset()
     choices = {}
     for g in model.groups:
@@ -99,13 +104,53 @@ def invalid_selection(model: Model, valid: Selection) -> tuple[Selection, str] |
     return None
 
 
+def load_ops(plan_fn: Callable[[], Any], runs: int) -> None:
+    """Registry load from the written files: cold (``load_registry``, what ``HPM_NO_CACHE=1``
+    does), a plain C-libyaml read of the same files (the baseline), and from the cache."""
+    import os
+
+    import yaml
+
+    from hpm.registry.digest import registry_files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_registry(plan_fn(), Path(tmp) / "registry")
+        root = Path(tmp) / "registry"
+        files = [p for _, p in registry_files(root)]
+        emit(op="files", count=len(files), bytes=sum(p.stat().st_size for p in files))
+
+        def plain_read() -> list[Any]:
+            return [yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader) for p in files]
+
+        try:
+            from hpm.registry import load_registry, load_registry_cached
+
+            measure("yaml-read", plain_read, runs)
+            measure("load", lambda: load_registry(root), runs)
+        except Exception as e:  # the loader's refusal is a result to report
+            emit(op="load", failed=f"{type(e).__name__}: {str(e)[:200]}")
+            return
+        os.environ["HPM_CACHE_DIR"] = str(Path(tmp) / "cache")
+        os.environ.pop("HPM_NO_CACHE", None)
+        load_registry_cached(root)  # fill the cache
+        measure("load-cached", lambda: load_registry_cached(root), runs)
+
+
 def hpm_ops(
-    model_fn: Callable[[], Model], plan_fn: Callable[[], Any], runs: int, stage: str
+    model_fn: Callable[[], Model],
+    plan_fn: Callable[[], RegistryPlan],
+    runs: int,
+    stage: str,
+    selection_fn: Callable[[Model], Selection] = valid_selection,
 ) -> None:
-    """One stage on one registry: ``base`` (convert, load, analysis, check of a valid and of an
-    invalid selection), ``complete`` (from empty) or ``explain`` (feasible on a group with a
-    rejected option). Stages run in separate processes so that one slow stage times out alone.
+    """One stage on one registry: ``base`` (convert, analysis, rule findings, check of a valid
+    and of an invalid selection), ``load`` (see :func:`load_ops`), ``complete`` (from empty) or
+    ``explain`` (feasible on a group with a rejected option). Stages run in separate processes
+    so that one slow stage times out alone.
     """
+    if stage == "load":
+        load_ops(plan_fn, runs)
+        return
     if stage != "base":
         model = model_fn()
     else:
@@ -113,25 +158,25 @@ def hpm_ops(
         emit(
             op="size", options=len(model.options), groups=len(model.groups), rules=len(model.rules)
         )
-        try:
-            from hpm.registry import load_registry
-        except ImportError:
-            emit(op="load", skipped="hpm.registry.load_registry not available")
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                write_registry(plan_fn(), tmp)
-                try:
-                    measure("load", lambda: load_registry(tmp), runs)
-                except Exception as e:  # the loader's refusal is a result to report
-                    emit(op="load", failed=f"{type(e).__name__}: {str(e)[:200]}")
         result = measure("analysis", lambda: analyse(model), runs)
+        aux = plan_fn().auxiliary  # the converter's auxiliary options are not features
         emit(
             op="analysis-result",
-            core=len(result.core),
-            dead=len(result.dead),
+            core=len(set(result.core) - aux),
+            dead=len(set(result.dead) - aux),
+            auxiliary=len(aux),
             void=result.void,
             calls=result.solver_calls,
         )
+        try:
+            from solver.analysis import rule_findings
+        except ImportError:
+            emit(op="rule-findings", skipped="solver.analysis.rule_findings not available")
+        else:
+            found = measure(
+                "rule-findings", lambda: rule_findings(model, result, redundant=False), runs
+            )
+            emit(op="rule-findings-result", never_applies=len(found.never_applies))
     try:
         from solver import check, complete, feasible
     except ImportError:
@@ -141,11 +186,11 @@ def hpm_ops(
         done = measure("complete", lambda: complete(model, Selection({})), runs)
         emit(op="complete-result", ok=done.conflict is None)
         return
-    valid = valid_selection(model)
+    valid = selection_fn(model)
     bad = invalid_selection(model, valid)
     if stage == "base":
         verdict = measure("check-valid", lambda: check(model, valid), runs)
-        emit(op="check-valid-result", status=verdict.status)
+        emit(op="check-valid-result", status=verdict.status, groups=len(valid.choices))
         if bad is None:
             emit(op="check-invalid", skipped="no one-choice change makes the selection invalid")
         else:
@@ -191,6 +236,13 @@ def main(argv: list[str]) -> int:
         flamapy_ops(argv[1], int(argv[2]))
     elif argv[1] == "uvl":
         path = argv[2]
+        if len(argv) <= 4 or argv[4] == "base":
+            with tempfile.TemporaryDirectory() as tmp:
+                measure(
+                    "uvl-to-registry",
+                    lambda: write_registry(plan_registry(parse_uvl(path)), tmp),
+                    int(argv[3]),
+                )
         hpm_ops(
             lambda: plan_to_model(plan_registry(parse_uvl(path))),
             lambda: plan_registry(parse_uvl(path)),
@@ -200,8 +252,14 @@ def main(argv: list[str]) -> int:
     else:
         n = int(argv[2])
         stage = argv[4] if len(argv) > 4 else "base"
+        plan = synthetic_plan(n)
+        chosen = valid_choices(plan, max_groups=200)
         hpm_ops(
-            lambda: plan_to_model(synthetic_plan(n)), lambda: synthetic_plan(n), int(argv[3]), stage
+            lambda: plan_to_model(synthetic_plan(n)),
+            lambda: plan,
+            int(argv[3]),
+            stage,
+            lambda _model: Selection(chosen),
         )
     return 0
 

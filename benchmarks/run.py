@@ -1,48 +1,50 @@
-"""Run every benchmark: ``python benchmarks/run.py [--quick] [--timeout SECONDS]``.
+"""Run every benchmark: ``python benchmarks/run.py [--quick] [--models DIR] [--timeout SECONDS]``.
 
-Measures, each subject in its own process (``probe.py``) with a time-out:
+Measures, each subject in its own process with a time-out, and reports every goal of issue 16 as
+a ratio against a baseline measured in the same run (``goals.py``):
 
-- the eight real feature models (UVL -> registry): conversion, registry load, core/dead
-  analysis (checked against the published figures), check of a valid and an invalid
-  selection, explain (``feasible``) of a group with a rejected option, complete from empty;
-  side by side with flamapy (read + CNF + core + dead) on the same files, as hpm/flamapy ratios;
-- seeded synthetic registries of 100 .. 50,000 options, the same operations;
-- CLI latency: ``hpm check`` on the example project vs importing its dependencies, and
-  ``hpm sync`` vs running the uv commands it prints with ``--dry-run``.
+- start-up: ``hpm check`` / ``hpm explain GROUP`` against the import floor (``cli_bench.py``);
+- ``hpm sync`` after a 1-of-N switch, minus the time inside uv (``cli_bench.py``);
+- real feature models (``models.py``): in process (``probe.py``: conversion, load, core/dead
+  analysis checked against the published figures, rule findings, check of a valid and an
+  invalid selection, explain, complete) and as a user runs them (``uvl_to_registry.py`` and
+  ``hpm registry check`` as processes) next to flamapy, in process and as a process;
+- synthetic registries 1,000 -> 100,000 options, in process (load cold/cached against a plain
+  C-libyaml read, analysis, check, explain, complete) and through the command line with peak
+  memory (``scaling.py``), with fitted growth exponents;
+- ``make test`` (full run only).
 
-Writes a Markdown report to stdout and ``benchmarks/results/latest.md``, raw figures to
-``benchmarks/results/<date>.json``. Timings are medians; nothing here asserts a timing.
+``--quick`` (a couple of minutes): fewer runs, synthetic sizes up to 10,000, no extra models,
+no ``make test``. Writes a Markdown report to stdout and ``benchmarks/results/latest.md``, raw
+figures to ``benchmarks/results/<date>.json``. Timings are medians; nothing asserts a timing.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import os
 import platform
-import shlex
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-PYTHON = sys.executable
-SYNTHETIC = (100, 1_000, 10_000, 50_000)
-CHECKED_GROUPS = 'inference = "vllm-backend"\nmetrics = ["metric-accuracy", "metric-latency"]\n'
-SYNCED_GROUPS = 'metrics = ["metric-accuracy", "metric-latency"]\n'
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path[0] = str(REPO)
 
-from benchmarks.data import bench_data_dir  # noqa: E402
+from benchmarks import cli_bench, models, scaling  # noqa: E402
+from benchmarks.data import bench_data_dir, extra_models_dir, published  # noqa: E402
+from benchmarks.goals import evaluate, goals_table  # noqa: E402
+from benchmarks.processes import run  # noqa: E402
+
+SYNTHETIC = (1_000, 5_000, 10_000, 50_000, 100_000)
+QUICK_SYNTHETIC = (1_000, 5_000, 10_000)
+STAGES = ("base", "load", "complete", "explain")
 
 
 def machine() -> dict[str, str]:
@@ -65,47 +67,65 @@ def machine() -> dict[str, str]:
 
     return {
         "cpu": cpu,
-        "cores": str(os.cpu_count()),
+        "cores": str(len(os.sched_getaffinity(0))),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "pyyaml": ver("PyYAML"),
         "python-sat": ver("python-sat"),
         "python-constraint2": ver("python-constraint2"),
         "flamapy-sat": ver("flamapy-sat"),
     }
 
 
-def probe_stages(args: list[str], timeout: float) -> dict[str, dict[str, Any]]:
-    """The hpm stages (base, complete, explain) of one subject, each with its own time-out."""
-    merged: dict[str, dict[str, Any]] = {}
-    for stage in ("base", "complete", "explain"):
-        result = probe([*args, stage], timeout)
-        for key in ("timeout", "error"):
-            if key in result:
-                result[f"{key}:{stage}"] = result.pop(key)
-        merged.update(result)
-    return merged
+def real_models(dirs: list[Path], runs: int, timeout: float, stages: tuple[str, ...]) -> list:
+    """Every UVL model of ``dirs``, smallest first: in process, as a user runs it, flamapy."""
+    rows = []
+    for directory in dirs:
+        stats = published(directory)
+        for path in sorted(directory.glob("*.uvl"), key=lambda p: p.stat().st_size):
+            hpm = models.probe_stages(["hpm", "uvl", str(path), str(runs)], stages, timeout)
+            flama = models.probe(["flamapy", str(path), str(runs)], timeout)
+            rows.append(
+                {
+                    "model": path.stem,
+                    "file": path.name,
+                    "hpm": hpm,
+                    "flamapy": flama,
+                    "user": models.as_user(path, timeout),
+                    "published": stats.get(path.name),
+                }
+            )
+            print(f"  measured {path.stem}", file=sys.stderr, flush=True)
+    return rows
 
 
-def probe(args: list[str], timeout: float) -> dict[str, dict[str, Any]]:
-    """Run probe.py; the measurements by op (``timeout``/``error`` entries on failure)."""
-    cmd = [PYTHON, str(HERE / "probe.py"), *args]
-    out: dict[str, dict[str, Any]] = {}
+def synthetic(sizes: tuple[int, ...], runs: int, timeout: float) -> list[dict[str, Any]]:
+    """The synthetic series in process."""
+    rows = []
+    for n in sizes:
+        result = models.probe_stages(["hpm", "synthetic", str(n), str(runs)], STAGES, timeout)
+        rows.append({"options": n, "hpm": result})
+        print(f"  measured synthetic {n} in process", file=sys.stderr, flush=True)
+    return rows
+
+
+def test_suite(timeout: float) -> dict[str, Any]:
+    """``make test`` as CI runs it (ruff, mypy, pytest)."""
+    started = time.perf_counter()
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-        stdout, failed = done.stdout, done.returncode != 0
-        stderr = done.stderr
-    except subprocess.TimeoutExpired as e:
-        raw = e.stdout or b""
-        stdout = raw.decode() if isinstance(raw, bytes) else raw
-        failed, stderr = False, ""
-        out["timeout"] = {"after": timeout}
-    for line in stdout.splitlines():
-        if line.startswith("{"):
-            entry = json.loads(line)
-            out[entry.pop("op")] = entry
-    if failed:
-        out["error"] = {"stderr": (stderr.strip().splitlines() or ["?"])[-1][:300]}
-    return out
+        done = run(["make", "test"], REPO, None, timeout)
+    except Exception as e:  # a time-out or a missing make: report it
+        return {"error": str(e)[:200]}
+    return {
+        "seconds": time.perf_counter() - started,
+        "exit": done.returncode,
+        "cores": len(os.sched_getaffinity(0)),
+        "summary": (done.stdout.strip().splitlines() or ["?"])[-1][:200],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# the report
 
 
 def fmt(seconds: float | None) -> str:
@@ -115,11 +135,10 @@ def fmt(seconds: float | None) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
-def cell(result: dict[str, dict[str, Any]], op: str) -> str:
+def cell(result: dict[str, dict[str, Any]], op: str, stage: str = "base") -> str:
     """A table cell for one op: its median, or why there is none."""
     entry = result.get(op)
     if entry is None:
-        stage = {"complete": "complete", "explain": "explain"}.get(op, "base")
         if f"timeout:{stage}" in result:
             return "timeout"
         return "error" if f"error:{stage}" in result else "-"
@@ -134,242 +153,121 @@ def seconds(result: dict[str, dict[str, Any]], op: str) -> float | None:
     return result.get(op, {}).get("seconds")
 
 
-def published() -> dict[str, tuple[int, int]]:
-    path = bench_data_dir() / "statistics.csv"
-    with path.open(encoding="utf-8") as f:
-        return {
-            r["file"]: (int(r["Number_CORE"]), int(r["Number_Dead"])) for r in csv.DictReader(f)
-        }
-
-
-def real_models(runs: int, timeout: float) -> list[dict[str, Any]]:
-    """hpm and flamapy on every UVL model."""
-    stats = published()
-    rows = []
-    for path in sorted(bench_data_dir().glob("*.uvl"), key=lambda p: p.stat().st_size):
-        hpm = probe_stages(["hpm", "uvl", str(path), str(runs)], timeout)
-        flama = probe(["flamapy", str(path), str(runs)], timeout)
-        rows.append(
-            {
-                "model": path.stem,
-                "file": path.name,
-                "hpm": hpm,
-                "flamapy": flama,
-                "published": stats.get(path.name),
-            }
-        )
-        print(f"  measured {path.stem}", file=sys.stderr)
-    return rows
-
-
 def ratio(a: float | None, b: float | None) -> str:
     return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}"
-
-
-def real_table(rows: list[dict[str, Any]]) -> list[str]:
-    head = (
-        "| model | options | convert | load | analysis | core/dead (published) | check valid "
-        "| check invalid | explain | complete | flamapy read+cnf | flamapy analysis "
-        "| end-to-end hpm/flamapy | analysis hpm/flamapy |"
-    )
-    lines = [head, "|" + "---|" * 14]
-    for r in rows:
-        hpm, fl = r["hpm"], r["flamapy"]
-        res = hpm.get("analysis-result", {})
-        pub = r["published"]
-        got = f"{res.get('core', '?')}/{res.get('dead', '?')}"
-        mark = (
-            ""
-            if pub is None
-            else (
-                " ok"
-                if (res.get("core"), res.get("dead")) == pub
-                else f" MISMATCH {pub[0]}/{pub[1]}"
-            )
-        )
-        hpm_e2e = _sum(seconds(hpm, "convert"), seconds(hpm, "analysis"))
-        fl_read = _sum(seconds(fl, "read"), seconds(fl, "to-sat"))
-        fl_e2e = _sum(fl_read, seconds(fl, "analysis"))
-        failed = "read" in fl and "failed" in fl["read"]
-        fl_analysis = seconds(fl, "analysis")
-        lines.append(
-            f"| {r['model']} | {hpm.get('size', {}).get('options', '?')} | {cell(hpm, 'convert')} "
-            f"| {cell(hpm, 'load')} | {cell(hpm, 'analysis')} | {got}{mark} "
-            f"| {cell(hpm, 'check-valid')} | {cell(hpm, 'check-invalid')} | {cell(hpm, 'explain')} "
-            f"| {cell(hpm, 'complete')} | {'flamapy fails' if failed else fmt(fl_read)} "
-            f"| {'flamapy fails' if failed else cell(fl, 'analysis')} "
-            f"| {'flamapy fails' if failed else ratio(hpm_e2e, fl_e2e)} "
-            f"| {'flamapy fails' if failed else ratio(seconds(hpm, 'analysis'), fl_analysis)} |"
-        )
-    return lines
 
 
 def _sum(*values: float | None) -> float | None:
     return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
 
-def synthetic(sizes: tuple[int, ...], runs: int, timeout: float) -> list[dict[str, Any]]:
-    rows = []
-    for n in sizes:
-        result = probe_stages(["hpm", "synthetic", str(n), str(runs)], timeout)
-        rows.append({"options": n, "hpm": result})
-        print(f"  measured synthetic {n}", file=sys.stderr)
-    return rows
-
-
-def synthetic_table(rows: list[dict[str, Any]]) -> list[str]:
+def real_table(rows: list[dict[str, Any]]) -> list[str]:
+    """In-process figures per model, flamapy in process beside them."""
     lines = [
-        "| options | groups | rules | generate | load | analysis | core/dead | check valid "
-        "| check invalid | explain | complete |",
-        "|" + "---|" * 11,
+        "| model | options | rules | convert | load | analysis | core/dead (published) "
+        "| rule findings | check valid | check invalid | explain | complete "
+        "| flamapy read+cnf+analysis | analysis hpm/flamapy |",
+        "|" + "---|" * 14,
     ]
     for r in rows:
-        hpm = r["hpm"]
-        size, res = hpm.get("size", {}), hpm.get("analysis-result", {})
+        hpm, fl = r["hpm"], r["flamapy"]
+        res = hpm.get("analysis-result", {})
+        pub = r["published"]
+        got = f"{res.get('core', '?')}/{res.get('dead', '?')}"
+        if pub is not None:
+            same = (res.get("core"), res.get("dead")) == tuple(pub)
+            got += " ok" if same else f" MISMATCH {pub[0]}/{pub[1]}"
+        failed = "failed" in fl.get("read", {}) or "read" not in fl
+        fl_all = _sum(seconds(fl, "read"), seconds(fl, "to-sat"), seconds(fl, "analysis"))
+        size = hpm.get("size", {})
         lines.append(
-            f"| {r['options']} | {size.get('groups', '?')} | {size.get('rules', '?')} "
-            f"| {cell(hpm, 'convert')} | {cell(hpm, 'load')} | {cell(hpm, 'analysis')} "
-            f"| {res.get('core', '?')}/{res.get('dead', '?')} | {cell(hpm, 'check-valid')} "
-            f"| {cell(hpm, 'check-invalid')} | {cell(hpm, 'explain')} | {cell(hpm, 'complete')} |"
+            f"| {r['model']} | {size.get('options', '?')} | {size.get('rules', '?')} "
+            f"| {cell(hpm, 'convert')} | {cell(hpm, 'load', 'load')} | {cell(hpm, 'analysis')} "
+            f"| {got} | {cell(hpm, 'rule-findings')} | {cell(hpm, 'check-valid')} "
+            f"| {cell(hpm, 'check-invalid')} | {cell(hpm, 'explain', 'explain')} "
+            f"| {cell(hpm, 'complete', 'complete')} | {'fails' if failed else fmt(fl_all)} "
+            f"| {'-' if failed else ratio(seconds(hpm, 'analysis'), seconds(fl, 'analysis'))} |"
         )
     return lines
 
 
-def timed(cmd: list[str], runs: int, cwd: Path, env: dict[str, str]) -> tuple[float | None, str]:
-    """Median wall time of a command, or None and the reason when it fails."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-        times.append(time.perf_counter() - start)
-        if done.returncode not in (0, 1) or "Traceback" in done.stderr:
-            last = (done.stderr.strip().splitlines() or ["?"])[-1]
-            return None, f"`{' '.join(cmd[:3])}` failed (exit {done.returncode}): {last[:160]}"
-    return statistics.median(times), ""
-
-
-def cli_latency(runs: int) -> dict[str, Any]:
-    """hpm check vs imports; hpm sync vs the uv commands it runs (fresh project copies)."""
-    hpm = shutil.which("hpm", path=str(Path(PYTHON).parent)) or "hpm"
-    env = {**os.environ, "UV_OFFLINE": "1", "NO_COLOR": "1"}
-    demo = REPO / "examples" / "demo"
-    out: dict[str, Any] = {"notes": []}
-    with tempfile.TemporaryDirectory() as tmp:
-
-        def fresh(name: str, groups: str) -> Path:
-            project = Path(tmp) / name
-            shutil.copytree(demo, project)
-            text = (project / "pyproject.toml").read_text()
-            text = text.replace('registry = "../../registry"', f'registry = "{REPO / "registry"}"')
-            (project / "pyproject.toml").write_text(text + "\n[tool.hpm.groups]\n" + groups)
-            return project
-
-        # `hpm check` on the example project with the seed's choices made.
-        checked = fresh("check", CHECKED_GROUPS)
-        # Dependencies in site-packages carry .pyc files written at install time; hpm's own
-        # modules (an editable install) only get them when Python may write bytecode, which some
-        # environments forbid (PYTHONDONTWRITEBYTECODE=1, as on the development machines).
-        # Measure both: from source, then byte-compiled as a regular `pip install` leaves them.
-        for package in ("hpm", "solver"):
-            for cache in (REPO / package).rglob("__pycache__"):
-                shutil.rmtree(cache)
-        source_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
-        out["hpm check (from source)"], note = timed([hpm, "check"], runs, checked, source_env)
-        out["notes"] += [note] if note else []
-        compile_cmd = [PYTHON, "-m", "compileall", "-q", str(REPO / "hpm"), str(REPO / "solver")]
-        subprocess.run(compile_cmd, check=True, capture_output=True)
-        # Start-up times of ~0.1 s vary by tens of percent from run to run on a shared machine:
-        # alternate the two commands and take medians of many runs, so both see the same noise.
-        imports = "import click, yaml, tomlkit, constraint"
-        check_times, import_times = [], []
-        for _ in range(3 * runs):
-            t, note = timed([hpm, "check"], 1, checked, env)
-            if t is None:
-                out["notes"].append(note)
-                break
-            check_times.append(t)
-            import_times.append(timed([PYTHON, "-c", imports], 1, checked, env)[0])
-        out["hpm check"] = statistics.median(check_times) if check_times else None
-        out["python -c imports"] = statistics.median(t for t in import_times if t is not None)
-        out["python -c pass"], _ = timed([PYTHON, "-c", "pass"], runs, checked, env)
-
-        dry = subprocess.run(
-            [hpm, "sync", "--dry-run"],
-            cwd=fresh("dry", SYNCED_GROUPS),
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        uv_cmds = [
-            argv
-            for argv in (shlex.split(line) for line in dry.stdout.splitlines() if line.strip())
-            if Path(argv[0]).name in ("uv", "uv.exe")
-        ]
-        if dry.returncode != 0 or not uv_cmds:
-            out["notes"].append(f"`hpm sync --dry-run` gave no uv commands (exit {dry.returncode})")
-            return out
-        syncs, uvs = [], []
-        for i in range(min(runs, 3)):
-            t, note = timed([hpm, "sync"], 1, fresh(f"sync{i}", SYNCED_GROUPS), env)
-            if t is None:
-                out["notes"].append(note)
-                break
-            syncs.append(t)
-            project, total = fresh(f"uv{i}", SYNCED_GROUPS), 0.0
-            for cmd in uv_cmds:
-                t, note = timed(cmd, 1, project, env)
-                if t is None:
-                    out["notes"].append(note)
-                    break
-                total += t
-            uvs.append(total)
-        out["hpm sync"] = statistics.median(syncs) if syncs else None
-        out["uv commands"] = statistics.median(uvs) if uvs else None
-        out["uv argv"] = [" ".join(c) for c in uv_cmds]
-    return out
-
-
-def report(info: dict[str, str], real: list, synth: list, cli: dict[str, Any], quick: bool) -> str:
+def user_table(rows: list[dict[str, Any]]) -> list[str]:
+    """What a user runs: conversion and registry check as processes, flamapy as a process."""
     lines = [
-        f"# hpm benchmarks ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
-        f"{', quick' if quick else ''})",
-        "",
+        "| model | uvl_to_registry.py | hpm registry check | exit | peak MB | core/dead "
+        "| convert + check | flamapy (process) | hpm/flamapy |",
+        "|" + "---|" * 9,
     ]
-    lines += [f"- {k}: {v}" for k, v in info.items()]
-    lines += ["", "## Real feature models (UVL -> hpm registry)", ""]
-    lines += real_table(real)
-    lines += [
-        "",
-        "hpm end-to-end = UVL parse + conversion + analysis; flamapy end-to-end = "
-        "UVLReader + FmToPysat + core + dead. Ratios below 1 mean hpm is faster. "
-        "'n/a': no invalid selection / rejected option found by one-choice changes.",
-        "",
+    for r in rows:
+        u = r["user"]
+        if "convert-failed" in u:
+            lines.append(f"| {r['model']} | fails: {u['convert-failed'][:100]} |" + " |" * 7)
+            continue
+        total = _sum(u.get("convert"), u.get("check"))
+        got = f"{u.get('core', '?')}/{u.get('dead', '?')}"
+        if r["published"] is not None:
+            same = (u.get("core"), u.get("dead")) == tuple(r["published"])
+            got += " ok" if same else f" MISMATCH {r['published'][0]}/{r['published'][1]}"
+        mb = u.get("check MB")
+        lines.append(
+            f"| {r['model']} | {fmt(u.get('convert'))} | {fmt(u.get('check'))} "
+            f"| {u.get('check-exit', '-')} | {'-' if mb is None else f'{mb:.0f}'} | {got} "
+            f"| {fmt(total)} | {fmt(u.get('flamapy')) if u.get('flamapy') else 'fails'} "
+            f"| {ratio(total, u.get('flamapy'))} |"
+        )
+    return lines
+
+
+def synthetic_table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| options | groups | rules | files | C-libyaml read | load cold | cold/read | load cached "
+        "| analysis | rule findings | check valid (groups) | check invalid | explain | complete |",
+        "|" + "---|" * 14,
     ]
-    lines += _problems([(r["model"], r["hpm"]) for r in real])
-    lines += [
-        f"- flamapy on {r['model']}: {r['flamapy']['read']['failed']}"
-        for r in real
-        if "failed" in r["flamapy"].get("read", {})
-    ]
-    lines += ["", "## Synthetic registries (seeded)", ""]
-    lines += synthetic_table(synth)
-    lines += _problems([(f"synthetic {r['options']}", r["hpm"]) for r in synth])
-    lines += ["", "## CLI latency (medians)", ""]
-    for key in (
-        "hpm check (from source)",
-        "hpm check",
-        "python -c imports",
-        "python -c pass",
-        "hpm sync",
-        "uv commands",
-    ):
-        if key in cli:
-            lines.append(f"- {key}: {fmt(cli[key])}")
-    if cli.get("uv argv"):
-        lines.append(f"- uv commands run by sync: {'; '.join(cli['uv argv'])}")
-    lines += [f"- note: {n}" for n in cli.get("notes", [])]
-    return "\n".join(lines) + "\n"
+    for r in rows:
+        hpm = r["hpm"]
+        size, valid = hpm.get("size", {}), hpm.get("check-valid-result", {})
+        lines.append(
+            f"| {r['options']} | {size.get('groups', '?')} | {size.get('rules', '?')} "
+            f"| {hpm.get('files', {}).get('count', '?')} | {cell(hpm, 'yaml-read', 'load')} "
+            f"| {cell(hpm, 'load', 'load')} "
+            f"| {ratio(seconds(hpm, 'load'), seconds(hpm, 'yaml-read'))} "
+            f"| {cell(hpm, 'load-cached', 'load')} | {cell(hpm, 'analysis')} "
+            f"| {cell(hpm, 'rule-findings')} "
+            f"| {cell(hpm, 'check-valid')} "
+            f"({valid.get('groups', '?')}, {valid.get('status', '?')}) "
+            f"| {cell(hpm, 'check-invalid')} | {cell(hpm, 'explain', 'explain')} "
+            f"| {cell(hpm, 'complete', 'complete')} |"
+        )
+    return lines
+
+
+CLI_KEYS = ("check", "check cold", "explain", "sync --auto", "registry check")
+
+
+def cli_table(rows: list[dict[str, Any]], exponents: dict[str, float | None]) -> list[str]:
+    lines = [
+        "| options | groups chosen | " + " | ".join(f"hpm {k}" for k in CLI_KEYS)
+        + " | registry check peak MB |",
+        "|" + "---|" * (len(CLI_KEYS) + 3),
+    ]  # fmt: skip
+    for r in rows:
+        mb = r.get("registry check MB")
+        lines.append(
+            f"| {r['options']} | {r['chosen']} | "
+            + " | ".join(fmt(r.get(k)) for k in CLI_KEYS)
+            + f" | {'-' if mb is None else f'{mb:.0f}'} |"
+        )
+    lines.append(
+        "| growth exponent (>= 10,000) | | "
+        + " | ".join("-" if exponents.get(k) is None else f"{exponents[k]:.2f}" for k in CLI_KEYS)
+        + f" | {_exp(exponents.get('registry check MB'))} |"
+    )
+    return lines
+
+
+def _exp(k: float | None) -> str:
+    return "-" if k is None else f"{k:.2f}"
 
 
 def _problems(results: list[tuple[str, dict[str, dict[str, Any]]]]) -> list[str]:
@@ -381,31 +279,108 @@ def _problems(results: list[tuple[str, dict[str, dict[str, Any]]]]) -> list[str]
                 out.append(f"- {name}, {key[8:]}: stopped after {entry['after']:.0f} s (timeout)")
             elif key.startswith("error:"):
                 out.append(f"- {name}, {key[6:]}: probe failed: {entry['stderr']}")
-            elif "failed" in entry and key != "read":
+            elif isinstance(entry, dict) and "failed" in entry and key != "read":
                 out.append(f"- {name}, {key}: {entry['failed']}")
     return out
 
 
+def report(info: dict[str, str], data: dict[str, Any], quick: bool) -> str:
+    lines = [
+        f"# hpm benchmarks ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        f"{', quick' if quick else ''})",
+        "",
+    ]
+    lines += [f"- {k}: {v}" for k, v in info.items()]
+    lines += ["", "## Goals (issue 16)", ""]
+    lines += goals_table(evaluate(data))
+    start = data.get("startup", {})
+    if start:
+        lines += ["", "## Start-up (medians, alternated with the floor)", ""]
+        lines += [
+            "| install | hpm check | hpm explain | import floor | check/floor | explain/floor |"
+        ]
+        lines += ["|---|---|---|---|---|---|"]
+        for kind, f in start.items():
+            if isinstance(f, dict):
+                lines.append(
+                    f"| {kind} | {fmt(f['check'])} | {fmt(f['explain'])} | {fmt(f['floor'])} "
+                    f"| {ratio(f['check'], f['floor'])} | {ratio(f['explain'], f['floor'])} |"
+                )
+        lines += [f"- python -c pass: {fmt(start.get('python -c pass'))}"]
+        lines += [f"- note: {n}" for n in start.get("notes", [])]
+    sync = data.get("sync", {})
+    if sync:
+        lines += ["", "## hpm sync after one 1-of-N switch (medians)", ""]
+        for key in ("total", "uv", "overhead", "before_first_uv", "after_last_uv"):
+            lines.append(f"- {key.replace('_', ' ')}: {fmt(sync.get(key))}")
+        lines.append(f"- uv calls: {sync.get('uv_calls', '-')}, runs: {sync.get('runs', '-')}")
+        lines += [f"- note: {n}" for n in sync.get("notes", [])]
+    real = data.get("real", [])
+    if real:
+        lines += ["", "## Real feature models, as a user runs them (processes)", ""]
+        lines += user_table(real)
+        lines += ["", "## Real feature models, in process", ""]
+        lines += real_table(real)
+        lines += _problems([(r["model"], r["hpm"]) for r in real])
+    synth = data.get("synthetic", [])
+    if synth:
+        lines += ["", "## Synthetic registries, in process (seeded)", ""]
+        lines += synthetic_table(synth)
+        lines += _problems([(f"synthetic {r['options']}", r["hpm"]) for r in synth])
+    series = data.get("cli_series", [])
+    if series:
+        lines += ["", "## Synthetic registries through the command line (medians)", ""]
+        lines += cli_table(series, data.get("exponents", {}))
+        lines += [f"- {r['options']}: {n}" for r in series for n in r.get("notes", [])]
+    suite = data.get("suite")
+    if suite:
+        lines += ["", "## make test", "", f"- {json.dumps(suite)}"]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs, small synthetics only")
+    parser.add_argument("--quick", action="store_true", help="a couple of minutes")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per subject")
-    parser.add_argument("--cli-only", action="store_true", help="only the CLI latency part")
+    parser.add_argument("--models", default=None, help="a directory of extra UVL models")
+    parser.add_argument(
+        "--only",
+        default="startup,sync,real,synthetic,cli,suite",
+        help="comma-separated parts: startup, sync, real, synthetic, cli, suite",
+    )
     args = parser.parse_args(argv)
+    parts = set(args.only.split(","))
     runs = 3 if args.quick else 7
     timeout = args.timeout or (60.0 if args.quick else 300.0)
-    sizes = SYNTHETIC[:2] if args.quick else SYNTHETIC
+    sizes = QUICK_SYNTHETIC if args.quick else SYNTHETIC
     info = machine()
-    real = [] if args.cli_only else real_models(runs, timeout)
-    synth = [] if args.cli_only else synthetic(sizes, runs, timeout)
-    cli = cli_latency(runs)
-    text = report(info, real, synth, cli, args.quick)
+    data: dict[str, Any] = {"machine": info, "quick": args.quick}
+    if "startup" in parts:
+        data["startup"] = cli_bench.startup(7 if args.quick else 21)
+    if "sync" in parts:
+        data["sync"] = cli_bench.sync_overhead(3 if args.quick else 7)
+    if "real" in parts:
+        dirs = [bench_data_dir()]
+        extra = extra_models_dir(args.models)
+        if extra is not None:
+            dirs.append(extra)
+        stages = ("base", "load") if args.quick else STAGES
+        data["real"] = real_models(dirs, runs, timeout, stages)
+    if "synthetic" in parts:
+        data["synthetic"] = synthetic(sizes, runs, timeout)
+    if "cli" in parts:
+        series = scaling.cli_series(sizes, 3 if args.quick else 5, timeout)
+        data["cli_series"] = series
+        keys = [*CLI_KEYS, "registry check MB"]
+        data["exponents"] = {k: scaling.exponents(series, k) for k in keys}
+    if "suite" in parts and not args.quick:
+        data["suite"] = test_suite(1800)
+    text = report(info, data, args.quick)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     (results / "latest.md").write_text(text, encoding="utf-8")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M%S")
-    raw = {"machine": info, "quick": args.quick, "real": real, "synthetic": synth, "cli": cli}
-    (results / f"{stamp}.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
+    (results / f"{stamp}.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
     print(text)
     return 0
 
