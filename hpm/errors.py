@@ -1,6 +1,7 @@
 """hpm's own exceptions. They carry fields; the CLI renders them as text or JSON.
 
-Exit codes: 1 for a selection that cannot hold or a uv step that failed, 2 for bad input.
+Exit codes: 1 for a selection that cannot hold or a uv step that failed, 2 for bad input, 130
+when interrupted.
 """
 
 from __future__ import annotations

@@ -219,6 +219,8 @@ def group_change_text(change: Any) -> str:
 
 
 # --------------------------------------------------------------------------- check
+INVALID_MESSAGE = "the selection is invalid: these choices and rules cannot hold together"
+INVALID_HINT = "change one of the choices above; `hpm explain GROUP` lists what fits"
 INCOMPLETE_HINT = (
     "run `hpm sync --auto` to fill them (defaults first), or choose with `hpm group add`"
 )
@@ -246,15 +248,9 @@ def check_text(report: Any, *, style: Style = plain) -> list[str]:
     else:
         from hpm.explain_text import render_conflict
 
-        lines.append(
-            f"{style('error', fg='red', bold=True)}: the selection is invalid: "
-            "these choices and rules cannot hold together"
-        )
+        lines.append(f"{style('error', fg='red', bold=True)}: {INVALID_MESSAGE}")
         lines.extend(f"  {line}" for line in render_conflict(verdict.conflict))
-        lines.append(
-            f"{style('hint', fg='cyan', bold=True)}: change one of the choices above; "
-            "`hpm explain GROUP` lists what fits"
-        )
+        lines.append(f"{style('hint', fg='cyan', bold=True)}: {INVALID_HINT}")
     if report.drift:
         lines.append(f"{style('error', fg='red', bold=True)}: hpm.lock is not up to date:")
         lines.extend(f"  - {d}" for d in report.drift)
@@ -263,7 +259,7 @@ def check_text(report: Any, *, style: Style = plain) -> list[str]:
 
 
 def check_json(report: Any) -> dict[str, object]:
-    """``hpm check --json``: see the README for the shape."""
+    """``hpm check --json``: see docs/json.md for the shape."""
     verdict = report.verdict
     data: dict[str, object] = {
         "ok": report.ok,
@@ -303,7 +299,7 @@ def explain_text(report: Any, *, style: Style = plain) -> list[str]:
 
 
 def explain_json(report: Any) -> dict[str, object]:
-    """``hpm explain --json``: see the README for the shape."""
+    """``hpm explain --json``: see docs/json.md for the shape."""
     from hpm.explain_text import conflict_to_json
 
     return {
@@ -360,7 +356,7 @@ def plan_text(outcome: Any, *, dry_run: bool, style: Style = plain) -> list[str]
 
 
 def plan_json(outcome: Any) -> dict[str, object]:
-    """``hpm sync --dry-run --json``: see the README for the shape."""
+    """``hpm sync --dry-run --json``: see docs/json.md for the shape."""
     plan = outcome.plan
     return {
         "choices": {
@@ -449,7 +445,7 @@ def registry_text(report: Any, *, style: Style = plain) -> list[str]:
 
 
 def registry_json(report: Any) -> dict[str, object]:
-    """``hpm registry check --json``: see the README for the shape."""
+    """``hpm registry check --json``: see docs/json.md for the shape."""
     from hpm.explain_text import conflict_to_json, origin_json
 
     model, a = report.registry.model, report.analysis

@@ -14,7 +14,7 @@ from hpm.cli.options import json_option
 from hpm.cli.project import Load, Ui, project_command
 from hpm.context import Context
 from hpm.errors import DriftError, SelectionError, UsageError
-from hpm.views import INCOMPLETE_HINT, incomplete_message
+from hpm.views import INCOMPLETE_HINT, INVALID_HINT, INVALID_MESSAGE, incomplete_message
 from solver.model import Selection
 
 if TYPE_CHECKING:
@@ -72,11 +72,7 @@ def _resolve_for_sync(ctx: Context, *, auto: bool) -> tuple[Selection, Completio
     if verdict.status == "incomplete":
         raise SelectionError(incomplete_message(verdict), hint=INCOMPLETE_HINT)
     if verdict.status == "invalid":
-        raise SelectionError(
-            "the selection is invalid: these choices and rules cannot hold together",
-            explanation=verdict.conflict,
-            hint="change one of the choices above; `hpm explain GROUP` lists what fits",
-        )
+        raise SelectionError(INVALID_MESSAGE, explanation=verdict.conflict, hint=INVALID_HINT)
     return ctx.selection, None
 
 
