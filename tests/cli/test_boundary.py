@@ -59,7 +59,7 @@ def test_json_only_with_dry_run_is_a_usage_error(demo: Path, hpm: RunHpm) -> Non
     assert json.loads(done.stdout)["error"] == "--json is only available with --dry-run"
 
 
-@pytest.mark.parametrize("where", ["before", "after"])
+@pytest.mark.parametrize("where", ["before", "between", "after"])
 def test_project_and_registry_work_before_or_after_the_command(
     demo: Path, tmp_path: Path, hpm: RunHpm, where: str
 ) -> None:
@@ -67,7 +67,11 @@ def test_project_and_registry_work_before_or_after_the_command(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     flags = ("--project", str(demo), "--registry", str(tmp_path / "registry"))
-    args = (*flags, "group", "list") if where == "before" else ("group", "list", *flags)
+    args = {
+        "before": (*flags, "group", "list"),
+        "between": ("group", *flags, "list"),
+        "after": ("group", "list", *flags),
+    }[where]
     done = hpm(*args, cwd=elsewhere)
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("inference "))

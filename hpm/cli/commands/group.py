@@ -11,7 +11,7 @@ import click
 from hpm import views
 from hpm.cli.app import HpmGroup
 from hpm.cli.complete import complete_groups, complete_options
-from hpm.cli.options import json_option
+from hpm.cli.options import global_options, json_option
 from hpm.cli.project import Load, project_command
 from hpm.context import Context, find_group, resolve_options
 from hpm.errors import SelectionError, UsageError
@@ -162,6 +162,7 @@ def _options_option(help_text: str) -> Callable[..., Any]:
 
 
 @click.group("group", cls=HpmGroup)
+@global_options
 def command() -> None:
     """List, show, add and remove groups in [tool.hpm.groups]."""
 

@@ -9,7 +9,7 @@ import click
 
 from hpm import views
 from hpm.cli.app import HpmGroup
-from hpm.cli.options import json_option
+from hpm.cli.options import global_options, json_option
 from hpm.cli.project import Load, project_command
 from hpm.registry.catalog import Registry
 from solver.model import Selection
@@ -79,6 +79,7 @@ def schema_text(_globals: object, *, kind: str) -> str:
 
 
 @click.group("registry", cls=HpmGroup)
+@global_options
 def command() -> None:
     """Validate and analyse a registry; print its JSON Schemas."""
 
