@@ -164,3 +164,28 @@ def test_two_syncs_at_once_leave_a_consistent_project(
     files = tree_bytes(demo, skip=(".venv", ".hpm"))
     assert hpm("sync", "--locked", cwd=demo).returncode == 0
     assert tree_bytes(demo, skip=(".venv", ".hpm")) == files
+
+
+def test_ctrl_c_while_waiting_for_the_lock_exits_130_with_hpms_message(demo: Path) -> None:
+    from hpm.apply.filelock import project_lock
+
+    set_groups(demo, 'inference = "vllm-backend"\n')
+    before = _files(demo)
+    with project_lock(demo):  # this process holds the lock: `group add` must wait for it
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hpm", "group", "add", "metrics"],
+            cwd=demo,
+            env=hpm_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stderr is not None
+        waiting = process.stderr.readline()  # the event: hpm says that it waits
+        assert "waiting for another hpm process" in waiting, waiting
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate()
+    assert process.returncode == 130, err
+    assert "error: interrupted" in err
+    assert "Aborted" not in err and "Traceback" not in err, err
+    assert _files(demo) == before
