@@ -61,18 +61,18 @@ def _add_rule(graph: nx.DiGraph, index: int, rule: Rule) -> None:
     else:
         source = f"rule{index}"
         label = " & ".join(rule.when) if rule.when else "always"
-        graph.add_node(source, kind="junction", label=label, origin=str(rule.origin))
+        graph.add_node(source, kind="junction", label=label)
         for term in rule.when:
             graph.add_edge(term, source, relation="when")
     if rule.kind is RuleKind.REQUIRES and len(rule.targets) > 1:
         any_node = f"rule{index}-any"
-        graph.add_node(any_node, kind="junction", label="any", origin=str(rule.origin))
-        graph.add_edge(source, any_node, relation=relation, origin=str(rule.origin))
+        graph.add_node(any_node, kind="junction", label="any")
+        graph.add_edge(source, any_node, relation=relation)
         for target in rule.targets:
             graph.add_edge(any_node, target, relation="alternative")
         return
     for target in rule.targets:
-        graph.add_edge(source, target, relation=relation, origin=str(rule.origin))
+        graph.add_edge(source, target, relation=relation)
 
 
 def focus(graph: nx.DiGraph, group: str) -> nx.DiGraph:
