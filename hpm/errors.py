@@ -13,6 +13,12 @@ if TYPE_CHECKING:
     from solver import Conflict
 
 
+def location(file: str, line: int | None = None, key: str = "") -> str:
+    """Where something was written, the one way hpm says it: ``file:line: key``."""
+    where = f"{file}:{line}" if line else file
+    return f"{where}: {key}" if key else where
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with an input file."""
@@ -24,8 +30,7 @@ class Problem:
     line: int | None = None
 
     def location(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.key}" if self.key else where
+        return location(self.file, self.line, self.key)
 
 
 class HpmError(Exception):
