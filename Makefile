@@ -25,6 +25,12 @@ demo: $(BIN)/hpm
 	$(BIN)/hpm --project $(DEMO) sync
 	$(DEMO)/.venv/bin/python -c "import vlm_adapter_deepseek as m; print('imported', m.NAME)"
 	$(BIN)/hpm --project $(DEMO) explain metrics
+	$(BIN)/hpm --project $(DEMO) group add accelerator --option cu124
+	$(BIN)/hpm --project $(DEMO) sync
+	$(DEMO)/.venv/bin/python -c "import torch; print('torch', torch.VERSION)"
+	$(BIN)/hpm --project $(DEMO) group add accelerator --option cpu
+	$(BIN)/hpm --project $(DEMO) sync
+	$(DEMO)/.venv/bin/python -c "import torch; print('torch', torch.VERSION)"
 	@echo; echo "The project is in $(DEMO): look at its pyproject.toml, uv.lock and hpm.lock."
 
 test: $(BIN)/hpm

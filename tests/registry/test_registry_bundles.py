@@ -73,3 +73,17 @@ def test_derived_conflicts_are_rules_the_solver_explains() -> None:
     assert verdict.status == "invalid" and verdict.conflict is not None
     messages = [getattr(e, "message", "") for e in verdict.conflict.elements]
     assert any("install `numpy` from different sources" in m for m in messages)
+
+
+def test_the_pytorch_example_routes_each_build_to_its_own_index() -> None:
+    root = Path(__file__).resolve().parents[2] / "examples" / "pytorch" / "registry"
+    registry = load_registry(root)
+    (group,) = registry.model.groups
+    assert group.options == ("cu124", "cu128", "cu130", "rocm", "cpu")
+    for option in group.options:
+        packages = registry.packages(option)
+        assert [p.name for p in packages] == ["torch", "torchvision", "torchaudio"]
+        (index,) = {p.source.index for p in packages}
+        assert registry.indexes[index].url.startswith("https://download.pytorch.org/whl/")
+        assert registry.indexes[index].explicit
+    assert registry.disagreements == () and registry.unused_indexes() == ()
