@@ -82,3 +82,14 @@ def test_the_registry_moving_an_index_rewrites_hpms_entry() -> None:
     )  # fmt: skip
     assert edit.drop_indexes == ("cpu",) and edit.add_indexes == (moved,)
     assert dict(edit.owned.sources) == {"torch": "cpu"}
+
+
+def test_a_package_two_chosen_options_agree_on_is_added_once() -> None:
+    from hpm.apply.plan import desired_packages
+    from solver.model import Selection
+
+    registry = load_registry(CASES / "bundles")
+    chosen = Selection({"accelerator": ("cpu",), "tools": ("numpy", "lab")})
+    wanted = desired_packages(registry, chosen, CASES / "bundles" / "project")
+    assert list(wanted) == ["torch", "torchvision", "numpy", "jupyterlab"]
+    assert wanted["numpy"] == "numpy"
