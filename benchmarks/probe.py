@@ -23,9 +23,9 @@ from benchmarks.scenario import valid_choices
 from benchmarks.synthetic import synthetic_plan
 from benchmarks.uvl_model import parse_uvl
 from benchmarks.uvl_registry import RegistryPlan, plan_registry, plan_to_model, write_registry
-from solver import sat
-from solver.analysis import analyse
-from solver.model import Model, Selection, Strategy
+from solver import Model, Selection, Strategy, analyse
+from solver.cnf import Oracle
+from solver.problem import limits
 
 BUDGET = 5.0  # seconds per measurement after the first run
 
@@ -56,7 +56,9 @@ def valid_selection(model: Model) -> Selection:
     On a feature model the root group is core, so the selection is never empty; synthetic
     registries use ``scenario.valid_choices`` instead (a SAT solution there selects nothing).
     """
-    found = sat.solve(model) or frozenset()
+    with Oracle(model) as oracle:
+        oracle.require([*limits(model), *model.rules])
+        found = oracle.selected() if oracle.solve() else frozenset()
     choices = {}
     for g in model.groups:
         picked = tuple(o for o in g.options if o in found)
@@ -71,8 +73,9 @@ def invalid_selection(model: Model, valid: Selection) -> tuple[Selection, str] |
     Tries, group by group (smallest first), another option of a chosen 1-of-N group, one more
     option of a chosen M-of-N group, or one option of an absent group (at most 5,000 calls).
     """
-    with sat.SatSession(model) as session:
-        var = session.encoding.var_of_option
+    with Oracle(model) as oracle:
+        oracle.require([*limits(model), *model.rules])
+        var = {o: oracle.var(o) for o in model.options}
 
         def pin(choices: dict[str, tuple[str, ...]]) -> list[int]:
             return [
@@ -99,7 +102,7 @@ def invalid_selection(model: Model, valid: Selection) -> tuple[Selection, str] |
                     return None
                 tries += 1
                 choices = {**base, group.name: changed}
-                if session.solve(pin(choices)) is None:
+                if not oracle.solve(pin(choices), keep=False):
                     return Selection(choices), group.name
     return None
 
@@ -166,7 +169,6 @@ def hpm_ops(
             dead=len(set(result.dead) - aux),
             auxiliary=len(aux),
             void=result.void,
-            calls=result.solver_calls,
         )
         try:
             from solver.analysis import rule_findings

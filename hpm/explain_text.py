@@ -7,12 +7,13 @@ JSON shape of a conflict (``conflict_to_json``), stable::
                        "text": str}],
       "constraints": [{"type": "rule", "kind": "requires"|"conflicts", "when": [str],
                        "targets": [str], "message": str, "text": str, "origin": ORIGIN}
-                      | {"type": "limit", "group": str, "text": str, "origin": ORIGIN}],
+                      | {"type": "limit", "group": str, "lower": int, "upper": int,
+                         "text": str, "origin": ORIGIN}],
       "chain":       [{"source": str, "target": str, "relation": str, "text": str,
                        "origin": ORIGIN | null}],          # null origin: the user's choice
       "fixes":       [[CHOICE, ...], ...]                  # each: choices to drop or change
     }
-    ORIGIN = {"file": str, "key": str, "line": int | null}
+    ORIGIN = {"file": str, "key": str, "line": int | null, "detail"?: str}
 
 A choice's ``kind`` is ``"asked"`` for the option a question was about (``hpm explain GROUP
 OPTION``, a dead option in ``hpm registry check``): the user never chose it.
@@ -31,9 +32,24 @@ def _names(terms: tuple[str, ...]) -> str:
 
 
 def origin_text(origin: Origin) -> str:
-    """``groups/inference.yaml:9, options[2].requires[0]``."""
+    """``groups/inference.yaml:9, options[2].requires[0]``; a fact no registry file states
+    adds where it came from: ``<machine>, cuda: nvidia-smi not found``."""
     where = f"{origin.file}:{origin.line}" if origin.line else origin.file
-    return f"{where}, {origin.key}" if origin.key else where
+    text = f"{where}, {origin.key}" if origin.key else where
+    return f"{text}: {origin.detail}" if origin.detail else text
+
+
+def limit_text(limit: GroupLimit) -> str:
+    """A group's strategy as a sentence: "inference selects at most one option"."""
+    lower, upper = limit.lower, limit.upper
+    if lower > upper:
+        return f"{limit.group} selects at least {lower} of its {upper} options when active"
+    if upper == 1:
+        return f"{limit.group} selects at most one option"
+    if lower <= 1:
+        return f"{limit.group} selects at most {upper} options"
+    bounds = f"exactly {lower}" if lower == upper else f"between {lower} and {upper}"
+    return f"{limit.group} selects {bounds} options when active"
 
 
 def describe(element: Choice | Rule | GroupLimit) -> str:
@@ -45,7 +61,7 @@ def describe(element: Choice | Rule | GroupLimit) -> str:
             return f"{element.group} leaves out {element.option}"
         return f"{element.group} = {element.option}"
     if isinstance(element, GroupLimit):
-        return element.text
+        return limit_text(element)
     when = " and ".join(element.when)
     if element.kind is RuleKind.REQUIRES:
         text = (
@@ -108,7 +124,10 @@ def render_conflict(conflict: Conflict, *, asked: str | None = None) -> list[str
 def origin_json(origin: Origin | None) -> dict[str, Any] | None:
     if origin is None:
         return None
-    return {"file": origin.file, "key": origin.key, "line": origin.line}
+    found: dict[str, Any] = {"file": origin.file, "key": origin.key, "line": origin.line}
+    if origin.detail is not None:  # a fact no registry file states: where it came from
+        found["detail"] = origin.detail
+    return found
 
 
 def _choice(choice: Choice, asked: str | None = None) -> dict[str, Any]:
@@ -125,7 +144,9 @@ def _constraint(element: Rule | GroupLimit) -> dict[str, Any]:
         return {
             "type": "limit",
             "group": element.group,
-            "text": element.text,
+            "lower": element.lower,
+            "upper": element.upper,
+            "text": describe(element),
             "origin": origin_json(element.origin),
         }
     return {

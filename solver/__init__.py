@@ -1,53 +1,68 @@
-"""A pure constraint engine for group selections.
+"""A pure constraint engine for group selections: the public API, all of it.
 
-Input contract: :mod:`solver.model` (``Model``, ``Group``, ``Rule``, ``Origin``, ``Selection``).
-Public operations (completion mode = absent groups may be activated when rules force it):
+Input (:mod:`solver.model`): ``Model`` (``Group``, ``Rule``, ``Origin``), ``Selection``.
+Questions (completion mode: absent groups may be activated when rules need them):
 
-- ``check(model, selection) -> Verdict``: ``status`` is ``"valid"`` (no open group and the
-  selection as written satisfies everything), ``"incomplete"`` (``complete`` would succeed;
-  ``open_groups``, ``needed_groups``) or ``"invalid"`` (``conflict`` is a minimal conflict).
-- ``complete(model, selection) -> Completion``: keeps chosen groups exactly (never altered or
-  extended), fills open groups, activates absent groups only when forced. Preference, in
-  order: fewest activated groups (registry order), then defaults, then registry order.
-  ``Completion(selection, added, filled, conflict)``; ``conflict`` is None on success.
-- ``feasible(model, selection, group) -> dict[str, Conflict | None]``: per option, in registry
-  order, None if choosing it still admits a completion, else why not.
-- ``is_selectable(model, option, selection=None) -> bool``,
-  ``is_forced(model, option, selection=None) -> bool``: simple analysis helpers.
+- ``check(model, selection) -> Verdict``: ``"valid"`` (no open group, and the selection as
+  written satisfies everything), ``"incomplete"`` (``complete`` would succeed; ``open_groups``,
+  ``needed_groups``) or ``"invalid"`` (``conflict`` is a minimal conflict).
+- ``complete(model, selection) -> Completion``: keeps chosen groups exactly, fills open
+  groups (an open group selects at least one option), activates absent groups only when
+  needed; the preference is stated in :mod:`solver.engine` and docs/engine.md.
+- ``feasible(model, selection, group) -> dict[str, Conflict | None]``: per option, in
+  registry order, None if choosing it still admits a completion, else why not.
+- ``analyse(model) -> Analysis`` (core, dead, void) and ``rule_findings(model) ->
+  RuleFindings`` (rules that never apply, redundant rules).
 
-Answers (frozen, :mod:`solver.answers`): ``Verdict``, ``Completion``, ``Conflict(choices,
-constraints, chain, fixes)``, ``Choice(group, option, kind)`` with kind ``"chosen"``,
-``"only"`` (an M-of-N chosen set leaves ``option`` out) or ``"open"``; constraints are
-``Rule`` (from the model) or ``GroupLimit(group, text, origin)``; ``Step(source, target,
-relation, element, origin)`` is one link of the chain. Malformed selections (unknown group or
-option, a 1-of-N group chosen with other than one option) raise ``ValueError``.
+Answers are frozen data (:mod:`solver.answers`), never sentences: the application words them.
+Tunables are arguments (``SolverLimits``), never module globals. Malformed selections (unknown
+group or option, a 1-of-N group chosen with other than one option) raise ``ValueError``.
 
-Backends. python-constraint (:mod:`solver.csp`, after local propagation, one small problem
-per independent part) is the engine of ``check`` and of the completion: it gives the verdict
-on a selection as written, the first solution of every part up to ``engine.SMALL_PART`` open
-variables, and it validates every completion found (each of its constraints must hold). A
-CDCL SAT solver (python-sat's Glucose, :mod:`solver.satquery`, one selector per element)
-answers the *many* what-if questions: each completion decision that the current solution
-does not already satisfy, every consistency check of QuickXplain (starting from the solver's
-unsat core) and of the fixes, and every option of ``feasible`` (one incremental session per
-call). Why: without clause learning, python-constraint needs 0.05-0.35 s per solve on a large
-tangled part, and those questions number in the hundreds; an incremental SAT call takes
-milliseconds. A property test checks that both backends agree on random element subsets.
+Inside: :mod:`solver.problem` states a question once as elements (choices, group limits,
+rules) and what each means (``holds``); :mod:`solver.cnf` is the one SAT oracle (python-sat,
+loaded lazily); :mod:`solver.csp` compiles the same elements for python-constraint, which
+gives the completion's first witness on small parts.
 """
 
-from solver.answers import Choice, Completion, Conflict, GroupLimit, Step, Verdict
-from solver.engine import check, complete, feasible, is_forced, is_selectable
+from solver.analysis import analyse, rule_findings
+from solver.answers import (
+    Analysis,
+    Choice,
+    Completion,
+    Conflict,
+    Constraint,
+    Element,
+    GroupLimit,
+    RuleFindings,
+    Step,
+    Verdict,
+)
+from solver.engine import SolverLimits, check, complete, feasible
+from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy, TermRules
 
 __all__ = [
+    "Analysis",
     "Choice",
     "Completion",
     "Conflict",
+    "Constraint",
+    "Element",
+    "Group",
     "GroupLimit",
+    "Model",
+    "Origin",
+    "Rule",
+    "RuleFindings",
+    "RuleKind",
+    "Selection",
+    "SolverLimits",
     "Step",
+    "Strategy",
+    "TermRules",
     "Verdict",
+    "analyse",
     "check",
     "complete",
     "feasible",
-    "is_forced",
-    "is_selectable",
+    "rule_findings",
 ]

@@ -22,36 +22,25 @@ class Choice:
 
     - ``chosen``: ``option`` of ``group`` is selected (``inference = X``; "metrics includes X").
     - ``only``: an M-of-N group's chosen set leaves ``option`` out (the set is exact).
-    - ``open``: ``group`` is listed with its choice left open, so it must be active
-      (``option`` is None).
+    - ``open``: ``group`` is listed with its choice left open, so it must be active: it
+      selects at least one option (``option`` is None; how many more is its ``GroupLimit``).
     """
 
     group: str
     option: str | None
     kind: ChoiceKind
 
-    def __str__(self) -> str:
-        if self.kind == "open":
-            return f"{self.group} is listed (open)"
-        if self.kind == "only":
-            return f"{self.group} leaves out {self.option}"
-        return f"{self.group} = {self.option}"
-
 
 @dataclass(frozen=True, slots=True)
 class GroupLimit:
-    """A group strategy constraint, e.g. "inference selects at most one option".
-
-    For a 1-of-N group: at most one option (exactly one follows from the group being active).
-    For an M-of-N group: none, or between ``lower`` and ``upper`` options.
-    """
+    """A group's strategy as a constraint: it selects no option, or between ``lower`` and
+    ``upper`` of them (a 1-of-N group: lower = upper = 1; ``lower > upper``: the group can never
+    be active). Made only for groups whose strategy constrains something."""
 
     group: str
-    text: str
+    lower: int
+    upper: int
     origin: Origin
-
-    def __str__(self) -> str:
-        return self.text
 
 
 Constraint = Rule | GroupLimit
@@ -129,3 +118,33 @@ class Completion:
     @property
     def ok(self) -> bool:
         return self.conflict is None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What holds in every (or no) valid configuration of a registry. Tuples are sorted.
+
+    *core*: options selected in every valid configuration; *dead*: in none; *void*: there is
+    no valid configuration at all (then every option is dead and none is core).
+    """
+
+    core: tuple[str, ...]
+    dead: tuple[str, ...]
+    void: bool
+    dead_groups: tuple[str, ...] = ()  # groups that can never be active (every option dead)
+    dead_defaults: tuple[tuple[str, str], ...] = ()  # (group, option): defaults that are dead
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFindings:
+    """Rules that do nothing: indexes into ``model.rules``, in registry order.
+
+    ``never_applies``: the rule's ``when`` cannot hold in any valid configuration, even of the
+    registry without that rule (so the rule can never take effect: usually a mistake; a rule
+    that itself makes its condition impossible, like ``a requires b`` with ``a conflicts b``,
+    does apply: it is what makes ``a`` dead). ``redundant``: the rule can apply, but the other
+    rules and groups already imply it (removing it changes no valid configuration).
+    """
+
+    never_applies: tuple[int, ...] = ()
+    redundant: tuple[int, ...] = ()

@@ -1,17 +1,21 @@
-"""Satisfiability over finite domains: local propagation, then python-constraint per part.
+"""python-constraint compiles the elements of a question; it finds the completion's first witness.
 
-The only module that imports ``constraint``. A :class:`Network` holds variables with their
-domains (preferred value first) and constraints (variables + predicate). Solving it:
+The only module that imports ``constraint``, and the only one with ``"@group"`` variables:
+:func:`compile` turns elements (:mod:`solver.problem`) into a :class:`Network` of variables
+with domains (preferred value first) and constraints (variables + predicate). A 1-of-N group
+whose limit is among the elements gets one variable ``"@group"`` (its options, plus None for
+"inactive"), so that "at most one option" is structural; every other option is a boolean.
+
+Solving a network (:func:`solution`):
 
 1. *propagate*: a constraint with every variable fixed is checked; one with a single open
    variable narrows that variable's domain (repeat until nothing changes). Fixed user choices
    thus flow along rule chains before any search, and most constraints disappear.
 2. *search*: the constraints left (two or more open variables) fall apart into independent
-   parts; only the parts that a question touches are handed to python-constraint, one small
-   ``Problem`` each, which tries values in order of preference and stops at the first solution.
-
-Narrowed domains live in an *overlay* (a dict var -> domain) so that a caller can try a
-decision, and drop it, without copying the whole network.
+   parts, each handed to python-constraint as one small ``Problem``, which tries values in
+   order of preference and stops at the first solution. A part larger than the caller allows
+   raises :class:`PartTooLarge` before any search: backtracking without clause learning can
+   take minutes on a dense part, which the SAT oracle (:mod:`solver.cnf`) answers at once.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMappin
 from typing import cast
 
 from constraint import FunctionConstraint, MaxSumConstraint, Problem
+
+from solver.answers import Choice, Element, GroupLimit
+from solver.model import Group, Model, Rule, RuleKind, Strategy
 
 Var = str
 Value = Hashable
@@ -42,15 +49,17 @@ class PartTooLarge(Exception):
 class Network:
     """Variables with domains and constraints over them (immutable once built)."""
 
-    __slots__ = ("by_var", "constraints", "domains")
+    __slots__ = ("by_var", "constraints", "domains", "structural")
 
     def __init__(
         self,
         domains: Mapping[Var, tuple[Value, ...]],
         constraints: Sequence[Spec],
+        structural: Iterable[str] = (),
     ) -> None:
         self.domains = domains
         self.constraints = constraints
+        self.structural = frozenset(structural)  # groups with one "@group" variable
         self.by_var: dict[Var, list[int]] = {}
         for index, (vars_, _, _) in enumerate(constraints):
             for var in vars_:
@@ -113,37 +122,6 @@ class Network:
                         queue.append(other)
         return delta
 
-    def restrict(
-        self, overlay: Mapping[Var, tuple[Value, ...]], narrowed: Mapping[Var, tuple[Value, ...]]
-    ) -> Overlay | None:
-        """The domains that narrowing ``overlay`` by ``narrowed`` changes, propagated.
-
-        None if that fails. ``overlay`` is left alone: apply the answer with ``update``.
-        """
-        changed: Overlay = {}
-        todo: list[int] = []
-        for var, values in narrowed.items():
-            current = self.domain(overlay, var)
-            kept = tuple(v for v in current if v in values)
-            if not kept:
-                return None
-            if len(kept) < len(current):
-                changed[var] = kept
-                todo.extend(self.by_var.get(var, ()))
-        more = self.propagate(ChainMap(changed, _chained(overlay)), dict.fromkeys(todo))
-        if more is None:
-            return None
-        changed.update(more)
-        return changed
-
-    def touched(self, changed: Iterable[Var]) -> dict[Var, None]:
-        """The variables that share a constraint with one of ``changed`` (and those)."""
-        focus: dict[Var, None] = dict.fromkeys(changed)
-        for var in list(focus):
-            for index in self.by_var.get(var, ()):
-                focus.update(dict.fromkeys(self.constraints[index][0]))
-        return focus
-
     def search(
         self,
         overlay: Mapping[Var, tuple[Value, ...]],
@@ -178,10 +156,6 @@ class Network:
                 return None
             solution.update(found)
         return solution
-
-    def accepts(self, assignment: Mapping[Var, Value]) -> bool:
-        """Whether one value per variable satisfies every constraint."""
-        return all(test(*(assignment[v] for v in vars_)) for vars_, test, _ in self.constraints)
 
     def _part(
         self, overlay: Mapping[Var, tuple[Value, ...]], start: Var
@@ -224,17 +198,122 @@ def _solve_part(
         problem.addConstraint(FunctionConstraint(test), list(vars_))
         if at_most is not None:  # redundant, but it prunes while searching
             problem.addConstraint(MaxSumConstraint(at_most), list(vars_))
-    return problem.getSolution()
+    found: dict[Var, Value] | None = problem.getSolution()
+    return found
 
 
-def solve(network: Network, overlay: Overlay | None = None) -> dict[Var, Value] | None:
-    """A full assignment satisfying every constraint (preferred values where free), or None."""
-    propagated = network.propagate(overlay or {})
-    if propagated is None:
+def _group_var(group: Group) -> Var:
+    return "@" + group.name
+
+
+class _Compiler:
+    """Variables and predicates for the elements of one question."""
+
+    def __init__(self, model: Model, found: Sequence[Element]) -> None:
+        self.model = model
+        limited = {e.group for e in found if isinstance(e, GroupLimit)}
+        self.structural = {
+            g.name for g in model.groups if g.strategy is Strategy.ONE and g.name in limited
+        }
+
+    def vars_of(self, group: Group) -> tuple[Var, ...]:
+        return (_group_var(group),) if group.name in self.structural else group.options
+
+    def term(self, term: str) -> tuple[tuple[Var, ...], Test]:
+        """Variables and a predicate (over their values, as a list) for one rule term."""
+        model = self.model
+        if model.is_group(term):
+            group = model.group(term)
+            if group.name in self.structural:
+                return self.vars_of(group), lambda v: v[0] is not None
+            return group.options, any
+        group = model.group_of(term)
+        if group.name in self.structural:
+            return (_group_var(group),), lambda v, o=term: v[0] == o
+        return (term,), lambda v: v[0] is True
+
+    def spec(self, element: Element) -> Spec | None:
+        model = self.model
+        if isinstance(element, Choice):
+            group = model.group(element.group)
+            if element.kind == "open":
+                if group.name in self.structural:
+                    return self.vars_of(group), lambda v: v is not None, None
+                return group.options, lambda *v: any(v), None
+            vars_, test = self.term(str(element.option))
+            if element.kind == "chosen":
+                return vars_, lambda *v: test(list(v)), None
+            return vars_, lambda *v: not test(list(v)), None
+        if isinstance(element, GroupLimit):
+            if element.group in self.structural:
+                return None  # one variable holds at most one option
+            lower, upper = element.lower, element.upper
+
+            def count(*vals: Value) -> bool:
+                n = len([v for v in vals if v])
+                return n == 0 or lower <= n <= upper
+
+            return self.model.group(element.group).options, count, max(upper, 0)
+        return self._rule(element)
+
+    def _rule(self, rule: Rule) -> Spec:
+        when = [self.term(t) for t in rule.when]
+        targets = [self.term(t) for t in rule.targets]
+        order: dict[Var, int] = {}
+        for vars_, _ in when + targets:
+            for v in vars_:
+                order.setdefault(v, len(order))
+        w = [([order[v] for v in vars_], test) for vars_, test in when]
+        t = [([order[v] for v in vars_], test) for vars_, test in targets]
+        requires = rule.kind is RuleKind.REQUIRES
+
+        def test(*vals: Value) -> bool:
+            if not all(check([vals[i] for i in idx]) for idx, check in w):
+                return True
+            hit = any(check([vals[i] for i in idx]) for idx, check in t)
+            return hit if requires else not hit
+
+        return tuple(order), test, None
+
+
+def compile(model: Model, found: Sequence[Element], prefer: Mapping[str, bool]) -> Network:
+    """The network of ``found`` over every option of ``model``.
+
+    ``prefer``: the preferred value of each option (default False); a ``"@group"`` variable
+    tries its preferred options first, then the others in registry order, and "inactive"
+    first unless some option is preferred.
+    """
+    compiler = _Compiler(model, found)
+    domains: dict[Var, tuple[Value, ...]] = {}
+    for group in model.groups:
+        if group.name in compiler.structural:
+            liked = [o for o in group.options if prefer.get(o)]
+            rest = [o for o in group.options if not prefer.get(o)]
+            domains[_group_var(group)] = (*liked, *rest, None) if liked else (None, *liked, *rest)
+        else:
+            for o in group.options:
+                domains[o] = (True, False) if prefer.get(o) else (False, True)
+    specs = [spec for spec in map(compiler.spec, found) if spec is not None]
+    return Network(domains, specs, compiler.structural)
+
+
+def solution(net: Network, max_vars: int | None = None) -> frozenset[str] | None:
+    """The selected options of the first solution (preferred values where free), or None.
+
+    Raises :class:`PartTooLarge` when a part has more than ``max_vars`` open variables.
+    """
+    overlay = net.propagate({})
+    if overlay is None:
         return None
-    found = network.search(propagated, network.by_var)
+    found = net.search(overlay, net.domains, max_vars)
     if found is None:
         return None
-    answer = {var: network.domain(propagated, var)[0] for var in network.domains}
-    answer.update(found)
-    return answer
+    selected: set[str] = set()
+    for var in net.domains:
+        value = found[var] if var in found else net.domain(overlay, var)[0]
+        if var.startswith("@") and var[1:] in net.structural:
+            if value is not None:
+                selected.add(str(value))
+        elif value is True:
+            selected.add(var)
+    return frozenset(selected)

@@ -29,6 +29,9 @@ class Origin:
     file: str  # path relative to the registry root, e.g. "groups/inference.yaml"
     key: str  # e.g. "options[2].requires[0]", "rules[3]", "strategy"
     line: int | None = None  # 1-based, when the YAML parser gave one
+    #: for a fact that no registry file states (e.g. "option X is unavailable on this machine":
+    #: a rule with no ``when``), where it came from, e.g. "nvidia-smi not found"
+    detail: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -89,6 +92,17 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class TermRules:
+    """The rules that mention one term: ``outgoing`` have it in ``when`` (what it requires or
+    conflicts with), ``incoming`` among their targets (what requires it or conflicts with it).
+    Registry order; a term's group is not the term (``rules_of("g")`` lists the rules written
+    on ``g`` itself)."""
+
+    outgoing: tuple[Rule, ...] = ()
+    incoming: tuple[Rule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Model:
     """A registry as the engine sees it."""
 
@@ -96,12 +110,32 @@ class Model:
     rules: tuple[Rule, ...] = ()
     _group_by_name: Mapping[str, Group] = field(init=False, repr=False, compare=False)
     _group_of_option: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    _by_term: dict[str, TermRules] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_name = {g.name: g for g in self.groups}
         of_option = {o: g.name for g in self.groups for o in g.options}
         object.__setattr__(self, "_group_by_name", MappingProxyType(by_name))
         object.__setattr__(self, "_group_of_option", MappingProxyType(of_option))
+        object.__setattr__(self, "_by_term", {})  # built on first use of rules_of
+
+    def rules_of(self, term: str) -> TermRules:
+        """The rules with ``term`` in their ``when`` and those with it among their targets.
+
+        As Kconfiglib keeps a symbol's reverse dependencies: both directions are indexed once,
+        on first use, over every rule (compound ``when`` included).
+        """
+        if not self._by_term and self.rules:
+            outgoing: dict[str, list[Rule]] = {}
+            incoming: dict[str, list[Rule]] = {}
+            for rule in self.rules:
+                for t in dict.fromkeys(rule.when):
+                    outgoing.setdefault(t, []).append(rule)
+                for t in dict.fromkeys(rule.targets):
+                    incoming.setdefault(t, []).append(rule)
+            for t in outgoing.keys() | incoming.keys():
+                self._by_term[t] = TermRules(tuple(outgoing.get(t, ())), tuple(incoming.get(t, ())))
+        return self._by_term.get(term, TermRules())
 
     def group(self, name: str) -> Group:
         """The group called ``name`` (KeyError if there is none)."""

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # make `helpers` importable
+# Property tests (brute force on random small models) take their size from a profile: "quick"
+# for `make test`, "ci" (thorough, derandomized so a failure replays) when HPM_TEST_PROFILE=ci.
+settings.register_profile(
+    "quick", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci",
+    max_examples=600,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HPM_TEST_PROFILE", "quick"))
 
 
 @pytest.fixture(scope="session", autouse=True)

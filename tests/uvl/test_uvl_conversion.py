@@ -7,8 +7,7 @@ from itertools import product
 from pathlib import Path
 
 import pytest
-import uvl_bench_data  # noqa: F401 - puts the repo and tests/analysis on sys.path
-from brute_force import configurations
+from helpers.brute_force import configurations
 from uvl_samples import SAMPLE
 
 from benchmarks import uvl_model

@@ -15,8 +15,7 @@ from hpm.registry.catalog import Registry
 from solver.model import Selection
 
 if TYPE_CHECKING:
-    from solver import Conflict
-    from solver.analysis import Analysis, RuleFindings
+    from solver import Analysis, Conflict, RuleFindings
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +45,7 @@ def registry_check(
     engine, the same as ``hpm check`` gives.
     """
     import solver
-    from solver.analysis import analyse, rule_findings
+    from solver import analyse, rule_findings
 
     model = registry.model
     analysis = analyse(model)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from brute_force import configurations, holds
-from hypothesis import given, settings
-from strategies_models import models
+from helpers.brute_force import configurations, term_holds
+from helpers.models import models
+from hypothesis import given
 
-from solver.analysis import rule_findings
-from solver.model import Model
+from solver import Group, Model, Rule, RuleKind, Strategy, rule_findings
 
 
 def _valid(model: Model) -> set[frozenset[str]]:
@@ -18,7 +17,6 @@ def _without(model: Model, index: int) -> Model:
     return Model(model.groups, model.rules[:index] + model.rules[index + 1 :])
 
 
-@settings(max_examples=400, deadline=None, derandomize=True)
 @given(models())
 def test_rule_findings_match_brute_force(model: Model) -> None:
     valid = _valid(model)
@@ -29,7 +27,9 @@ def test_rule_findings_match_brute_force(model: Model) -> None:
     never = {
         i
         for i, rule in enumerate(model.rules)
-        if not any(all(holds(model, t, c) for t in rule.when) for c in _valid(_without(model, i)))
+        if not any(
+            all(term_holds(model, t, c) for t in rule.when) for c in _valid(_without(model, i))
+        )
     }
     assert set(findings.never_applies) == never
     redundant = {
@@ -40,8 +40,6 @@ def test_rule_findings_match_brute_force(model: Model) -> None:
 
 
 def test_named_cases() -> None:
-    from solver.model import Group, Rule, RuleKind, Strategy
-
     model = Model(
         (
             Group("g", Strategy.ONE, ("a", "b", "c")),

@@ -1,6 +1,6 @@
 """The exact wording of the main conflict messages (golden files under tests/golden/).
 
-Regenerate after an intended wording change with ``HPM_UPDATE_GOLDEN=1 pytest tests/solver``.
+Regenerate after an intended wording change with ``HPM_UPDATE_GOLDEN=1 pytest tests/engine``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import pytest
 from hpm.cli.commands.explain import ExplainReport
 from hpm.explain_text import conflict_to_json, render_conflict
 from hpm.views import explain_json, explain_text
-from solver import check, feasible
-from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy
+from solver import Group, Model, Origin, Rule, RuleKind, Selection, Strategy, check, feasible
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 

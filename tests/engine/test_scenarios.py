@@ -2,7 +2,8 @@
 
 Format (JSON): ``groups`` {name: {strategy, options, default?, min?, max?}}, ``rules`` [{when,
 requires | conflicts, message?}] (a target may be ``{"any": [...]}``), ``selection`` {group:
-option | [options] | null}, ``expect`` {check, open?, needed?, completion?, conflict?, fixes?}.
+option | [options] | null; ``[]`` is open, as in the manifest}, ``expect`` {check, open?,
+needed?, completion?, conflict?, fixes?, feasible?: {group, option, conflict, fixes}}.
 """
 
 from __future__ import annotations
@@ -12,8 +13,21 @@ from pathlib import Path
 
 import pytest
 
-from solver import Choice, GroupLimit, check, complete
-from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy
+from solver import (
+    Choice,
+    Conflict,
+    Group,
+    GroupLimit,
+    Model,
+    Origin,
+    Rule,
+    RuleKind,
+    Selection,
+    Strategy,
+    check,
+    complete,
+    feasible,
+)
 
 CASES = Path(__file__).resolve().parent.parent / "cases" / "solver"
 
@@ -46,10 +60,7 @@ def load_model(data: dict) -> Model:
 
 def load_selection(data: dict) -> Selection:
     return Selection(
-        {
-            g: None if v is None else ((v,) if isinstance(v, str) else tuple(v))
-            for g, v in data.items()
-        }
+        {g: None if not v else ((v,) if isinstance(v, str) else tuple(v)) for g, v in data.items()}
     )
 
 
@@ -70,14 +81,20 @@ def test_scenario(path: Path) -> None:
             "completion"
         ]
     if "conflict" in expect:
-        conflict = verdict.conflict
+        assert verdict.conflict is not None
+        assert_conflict(model, verdict.conflict, expect["conflict"], expect["fixes"])
+        assert complete(model, selection).conflict == verdict.conflict
+    if "feasible" in expect:
+        want = expect["feasible"]
+        conflict = feasible(model, selection, want["group"])[want["option"]]
         assert conflict is not None
-        want = expect["conflict"]
-        assert set(conflict.choices) == {Choice(*c) for c in want["choices"]}
-        rules = [c for c in conflict.constraints if isinstance(c, Rule)]
-        assert sorted(model.rules.index(r) for r in rules) == want["rules"]
-        limits = [c.group for c in conflict.constraints if isinstance(c, GroupLimit)]
-        assert sorted(limits) == want["limits"]
-        fixes = [[[c.group, c.option, c.kind] for c in fix] for fix in conflict.fixes]
-        assert fixes == expect["fixes"]
-        assert complete(model, selection).conflict == conflict
+        assert_conflict(model, conflict, want["conflict"], want["fixes"])
+
+
+def assert_conflict(model: Model, conflict: Conflict, want: dict, fixes: list) -> None:
+    assert set(conflict.choices) == {Choice(*c) for c in want["choices"]}
+    rules = [c for c in conflict.constraints if isinstance(c, Rule)]
+    assert sorted(model.rules.index(r) for r in rules) == want["rules"]
+    limits = [c.group for c in conflict.constraints if isinstance(c, GroupLimit)]
+    assert sorted(limits) == want["limits"]
+    assert [[[c.group, c.option, c.kind] for c in fix] for fix in conflict.fixes] == fixes

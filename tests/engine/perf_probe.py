@@ -1,11 +1,11 @@
 """Timings of check / complete / explain on synthetic registries (not a test; run it directly).
 
-    .venv/bin/python tests/solver/perf_probe.py [groups ...] [--random]
+    .venv/bin/python tests/engine/perf_probe.py [groups ...] [--random]
 
 Each registry has ``groups`` ten-option groups (alternating 1-of-N and M-of-N) and as many
 pairwise rules (requires / conflicts between options of nearby groups, so the rule graph falls
 into many parts, as in real registries) plus, with ``--random``, rules between random groups
-(one giant tangled part). Each line also says how many SAT calls the question made.
+(one giant tangled part).
 
 Measured (2 shared cores; python-constraint only, before the SAT oracle, in brackets):
 
@@ -22,9 +22,20 @@ import random
 import sys
 import time
 
-from solver import check, complete, feasible
-from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy
-from solver.satquery import SatOracle
+from solver import (
+    Group,
+    Model,
+    Origin,
+    Rule,
+    RuleKind,
+    Selection,
+    Strategy,
+    analyse,
+    check,
+    complete,
+    feasible,
+    rule_findings,
+)
 
 
 def registry(n: int, spread: int, seed: int = 1) -> Model:
@@ -55,11 +66,10 @@ def registry(n: int, spread: int, seed: int = 1) -> Model:
 
 
 def timed(label: str, fn, *args) -> object:
-    calls = SatOracle.calls_made
     start = time.perf_counter()
     result = fn(*args)
     took = time.perf_counter() - start
-    print(f"  {label:<28} {took:8.3f} s   {SatOracle.calls_made - calls:5} SAT calls")
+    print(f"  {label:<28} {took:8.3f} s")
     return result
 
 
@@ -90,6 +100,8 @@ def probe(n: int, spread: int) -> None:
         verdict = timed("check + explain (conflict)", check, model, bad)
         assert verdict.status == "invalid", verdict.status
         timed("feasible (one group)", feasible, model, bad, model.groups[0].name)
+    analysis = timed("analyse (core/dead)", analyse, model)
+    timed("rule findings", lambda: rule_findings(model, analysis, redundant=False))
 
 
 if __name__ == "__main__":

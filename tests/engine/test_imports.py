@@ -1,0 +1,43 @@
+"""solver/ stays pure: the standard library, ``constraint`` (in csp.py only), ``pysat`` (in
+cnf.py only) and ``networkx`` (explanations); the last two never at module top level, so
+that importing ``solver`` loads neither."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+SOLVER = Path(__file__).resolve().parents[2] / "solver"
+ONLY_IN = {"constraint": ("csp.py",), "pysat": ("cnf.py",), "networkx": ("explain.py",)}
+LAZY = {"networkx", "pysat"}
+
+
+def imports(tree: ast.AST) -> list[tuple[str, ast.AST]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name.split(".")[0], node) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.module.split(".")[0], node))
+    return found
+
+
+def test_solver_imports_only_stdlib_constraint_pysat_and_networkx() -> None:
+    for path in sorted(SOLVER.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top_level = set(map(id, tree.body))
+        for name, node in imports(tree):
+            if name in ONLY_IN:
+                assert path.name in ONLY_IN[name], f"{path.name} imports {name}"
+            else:
+                assert name in sys.stdlib_module_names or name == "solver", f"{path.name}: {name}"
+            if name in LAZY:
+                assert id(node) not in top_level, f"{path.name}: {name} at module top level"
+
+
+def test_importing_solver_loads_neither_python_sat_nor_networkx() -> None:
+    code = "import sys, solver; print('pysat' in sys.modules, 'networkx' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
