@@ -88,14 +88,45 @@ def group_json(row: Any) -> dict[str, object]:
     }
 
 
+def _others(terms: tuple[str, ...], term: str) -> list[str]:
+    return [t for t in terms if t != term]
+
+
 def _option_rules(row: Any, option: str) -> list[str]:
+    """What the rules say about ``option`` (or a group term), both ways, compound ``when``
+    included: "requires …; required by …; conflicts with …"."""
+    links = row.registry.model.rules_of(option)
     out = []
-    for rule in row.registry.model.rules:
-        if rule.when == (option,):
-            verb = "requires" if rule.kind is RuleKind.REQUIRES else "conflicts with"
-            targets = " or ".join(rule.targets)
-            out.append(f"{verb} {targets}")
+    for rule in links.outgoing:
+        verb = "requires" if rule.kind is RuleKind.REQUIRES else "conflicts with"
+        also = _others(rule.when, option)
+        text = f"{verb} {' or '.join(rule.targets)}"
+        out.append(text + (f" (with {' and '.join(also)})" if also else ""))
+    for rule in links.incoming:
+        when = " and ".join(rule.when)
+        if rule.kind is RuleKind.CONFLICTS:
+            out.append(f"conflicts with {when}" if when else "never allowed")
+            continue
+        alternatives = _others(rule.targets, option)
+        text = f"required by {when}" if when else "always required"
+        out.append(text + (f" (or {' or '.join(alternatives)})" if alternatives else ""))
     return out
+
+
+def _relations_json(row: Any, term: str) -> dict[str, list[dict[str, Any]]]:
+    """The JSON of :func:`_option_rules`: rules by relation, each with when, targets, origin."""
+    links = row.registry.model.rules_of(term)
+
+    def rule(r: Any) -> dict[str, Any]:
+        origin = {"file": r.origin.file, "key": r.origin.key, "line": r.origin.line}
+        return {"when": list(r.when), "targets": list(r.targets), "origin": origin}
+
+    return {
+        "requires": [rule(r) for r in links.outgoing if r.kind is RuleKind.REQUIRES],
+        "conflicts_with": [rule(r) for r in links.outgoing if r.kind is RuleKind.CONFLICTS]
+        + [rule(r) for r in links.incoming if r.kind is RuleKind.CONFLICTS],
+        "required_by": [rule(r) for r in links.incoming if r.kind is RuleKind.REQUIRES],
+    }
 
 
 def _source_text(row: Any, option: str) -> str:
@@ -142,6 +173,9 @@ def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
     for name, index in _group_indexes(row).items():
         where = index.url or _registry_path(row, index.path)
         lines.append(f"  index {name}: {where}{_index_kinds(index)}")
+    own = _option_rules(row, g.name)
+    if own:
+        lines.append(f"  the group itself: {'; '.join(own)}")
     return lines
 
 
@@ -181,6 +215,7 @@ def group_detail_json(row: Any) -> dict[str, object]:
         }
         for name, index in _group_indexes(row).items()
     }
+    data["relations"] = {t: _relations_json(row, t) for t in (row.group.name, *row.group.options)}
     return data
 
 
