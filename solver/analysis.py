@@ -8,10 +8,10 @@ only what rules force (e.g. a rule with an empty ``when`` requiring an option) i
 The search uses what each solution proves: every option it selects is not dead, every option
 it leaves out is not core. The remaining candidates are settled in bulk: "is one of these
 candidates selectable?" is one SAT call (a clause over all of them, switched on by an
-assumption). The solver's phases point every remaining candidate at the answer sought and
-every other option away from it, so that options already cleared do not take their group's
-slot and one solution clears many candidates; after each solution only the options whose
-status changed get a new phase. An unsatisfiable answer proves every remaining candidate.
+assumption, with the solver's phases pointing at them so that one solution clears many at
+once). An unsatisfiable answer proves every remaining candidate at once. Pointing the options
+already cleared away from the answer (tried for issue 16) took 10x more calls on automotive01,
+whose options require their parents: the phases they keep hold those parents selected.
 """
 
 from __future__ import annotations
@@ -33,20 +33,17 @@ def _settle(
     """
     sign = 1 if polarity else -1
     seen: list[set[int]] = []
-    n = len(oracle.options)
-    oracle.prefer([sign * v if v in candidates else -sign * v for v in range(1, n + 1)])
     while candidates:
         switch = oracle.fresh()
         oracle.add([-switch, *(sign * v for v in candidates)])
+        oracle.prefer([sign * v for v in candidates])
         found = oracle.solve([switch])
         oracle.add([-switch])  # retire the clause for good
         if not found:
             break
         selected = oracle.selected_vars()
         seen.append(selected)
-        cleared = candidates & selected if polarity else candidates - selected
-        candidates = candidates - cleared
-        oracle.prefer([-sign * v for v in cleared])
+        candidates = candidates - selected if polarity else candidates & selected
     return candidates, seen
 
 
@@ -76,17 +73,10 @@ def analyse(model: Model) -> Analysis:
     return Analysis(tuple(sorted(core)), tuple(sorted(dead)), False, dead_groups, dead_defaults)
 
 
-def _applicable(
-    oracle: Oracle, selectors: list[int], whens: list[list[int]], candidates: list[int]
-) -> list[int]:
-    """The candidate rules whose ``when`` holds in no valid configuration (every rule on).
-
-    In bulk, as :func:`_settle` does for options: "does some candidate's condition hold?" is
-    one call (a clause over one literal per candidate that implies its condition); each
-    solution clears every candidate whose condition it satisfies.
-    """
+def _conditions(oracle: Oracle, whens: list[list[int]], rules: list[int]) -> dict[int, int]:
+    """Per rule, one literal that implies its ``when`` (a fresh one for a compound ``when``)."""
     implies: dict[int, int] = {}
-    for index in candidates:
+    for index in rules:
         when = whens[index]
         if len(when) == 1:
             implies[index] = when[0]
@@ -94,18 +84,53 @@ def _applicable(
         lit = implies[index] = oracle.fresh()
         for w in when:
             oracle.add([-lit, w])
-    left = set(candidates)
-    oracle.prefer([implies[i] for i in candidates])
-    while left:
-        switch = oracle.fresh()
-        oracle.add([-switch, *(implies[i] for i in sorted(left))])
-        found = oracle.solve([*selectors, switch])
-        oracle.add([-switch])
-        if not found:
-            break
-        cleared = {i for i in left if all(oracle.true(w) for w in whens[i])}
-        left -= cleared
-    return sorted(left)
+    return implies
+
+
+def _some_holds(oracle: Oracle, on: list[int], implies: dict[int, int], rules: list[int]) -> bool:
+    """Does the condition of one of ``rules`` hold in a solution with the selectors ``on``?"""
+    switch = oracle.fresh()
+    oracle.add([-switch, *(implies[i] for i in rules)])
+    found = oracle.solve([*on, switch])
+    oracle.add([-switch])  # retire the clause for good
+    return found
+
+
+def _holding(
+    oracle: Oracle, on: list[int], whens: list[list[int]], implies: dict[int, int]
+) -> set[int]:
+    """The rules of ``implies`` whose ``when`` holds in some solution with the selectors ``on``.
+
+    In bulk, as :func:`_settle` does for options: "does some candidate's condition hold?" is
+    one call; each solution clears every candidate whose condition it satisfies.
+    """
+    left = set(implies)
+    oracle.prefer(list(implies.values()))
+    while left and _some_holds(oracle, on, implies, sorted(left)):
+        left -= {i for i in left if all(oracle.true(w) for w in whens[i])}
+    return set(implies) - left
+
+
+def _never(
+    oracle: Oracle, selectors: list[int], whens: list[list[int]], implies: dict[int, int]
+) -> list[int]:
+    """The rules of ``implies`` whose ``when`` holds in no valid configuration of the registry
+    without the rule itself.
+
+    First with every rule on (in bulk); then with all the rules left switched off at once
+    (in bulk): a condition that holds in no solution even then never holds without its own
+    rule. Only the conditions that do hold then are asked one by one (the rule may be what
+    makes its own condition impossible, like ``a requires b`` with ``a conflicts b``).
+    """
+    left = set(implies) - _holding(oracle, selectors, whens, implies)
+    off = [-s if i in left else s for i, s in enumerate(selectors)]
+    maybe = _holding(oracle, off, whens, {i: implies[i] for i in sorted(left)})
+    never = left - maybe
+    for index in sorted(maybe):
+        without = [s if i != index else -s for i, s in enumerate(selectors)]
+        if not oracle.solve([*without, *whens[index]], keep=False):
+            never.add(index)
+    return sorted(never)
 
 
 def rule_findings(
@@ -116,8 +141,8 @@ def rule_findings(
     Every rule's clauses are guarded by a selector variable of its own, so that one incremental
     solver answers "does the registry without rule r still forbid what r forbids?" under
     assumptions. A void registry has no findings (every rule is vacuous there; ``analyse``
-    reports it). The rules that can apply are found in bulk (a few calls); each rule left over
-    costs one call, and with ``redundant`` each rule one call per clause.
+    reports it). The rules that can apply are found in bulk (a few calls), and so are those
+    that never do (group testing); with ``redundant``, each rule costs one call per clause.
     """
     analysis = analysis or analyse(model)
     if analysis.void:
@@ -143,12 +168,8 @@ def rule_findings(
             live = not any(t in dead_options or t in dead_groups for t in rule.when)
             if live and len(rule.when) <= 1:
                 applies[index] = True  # one live term: it holds in some valid configuration
-        left = _applicable(oracle, selectors, whens, [i for i, a in enumerate(applies) if not a])
-        never: list[int] = []
-        for index in left:  # not with every rule; maybe without this one (it may be the cause)
-            without = [s if i != index else -s for i, s in enumerate(selectors)]
-            if not oracle.solve([*without, *whens[index]], keep=False):
-                never.append(index)
+        implies = _conditions(oracle, whens, [i for i, a in enumerate(applies) if not a])
+        never = _never(oracle, selectors, whens, implies)
         implied: list[int] = []
         skip = set(never)
         for index, own in enumerate(clauses if redundant else ()):
