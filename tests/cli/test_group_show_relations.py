@@ -8,7 +8,7 @@ from pathlib import Path
 
 from helpers.projects import example_registry
 
-from hpm.commands.group import GroupRow
+from hpm.cli.commands.group import GroupRow
 from hpm.views import group_detail_json, group_detail_text
 from solver import Model, Origin, Rule, RuleKind
 

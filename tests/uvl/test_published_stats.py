@@ -9,7 +9,7 @@ from uvl_bench_data import bench_data_dir
 
 from benchmarks.uvl_model import parse_uvl
 from benchmarks.uvl_registry import plan_registry, plan_to_model
-from solver.analysis import analyse
+from solver import analyse
 
 
 def _rows() -> list[dict[str, str]]:
