@@ -11,6 +11,8 @@ Questions (completion mode: absent groups may be activated when rules need them)
   needed; the preference is stated in :mod:`solver.engine` and docs/engine.md.
 - ``feasible(model, selection, group) -> dict[str, Conflict | None]``: per option, in
   registry order, None if choosing it still admits a completion, else why not.
+- ``why_not(model, selection, options) -> dict[str, Conflict]``: the conflicts of options
+  known to be rejected (e.g. dead ones), all from one oracle.
 - ``analyse(model) -> Analysis`` (core, dead, void) and ``rule_findings(model) ->
   RuleFindings`` (rules that never apply, redundant rules).
 
@@ -37,7 +39,7 @@ from solver.answers import (
     Step,
     Verdict,
 )
-from solver.engine import SolverLimits, check, complete, feasible
+from solver.engine import SolverLimits, check, complete, feasible, why_not
 from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy, TermRules
 
 __all__ = [
@@ -65,4 +67,5 @@ __all__ = [
     "complete",
     "feasible",
     "rule_findings",
+    "why_not",
 ]

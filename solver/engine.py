@@ -217,6 +217,12 @@ def trial(selection: Selection, group: Group, option: str) -> list[Choice]:
     return [pinned]
 
 
+def _trial_is_separate(selection: Selection, group: Group) -> bool:
+    """An M-of-N group not chosen gets the asked option as a choice of its own, after the
+    others (see :func:`trial`)."""
+    return group.strategy is Strategy.MANY and selection.state(group.name) != "chosen"
+
+
 def feasible(
     model: Model, selection: Selection, group: str, limits: SolverLimits = DEFAULT_LIMITS
 ) -> dict[str, Conflict | None]:
@@ -238,23 +244,46 @@ def feasible(
     rest = Selection({g: c for g, c in selection.choices.items() if g != group})
     base = problem.elements(model, rest)
     answer: dict[str, Conflict | None] = {}
-    why: Explainer | None = None
-    # an M-of-N group not chosen gets the option as a choice of its own, after the others
-    separate = target.strategy is Strategy.MANY and selection.state(group) != "chosen"
-    with Oracle(model) as oracle:
+    separate = _trial_is_separate(selection, target)
+    with Oracle(model) as oracle, Oracle(model) as selectors:
         oracle.require(base)
         possible = oracle.solve(keep=False)
-        try:
-            for option in target.options:
-                mine = trial(selection, target, option)
-                lits = [lit for c in mine if c.kind != "open" for lit in oracle.clauses(c)[0]]
-                if possible and oracle.solve(lits, keep=False):
-                    answer[option] = None
-                    continue
-                why = why or Explainer(model, base)
-                pinned = Choice(group, option, "chosen")
-                answer[option] = why.explain(mine, pinned, separate=separate)
-        finally:
-            if why is not None:
-                why.close()
+        why: Explainer | None = None
+        for option in target.options:
+            mine = trial(selection, target, option)
+            lits = [lit for c in mine if c.kind != "open" for lit in oracle.clauses(c)[0]]
+            if possible and oracle.solve(lits, keep=False):
+                answer[option] = None
+                continue
+            why = why or Explainer(model, base, selectors)
+            pinned = Choice(group, option, "chosen")
+            answer[option] = why.explain(mine, pinned, separate=separate)
+    return answer
+
+
+def why_not(model: Model, selection: Selection, options: Sequence[str]) -> dict[str, Conflict]:
+    """Why choosing each of ``options`` admits no completion (what :func:`feasible` answers for
+    a rejected option), for options already known to be rejected, e.g. dead ones.
+
+    One oracle (its elements behind selectors, compiled once) explains them all. Raises
+    ValueError for an option that can be chosen.
+    """
+    from solver.cnf import Oracle
+    from solver.explain import Explainer
+
+    problem.validate(model, selection)
+    answer: dict[str, Conflict] = {}
+    explainers: dict[str | None, Explainer] = {}
+    with Oracle(model) as oracle:
+        for option in options:
+            target = model.group_of(option)
+            # the same base (and index) for every group the selection does not list
+            key = target.name if target.name in selection.choices else None
+            if key not in explainers:
+                rest = Selection({g: c for g, c in selection.choices.items() if g != key})
+                explainers[key] = Explainer(model, problem.elements(model, rest), oracle)
+            mine = trial(selection, target, option)
+            pinned = Choice(target.name, option, "chosen")
+            separate = _trial_is_separate(selection, target)
+            answer[option] = explainers[key].explain(mine, pinned, separate=separate)
     return answer

@@ -232,16 +232,14 @@ class Explainer:
     only in one group's choices. The base is indexed once, and one oracle serves every trial,
     each explained from its own core."""
 
-    def __init__(self, model: Model, base: Sequence[Element]) -> None:
+    def __init__(self, model: Model, base: Sequence[Element], oracle: Oracle) -> None:
+        """``oracle``: the one whose selectors every trial uses (shared across explainers)."""
         self.model = model
         self.choices = [e for e in base if isinstance(e, Choice)]
         self.others = [e for e in base if not isinstance(e, Choice)]
         self.position = {g.name: i for i, g in enumerate(model.groups)}
         self.graph = _Graph(model, base)
-        self.oracle = Oracle(model)
-
-    def close(self) -> None:
-        self.oracle.close()
+        self.oracle = oracle
 
     def explain(self, mine: Sequence[Choice], pinned: Choice, *, separate: bool) -> Conflict:
         """The conflict of the base with ``mine`` (one group's choices, ``pinned`` among them;

@@ -23,7 +23,17 @@ from helpers.models import cases
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver import Choice, Conflict, Model, Selection, Strategy, check, complete, feasible
+from solver import (
+    Choice,
+    Conflict,
+    Model,
+    Selection,
+    Strategy,
+    check,
+    complete,
+    feasible,
+    why_not,
+)
 
 
 def assert_minimal_conflict(
@@ -161,3 +171,6 @@ def test_feasible_agrees_with_brute_force(case: tuple[Model, Selection], which: 
         assert (conflict is None) == possible
         if conflict is not None:
             assert_minimal_conflict(model, trial, conflict, Choice(group.name, option, "chosen"))
+            # the same question for options known to be rejected, from one shared oracle
+            again = why_not(model, selection, [option])[option]
+            assert_minimal_conflict(model, trial, again, Choice(group.name, option, "chosen"))

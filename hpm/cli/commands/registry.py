@@ -40,9 +40,8 @@ def registry_check(
     """Validate the registry, then find core and dead options; explain up to ``reasons`` dead ones.
 
     Also rules that can never apply and, with ``redundant``, rules the others already imply (one
-    SAT call per rule: seconds on registries with thousands of rules, hence opt-in). The analysis
-    runs on the CDCL SAT backend (``solver.analysis``); the explanations come from the constraint
-    engine, the same as ``hpm check`` gives.
+    SAT call per rule clause: seconds on registries with thousands of rules, hence opt-in). The
+    analysis, and the explanations (the same as ``hpm explain`` gives), run on the SAT oracle.
     """
     import solver
     from solver import analyse, rule_findings
@@ -52,17 +51,9 @@ def registry_check(
     if analysis.void:
         conflict = solver.complete(model, Selection()).conflict
         return RegistryReport(registry, analysis, {}, conflict)
-    explained: dict[str, Conflict] = {}
     dead = set(analysis.dead)
     wanted = [o for o in model.options if o in dead][:reasons]
-    by_group: dict[str, dict[str, Conflict | None]] = {}  # one feasible() per group, not option
-    for option in wanted:
-        group = model.group_of(option).name
-        if group not in by_group:
-            by_group[group] = solver.feasible(model, Selection(), group)
-        conflict = by_group[group][option]
-        assert conflict is not None, f"{option} is dead, so choosing it must conflict"
-        explained[option] = conflict
+    explained = solver.why_not(model, Selection(), wanted)  # one oracle explains them all
     findings = rule_findings(model, analysis, redundant=redundant)
     return RegistryReport(registry, analysis, explained, rules=findings)
 
