@@ -102,10 +102,112 @@ class DriftError(HpmError):
         self.differences = tuple(differences)
 
 
+class SyncStepError(UvError):
+    """A uv step of ``hpm sync`` failed; pyproject.toml, uv.lock and hpm.lock were restored.
+
+    ``command`` is the failed command as a user can paste it (``uv ...``); ``output`` is uv's
+    output without its advice about uv's own flags (hpm chose them); ``restored`` names the files
+    put back; ``packages`` the requirements of the failed step, for the caller's next-step hint.
+    """
+
+    def __init__(
+        self,
+        argv: list[str],
+        returncode: int,
+        output: str,
+        *,
+        step: int,
+        restored: tuple[str, ...],
+        hint: str = "",
+    ) -> None:
+        super().__init__(argv, returncode, output, hint)
+        self.step = step
+        self.restored = restored
+        self.command = _shown_command(argv)
+        self.action = _ACTIONS.get(argv[1] if len(argv) > 1 else "", "running uv")
+        undone = (
+            f"restored {', '.join(restored)}"
+            if restored
+            else "pyproject.toml, uv.lock and hpm.lock were not changed"
+        )
+        self.message = f"{self.action} failed: `{self.command}` exited with {returncode}; {undone}"
+        self.args = (self.message,)
+
+    @classmethod
+    def from_uv(cls, error: UvError, *, step: int, restored: tuple[str, ...]) -> SyncStepError:
+        return cls(
+            error.argv,
+            error.returncode,
+            without_cli_advice(error.output),
+            step=step,
+            restored=restored,
+            hint=error.hint,
+        )
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """The positional arguments of the failed command (requirements or names)."""
+        return tuple(self.argv[self.argv.index("--") + 1 :]) if "--" in self.argv else ()
+
+    def with_hint(self, hint: str) -> SyncStepError:
+        return SyncStepError(
+            self.argv,
+            self.returncode,
+            self.output,
+            step=self.step,
+            restored=self.restored,
+            hint=hint,
+        )
+
+
 class Interrupted(HpmError):
-    """Ctrl-C or SIGTERM stopped hpm; a change in progress was rolled back (exit 130)."""
+    """Ctrl-C or SIGTERM stopped hpm; a change in progress was rolled back (exit 130).
+
+    ``restored`` names the files a sync put back (see :func:`interrupted_sync`).
+    """
 
     exit_code = 130
 
-    def __init__(self, message: str = "interrupted", hint: str = "") -> None:
+    def __init__(
+        self, message: str = "interrupted", hint: str = "", restored: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message, hint)
+        self.restored = restored
+
+
+def interrupted_sync(restored: tuple[str, ...]) -> Interrupted:
+    """"interrupted; restored pyproject.toml, uv.lock" (or "...; nothing was changed")."""
+    what = f"restored {', '.join(restored)}" if restored else "nothing was changed"
+    return Interrupted(f"interrupted; {what}", restored=restored)
+
+
+_ACTIONS = {
+    "remove": "removing packages (uv remove)",
+    "add": "adding packages (uv add)",
+    "sync": "installing into the environment (uv sync)",
+    "pip": "uninstalling packages no longer needed (uv pip uninstall)",
+}
+
+# uv's advice about its own flags: hpm chose the flags, so the advice misleads a user of hpm.
+_CLI_ADVICE = ("--frozen", "--no-sync", "--locked", "--no-workspace", "--inexact")
+
+
+def without_cli_advice(output: str) -> str:
+    """uv's output less the ``hint:``/``help:`` paragraphs that suggest uv's own flags."""
+    kept: list[str] = []
+    for line in output.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("hint:", "help:")) and any(f in stripped for f in _CLI_ADVICE):
+            while kept and not kept[-1].strip():
+                kept.pop()
+            continue
+        kept.append(line)
+    return "\n".join(kept).rstrip() + ("\n" if kept else "")
+
+
+def _shown_command(argv: list[str]) -> str:
+    import shlex
+
+    from hpm.apply.uvbin import shown
+
+    return shlex.join(shown(argv))

@@ -377,6 +377,10 @@ def plan_text(outcome: Any, *, dry_run: bool, style: Style = plain) -> list[str]
         lines.append(
             f"{style('index', fg='green')}    + {entry.name} = {entry.url}{_index_kinds(entry)}"
         )
+    lines.extend(kept_lines(plan, style=style))
+    if plan.environment:
+        lines.append(f"{style('environment', fg='cyan')} differs from uv.lock: uv sync repairs it")
+        lines.extend(f"  {change}" for change in plan.environment)
     if plan.is_empty:
         lines.append("nothing to do: the project already matches its choices")
         return lines
@@ -387,6 +391,30 @@ def plan_text(outcome: Any, *, dry_run: bool, style: Style = plain) -> list[str]
             edit = "  (hpm edits pyproject.toml: [[tool.uv.index]], [tool.uv.sources])"
             commands.insert(plan.routes_at, edit)
         lines.extend(commands)
+    return lines
+
+
+def kept_lines(plan: Any, *, style: Style = plain) -> list[str]:
+    """The user's own packages that a choice names, left as written (and hand-edited ones)."""
+    lines = []
+    warn = style("warning", fg="yellow", bold=True)
+    for kept in plan.kept:
+        why = (
+            "changed by hand since hpm added it; left as you wrote it"
+            if kept.edited
+            else "already a dependency of the project; left as you wrote it"
+        )
+        lines.append(f"{style('keep', fg='cyan')}     {kept.name}: {why}")
+        if kept.differs:
+            lines.append(
+                f"{warn}: {kept.name}: the registry asks for `{kept.wanted}`, the project has "
+                f"`{'`, `'.join(kept.entries)}`"
+            )
+    for name in plan.released:
+        lines.append(
+            f"{style('keep', fg='cyan')}     {name}: changed by hand since hpm added it; "
+            "no longer chosen, left as you wrote it"
+        )
     return lines
 
 
@@ -403,12 +431,25 @@ def plan_json(outcome: Any) -> dict[str, object]:
         "add": list(plan.add),
         "add_editable": list(plan.add_editable),
         "unchanged": list(plan.unchanged),
+        "kept": [
+            {
+                "name": k.name,
+                "declared": list(k.entries),
+                "registry": k.wanted,
+                "edited": k.edited,
+                "differs": k.differs,
+            }
+            for k in plan.kept
+        ],
+        "released": list(plan.released),
+        "environment": list(plan.environment),
         "commands": [list(argv) for argv in plan.commands],
         "indexes": {
             "add": [e.fields() for e in plan.routes.add_indexes],
             "remove": list(plan.routes.drop_indexes),
         },
         "routes": dict(plan.routes.sources),
+        "command_lines": list(plan.command_lines),
     }
 
 
@@ -416,8 +457,12 @@ def sync_done_text(outcome: Any, *, style: Style = plain) -> str:
     plan = outcome.plan
     if plan.is_empty:
         return f"{style('ok', fg='green', bold=True)}: hpm.lock is up to date"
+    if getattr(outcome, "locked", False):
+        return f"{style('ok', fg='green', bold=True)}: synced from uv.lock; hpm.lock unchanged"
     added, removed = len(plan.add) + len(plan.add_editable), len(plan.remove)
     counts = f"{added} added, {removed} removed, {len(plan.unchanged)} unchanged"
+    if plan.kept:
+        counts += f", {len(plan.kept)} yours kept"
     return f"{style('ok', fg='green', bold=True)}: synced ({counts}); wrote hpm.lock"
 
 
@@ -534,9 +579,11 @@ def _rules_json(model: Any, indexes: Sequence[int]) -> list[dict[str, object]]:
 # --------------------------------------------------------------------------- errors
 def error_text(error: Any, *, style: Style = plain) -> list[str]:
     """An :class:`hpm.errors.HpmError` as ``error:`` / ``hint:`` lines (for stderr)."""
-    from hpm.errors import InputError, SelectionError, UvError
+    from hpm.errors import InputError, Interrupted, SelectionError, UvError
 
     err, hint = style("error", fg="red", bold=True), style("hint", fg="cyan", bold=True)
+    if isinstance(error, Interrupted):  # not an error of the user's: say what happened
+        return [error.message] + ([f"{hint}: {error.hint}"] if error.hint else [])
     if isinstance(error, InputError) and len(error.problems) > 1:
         lines = [f"{err}: {error.message}"]
         for problem in error.problems:

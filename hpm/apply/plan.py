@@ -2,10 +2,9 @@
 
 Rules:
 
-- hpm only ever removes packages it recorded in ``hpm.lock`` (``LockState.packages``).
-  Dependencies the user added by hand are never touched. If the user *also* added by hand a
-  package that hpm now wants, hpm's ``uv add`` simply updates that entry, and from then on hpm
-  owns it: when it is no longer chosen, hpm removes it.
+- Whose is a package is decided in :mod:`hpm.apply.ownership`: hpm only ever removes or rewrites
+  packages it owns (recorded in ``hpm.lock`` and unchanged by hand since). A chosen package that
+  the user declares is left exactly as written, and not recorded as hpm's (``SyncPlan.kept``).
 - A package whose requirement changed is removed and added again: ``uv add`` replaces an entry
   with the same name *and marker*, but keeps a second entry when only the marker differs, so a
   plain re-add could leave the old one behind.
@@ -14,22 +13,31 @@ Rules:
   (:mod:`hpm.apply.routing`, ``SyncPlan.routes``).
 - Editable path packages go into their own ``uv add --editable`` call (the flag applies to a
   whole call).
-- Nothing changed: no commands at all (the CLI says "nothing to do"); otherwise the last
-  command is one ``uv sync --inexact`` (see :mod:`hpm.apply.sync` for why).
+- Nothing changed in pyproject.toml: no edit commands. The last command, when there is any, is
+  one ``uv sync --inexact`` (see :mod:`hpm.apply.sync` for why); it also runs when nothing else
+  does but the environment is missing or differs from uv.lock (``environment_outdated``).
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from hpm.apply import uv as uvcmd
+from hpm.apply.ownership import (
+    Kept,
+    Ownership,
+    ProjectDependencies,
+    classify,
+    kept_packages,
+)
 from hpm.apply.requirements import lock_entry, requirement, split_lock_entry
 from hpm.apply.routing import IndexEntry, RouteEdit, Routes, plan_routes, wanted_routes
+from hpm.apply.uvbin import shown
 from hpm.names import normalize
 from hpm.registry.catalog import Registry
 from solver.model import Selection
@@ -50,6 +58,9 @@ class SyncPlan:
     # What hpm.lock's `packages` should hold afterwards: normalised name -> lock entry.
     packages: Mapping[str, str] = field(default_factory=dict)
     routes: RouteEdit = RouteEdit()  # noqa: RUF009 (frozen): index entries and routes to write
+    kept: tuple[Kept, ...] = ()  # chosen packages the user declares: left as written
+    released: tuple[str, ...] = ()  # hpm's once, edited by hand and no longer chosen: left alone
+    environment: tuple[str, ...] = ()  # what uv would change in .venv (" + x==1", " - y==2")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))
@@ -57,7 +68,7 @@ class SyncPlan:
     @property
     def command_lines(self) -> tuple[str, ...]:
         """Each command as a shell would show it (``shlex.join``), for ``--dry-run``."""
-        return tuple(shlex.join(argv) for argv in self.commands)
+        return tuple(shlex.join(shown(argv)) for argv in self.commands)
 
     @property
     def is_empty(self) -> bool:
@@ -73,6 +84,10 @@ class SyncPlan:
     def routes_at(self) -> int:
         """Before which command the route edit runs: after ``uv remove``, before ``uv add``."""
         return 1 if self.remove else 0
+    @property
+    def edits_project(self) -> bool:
+        """True when pyproject.toml changes (not only the environment)."""
+        return bool(self.remove or self.add or self.add_editable or not self.routes.is_empty)
 
 
 def desired_packages(
@@ -93,6 +108,14 @@ def desired_packages(
     return wanted
 
 
+def ownership_of(previous: LockState | None, declared: ProjectDependencies | None) -> Ownership:
+    """hpm.lock's packages split by pyproject.toml now (all owned when ``declared`` is None)."""
+    recorded = {normalize(k): v for k, v in (previous.packages.items() if previous else ())}
+    if declared is None:
+        return Ownership(owned=frozenset(recorded))
+    return classify(recorded, previous.declared if previous else {}, declared)
+
+
 def make_plan(
     registry: Registry,
     resolution: Selection,
@@ -100,33 +123,45 @@ def make_plan(
     project_dir: Path,
     uv: str,
     *,
-    declared: Collection[str] | None = None,
+    declared: ProjectDependencies | None = None,
     project: Mapping[str, Any] | None = None,
+    environment_outdated: bool = False,
+    environment: tuple[str, ...] = (),
 ) -> SyncPlan:
     """Compare the resolution's packages with ``previous`` (hpm.lock) and plan the uv calls.
 
-    ``declared``, when given, is the set of normalised names in ``[project] dependencies`` now:
-    a package hpm recorded but the user already removed by hand is then not passed to
-    ``uv remove`` (which would fail on it), and a chosen package that is missing from it is
-    added again, whatever hpm.lock says. ``project`` is the parsed pyproject.toml, for the index
-    entries and routes the user wrote (see :mod:`hpm.apply.routing`).
+    ``declared`` is pyproject.toml's packages now (None: trust hpm.lock; tests of pure planning).
+    It decides ownership (:mod:`hpm.apply.ownership`): the user's packages are kept as written; a
+    package hpm recorded but the user removed by hand is not passed to ``uv remove`` (which would
+    fail on it), and is added again when it is still chosen. ``project`` is the parsed
+    pyproject.toml, for the index entries and routes the user wrote (see
+    :mod:`hpm.apply.routing`). ``environment_outdated``: the environment differs from uv.lock
+    (see :mod:`hpm.apply.sync`), so ``uv sync`` runs even when pyproject.toml does not change;
+    ``environment`` says how, for the plan's text.
     """
-    wanted = desired_packages(registry, resolution, project_dir)
+    chosen = desired_packages(registry, resolution, project_dir)
+    ownership = ownership_of(previous, declared)
+    kept = (
+        ()
+        if declared is None
+        else kept_packages(chosen, declared, ownership, project_dir=project_dir)
+    )
+    kept_names = {k.name for k in kept}
     routes = wanted_routes(registry, resolution.chosen_options, project_dir)
     recorded = _recorded_routes(previous)
     # an index route is part of what a package is: the old route changes it too
-    wanted = {n: _with_route(v, routes.sources.get(n)) for n, v in wanted.items()}
+    wanted = {
+        n: _with_route(v, routes.sources.get(n)) for n, v in chosen.items() if n not in kept_names
+    }
     before = {
         normalize(k): _with_route(v, recorded.sources.get(normalize(k)))
         for k, v in (previous.packages.items() if previous else ())
+        if normalize(k) in ownership.owned
     }
-    present = None if declared is None else {normalize(n) for n in declared}
-    if present is not None:  # removed by hand: hpm.lock's entry no longer describes the project
-        before = {n: v for n, v in before.items() if n in present}
 
     changed = [n for n in wanted if n in before and before[n] != wanted[n]]
     gone = [n for n in before if n not in wanted]
-    remove = tuple(sorted(n for n in {*gone, *changed} if present is None or n in present))
+    remove = tuple(sorted({*gone, *changed}))
     unchanged = tuple(n for n in wanted if before.get(n) == wanted[n])
     new = [n for n in wanted if before.get(n) != wanted[n]]
     add: list[str] = []
@@ -143,8 +178,9 @@ def make_plan(
         commands.append(tuple(uvcmd.add_argv(uv, add)))
     if add_editable:
         commands.append(tuple(uvcmd.add_argv(uv, add_editable, editable=True)))
-    if gone or new or not edit.is_empty:
+    if gone or new or not edit.is_empty or environment_outdated:
         commands.append(tuple(uvcmd.sync_argv(uv)))
+    released = tuple(sorted(n for n in ownership.edited if n not in chosen))
     return SyncPlan(
         remove=remove,
         add=tuple(add),
@@ -153,6 +189,9 @@ def make_plan(
         commands=tuple(commands),
         packages={n: _without_route(v) for n, v in wanted.items()},
         routes=edit,
+        kept=kept,
+        released=released,
+        environment=environment if environment_outdated else (),
     )
 
 

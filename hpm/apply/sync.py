@@ -18,31 +18,46 @@ are installed" mode; checked with uv 0.13.)
 Failure: every step runs inside :func:`hpm.apply.transaction.transaction`, so if a uv step fails, or
 anything raises (KeyboardInterrupt and SIGTERM included), or writing hpm.lock fails,
 ``pyproject.toml``, ``uv.lock`` and ``hpm.lock`` are restored byte for byte; a failed uv step
-raises :class:`UvError` with uv's output.
+raises :class:`~hpm.errors.SyncStepError` (which step, the command as a user can paste it, uv's
+output without its CLI-only advice, what was restored), an interrupt raises
+:class:`~hpm.errors.Interrupted` (exit 130) naming what was restored.
+
+Workspaces: in a member of a uv workspace, ``uv.lock`` and ``.venv`` are the workspace root's
+(:mod:`hpm.project.workspace`); they are what is journalled, read and pruned here.
+
+The environment always matches: when pyproject.toml needs no change, :func:`environment_check`
+asks ``uv sync --inexact --check`` (read-only; about 15 ms with uv 0.13 on a small project, the
+same as the sync it may save) whether ``.venv`` is missing or differs from ``uv.lock``; the plan
+then still runs ``uv sync --inexact``. So a fresh clone, ``rm -rf .venv`` or a package uninstalled
+by hand is repaired by a plain ``hpm sync``.
 """
 
 from __future__ import annotations
 
-import os
-import re
+import dataclasses
 import shlex
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hpm.apply import uv as uvcmd
+from hpm.apply.ownership import ProjectDependencies, fingerprints_of, project_dependencies
 from hpm.apply.plan import SyncPlan
 from hpm.apply.routing import RouteEdit, route_edit_summary
 from hpm.apply.transaction import transaction
+from hpm.apply.uvbin import shown
+from hpm.errors import SyncStepError, UvError, interrupted_sync
 from hpm.fsutil import atomic_write, read_bytes_or_none
 from hpm.names import normalize
 from hpm.project import lockfile
+from hpm.project.workspace import Workspace, find_workspace
 
 if TYPE_CHECKING:
     from hpm.project.lockfile import LockState
 
-_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+PYPROJECT = "pyproject.toml"
 
 
 def locked_names(data: bytes | None) -> frozenset[str]:
@@ -62,21 +77,54 @@ def pyproject_data(project_dir: Path) -> dict:
     return {} if data is None else tomllib.loads(data.decode())
 
 
+def read_declared(project_dir: Path) -> ProjectDependencies:
+    """The packages the project's pyproject.toml declares (see :mod:`hpm.apply.ownership`)."""
+    return project_dependencies(pyproject_data(project_dir))
+
+
 def declared_dependencies(project_dir: Path) -> frozenset[str]:
     """Normalised names in ``[project] dependencies`` of the project's pyproject.toml."""
-    document = pyproject_data(project_dir)
-    names = set()
-    for item in document.get("project", {}).get("dependencies", []):
-        match = _REQUIREMENT_NAME.match(item)
-        if match:
-            names.add(normalize(match.group(1)))
-    return frozenset(names)
+    return read_declared(project_dir).names()
 
 
 def project_environment(project_dir: Path) -> Path:
-    """The project's virtual environment, as uv chooses it (``UV_PROJECT_ENVIRONMENT`` or .venv)."""
-    configured = os.environ.get("UV_PROJECT_ENVIRONMENT")
-    return Path(project_dir) / (configured or ".venv")
+    """The project's virtual environment, as uv chooses it (at the workspace root)."""
+    return find_workspace(project_dir).environment
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentCheck:
+    """Whether the environment matches uv.lock, as ``uv sync --inexact --check`` says."""
+
+    outdated: bool
+    missing: bool = False  # no environment at all
+    changes: tuple[str, ...] = ()  # uv's lines, e.g. "+ requests==2.32.3", "- old==1.0"
+
+
+def environment_check(project_dir: Path, uv: str, *, locked: bool = False) -> EnvironmentCheck:
+    """Ask uv, without changing anything, whether ``uv sync --inexact`` would change the
+    environment (or ``uv.lock``). ``locked`` adds ``--locked``."""
+    workspace = find_workspace(project_dir)
+    missing = not workspace.environment.is_dir()
+    argv = [*uvcmd.sync_argv(uv), *(["--locked"] if locked else []), "--check"]
+    done = uvcmd.run(argv, Path(project_dir))
+    if done.returncode == 0 and not missing:
+        return EnvironmentCheck(False)
+    changes = tuple(
+        line.strip()
+        for line in (done.stdout or "").splitlines()
+        if line.startswith((" + ", " - ", " ~ "))
+    )
+    return EnvironmentCheck(True, missing, changes)
+
+
+def journalled_files(project_dir: Path, workspace: Workspace) -> tuple[str, ...]:
+    """pyproject.toml, uv.lock (the workspace root's) and hpm.lock, relative to the project."""
+    return (
+        PYPROJECT,
+        workspace.relative(Path(project_dir), workspace.lock),
+        lockfile.LOCK_NAME,
+    )
 
 
 def apply_plan(
@@ -86,31 +134,64 @@ def apply_plan(
     *,
     echo: Callable[[str], None] | None = None,
     prepare: Callable[[], None] | None = None,
+    write_lock: bool = True,
 ) -> None:
     """Run ``plan``'s uv commands in ``project_dir``, prune ``.venv``, then write ``new_lock``.
 
-    ``echo`` receives each command (``shlex.join``) and uv's output as it completes. An empty plan
+    ``echo`` receives each command (as ``uv ...``) and uv's output as it completes. An empty plan
     runs no uv command and only writes hpm.lock. ``prepare`` runs first, inside the transaction
     (``sync --auto`` writes the completed choices into pyproject.toml there, so that a failing
-    uv step rolls them back too).
+    uv step rolls them back too). ``write_lock`` False (``--locked``): hpm.lock is left as it is.
+    hpm.lock records how pyproject.toml declares hpm's packages afterwards (``declared``).
     """
     project_dir = Path(project_dir)
-    with transaction(project_dir):
-        if prepare is not None:
-            prepare()
-        before = locked_names(read_bytes_or_none(project_dir / "uv.lock"))
-        for position, argv in enumerate(plan.commands):
-            if position == plan.routes_at:
-                _write_routes(project_dir, plan.routes, echo)
-            _run(argv, project_dir, echo)
-        if plan.commands:
-            after = locked_names(read_bytes_or_none(project_dir / "uv.lock"))
-            environment = project_environment(project_dir)
-            stale = sorted(before - after)
-            if stale and environment.is_dir():
-                uv = plan.commands[-1][0]
-                _run(uvcmd.uninstall_argv(uv, stale, environment=environment), project_dir, echo)
-        lockfile.write_lock(project_dir, new_lock)
+    workspace = find_workspace(project_dir)
+    files = journalled_files(project_dir, workspace)
+    original = {name: read_bytes_or_none(project_dir / name) for name in files}
+    step = 0
+    with transaction(project_dir, files):
+        try:
+            if prepare is not None:
+                prepare()
+            before = locked_names(read_bytes_or_none(workspace.lock))
+            for position, argv in enumerate(plan.commands):
+                if position == plan.routes_at:
+                    _write_routes(project_dir, plan.routes, echo)
+                step += 1
+                _run(argv, project_dir, echo)
+            if plan.commands:
+                after = locked_names(read_bytes_or_none(workspace.lock))
+                stale = sorted(before - after)
+                if stale and workspace.environment.is_dir():
+                    step += 1
+                    uninstall = uvcmd.uninstall_argv(
+                        plan.commands[-1][0], stale, environment=workspace.environment
+                    )
+                    _run(uninstall, project_dir, echo)
+            if write_lock:
+                declared = read_declared(project_dir)
+                lockfile.write_lock(
+                    project_dir,
+                    dataclasses.replace(
+                        new_lock, declared=fingerprints_of(new_lock.packages, declared)
+                    ),
+                )
+        except UvError as error:
+            raise SyncStepError.from_uv(
+                error, step=step, restored=_changed(project_dir, original)
+            ) from error
+        except KeyboardInterrupt as interrupt:
+            raise interrupted_sync(_changed(project_dir, original)) from interrupt
+
+
+def _changed(project_dir: Path, original: dict[str, bytes | None]) -> tuple[str, ...]:
+    """The journalled files that differ from their bytes before the sync (about to be restored),
+    named as the user knows them (``uv.lock``, also for a workspace root's)."""
+    return tuple(
+        Path(name).name if name.endswith("uv.lock") else name
+        for name, data in original.items()
+        if read_bytes_or_none(project_dir / name) != data
+    )
 
 
 def _write_routes(project_dir: Path, edit: RouteEdit, echo: Callable[[str], None] | None) -> None:
@@ -135,7 +216,7 @@ def _write_routes(project_dir: Path, edit: RouteEdit, echo: Callable[[str], None
 
 def _run(argv: tuple[str, ...] | list[str], cwd: Path, echo: Callable[[str], None] | None) -> None:
     if echo:
-        echo(shlex.join(argv))
+        echo(shlex.join(shown(argv)))
     done = uvcmd.run_checked(argv, cwd)
     if echo and done.stdout:
         echo(done.stdout.rstrip("\n"))

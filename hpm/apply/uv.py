@@ -9,34 +9,14 @@ can be read as an option (the registry's names are PEP 508 names anyway).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from hpm.errors import HpmError, UvError
+from hpm.apply.uvbin import UV_ENV, find_uv
+from hpm.errors import UvError
 
-UV_ENV = "HPM_UV"
-
-
-def find_uv() -> str:
-    """The uv executable: ``$HPM_UV``, then the ``uv`` Python package's binary, then ``PATH``."""
-    configured = os.environ.get(UV_ENV)
-    if configured:
-        return configured
-    try:
-        import uv  # the PyPI package that ships the binary
-
-        return os.fsdecode(uv.find_uv_bin())
-    except (ImportError, FileNotFoundError):
-        pass
-    found = shutil.which("uv")
-    if found:
-        return found
-    raise HpmError(
-        "uv was not found",
-        hint=f"install it (`pip install uv`, see https://docs.astral.sh/uv/) or set {UV_ENV}",
-    )
+__all__ = ["UV_ENV", "find_uv"]  # re-exported: callers import them from here
 
 
 def _positional(args: Sequence[str]) -> list[str]:

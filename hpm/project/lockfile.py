@@ -19,12 +19,19 @@ torch = "pytorch-cpu"
 
 [indexes]
 pytorch-cpu = { url = "https://download.pytorch.org/whl/cpu", explicit = true }
+
+[declared]
+vlm-adapter-qwen = { dependencies = ["vlm-adapter-qwen"], source = { path = "registry/..." } }
 ```
 
 ``packages`` maps each package hpm added to the requirement string it handed to uv, so the next
 sync knows what to remove and what changed. ``sources`` and ``indexes`` (optional) are the
 ``[tool.uv.sources]`` routes and ``[[tool.uv.index]]`` entries hpm wrote (see
-:mod:`hpm.apply.routing`). Rendering is pure and deterministic (sorted keys).
+:mod:`hpm.apply.routing`). ``declared`` records how pyproject.toml declared each of hpm's packages
+right after the sync, so that a later hand edit makes the package the user's (see
+:mod:`hpm.apply.ownership`). ``auto-groups`` (optional) lists the groups that ``sync --auto``
+activated only because a rule needed them. All of these are optional, so older locks still read.
+Rendering is pure and deterministic (sorted keys).
 """
 
 from __future__ import annotations
@@ -58,6 +65,9 @@ class LockState:
     sources: Mapping[str, str] = field(default_factory=dict)  # package -> index hpm routed it to
     # index name -> the fields hpm wrote to [[tool.uv.index]] (url, explicit, format)
     indexes: Mapping[str, Mapping[str, str | bool]] = field(default_factory=dict)
+    # name -> {"dependencies": [...], "source": {...}}: pyproject.toml's entries after the sync
+    declared: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    auto_groups: tuple[str, ...] = ()  # activated by `sync --auto` only because a rule needed them
 
     def __post_init__(self) -> None:
         groups = {k: tuple(v) if isinstance(v, list) else v for k, v in self.groups.items()}
@@ -65,6 +75,8 @@ class LockState:
         object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
         object.__setattr__(self, "indexes", MappingProxyType(dict(self.indexes)))
+        object.__setattr__(self, "declared", MappingProxyType(dict(self.declared)))
+        object.__setattr__(self, "auto_groups", tuple(sorted(set(self.auto_groups))))
 
 
 def lock_path(project_dir: Path) -> Path:
@@ -79,6 +91,11 @@ def render_lock(state: LockState) -> bytes:
         f"version = {VERSION}",
         f"registry = {tomlfile.format_value(state.registry)}",
         f"registry-digest = {tomlfile.format_value(state.digest)}",
+        *(
+            [f"auto-groups = {tomlfile.format_value(list(state.auto_groups))}"]
+            if state.auto_groups
+            else []
+        ),
         "",
         "[groups]",
         *(
@@ -93,6 +110,7 @@ def render_lock(state: LockState) -> bytes:
         ),
         *_optional_table("sources", state.sources, tomlfile.format_value),
         *_optional_table("indexes", state.indexes, _inline),
+        *_optional_table("declared", state.declared, tomlfile.format_inline),
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -128,44 +146,60 @@ def read_lock(project_dir: Path) -> LockState | None:
     packages = _packages(data.get("packages", {}), report)
     sources = _packages(data.get("sources", {}), report, "sources", "must be an index name")
     indexes = _indexes(data.get("indexes", {}), report)
+    declared = _declared(data.get("declared", {}), report)
+    auto_groups = _names(data.get("auto-groups", []), "auto-groups", report)
     for key in sorted(set(data) - _KEYS):
         report(key, "unknown key")
     if problems:
         raise InputError(problems)
-    return LockState(registry or "", digest or "", groups, packages, sources, indexes)
+    return LockState(
+        registry or "",
+        digest or "",
+        groups,
+        packages,
+        sources=sources,
+        indexes=indexes,
+        declared=declared,
+        auto_groups=auto_groups,
+    )
 
 
-_KEYS = {"version", "registry", "registry-digest", "groups", "packages", "sources", "indexes"}
+_KEYS = {
+    "version",
+    "registry",
+    "registry-digest",
+    "groups",
+    "packages",
+    "sources",
+    "indexes",
+    "declared",
+    "auto-groups",
+}
 
 
-def lock_drift(
-    state: LockState,
-    manifest_groups: Mapping[str, str | tuple[str, ...] | list[str]],
-    digest: str,
-) -> list[str]:
-    """What differs between the lock and the manifest/registry now, one sentence per change.
+def group_changes(
+    state: LockState, manifest_groups: Mapping[str, str | tuple[str, ...] | list[str]]
+) -> list[tuple[str, str]]:
+    """How the manifest's groups differ from the lock's: ``(group, what)`` pairs, in order.
 
-    Empty when ``hpm sync --locked`` may proceed. The order of options in an M-of-N list does
-    not matter; ``""``/``[]`` (open) differs from any explicit choice.
+    The order of options in an M-of-N list does not matter; ``""``/``[]`` (open) differs from
+    any explicit choice.
     """
-    drift: list[str] = []
+    drift: list[tuple[str, str]] = []
     for name in manifest_groups:
         if name not in state.groups:
-            drift.append(f"group `{name}` is in pyproject.toml but not in hpm.lock")
+            drift.append((name, "in pyproject.toml but not in hpm.lock"))
     for name in state.groups:
         if name not in manifest_groups:
-            drift.append(f"group `{name}` is in hpm.lock but no longer in pyproject.toml")
+            drift.append((name, "in hpm.lock but no longer in pyproject.toml"))
     for name, value in manifest_groups.items():
         if name in state.groups and _key(value) != _key(state.groups[name]):
             drift.append(
-                f"group `{name}` changed: hpm.lock has {_show(state.groups[name])}, "
-                f"pyproject.toml has {_show(value)}"
+                (
+                    name,
+                    f"hpm.lock has {_show(state.groups[name])}, pyproject.toml has {_show(value)}",
+                )
             )
-    if digest != state.digest:
-        drift.append(
-            "the registry changed since hpm.lock was written "
-            f"({state.digest or 'none'} -> {digest})"
-        )
     return drift
 
 
@@ -240,6 +274,26 @@ def _inline(fields: Mapping[str, str | bool]) -> str:
         f"{tomlfile.format_key(k)} = {tomlfile.format_value(v)}" for k, v in fields.items()
     )
     return "{ " + inner + " }"
+
+
+def _declared(raw: object, report: Any) -> dict[str, Mapping[str, Any]]:
+    if not isinstance(raw, dict):
+        report("declared", "must be a table")
+        return {}
+    declared: dict[str, Mapping[str, Any]] = {}
+    for name, value in raw.items():
+        if isinstance(value, dict) and isinstance(value.get("dependencies"), list):
+            declared[name] = value
+        else:
+            report(f"declared.{tomlfile.format_key(name)}", "must be a table with `dependencies`")
+    return declared
+
+
+def _names(raw: object, key: str, report: Any) -> tuple[str, ...]:
+    if isinstance(raw, list) and all(isinstance(v, str) for v in raw):
+        return tuple(raw)
+    report(key, "must be a list of strings")
+    return ()
 
 
 def _key(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -65,6 +65,22 @@ def format_value(value: Value | int) -> str:
     return tomlkit.item(value).as_string()
 
 
+def format_inline(value: Mapping[str, Any]) -> str:
+    """A table as one line of TOML (an inline table; nested tables inline too)."""
+    return _inline(value).as_string()
+
+
+def _inline(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        table = tomlkit.inline_table()
+        for key, item in value.items():
+            table[key] = _inline(item)
+        return table
+    if isinstance(value, list | tuple):
+        return [_inline(v) for v in value]
+    return value
+
+
 def edit_text(
     text: str, table: tuple[str, ...], updates: Mapping[str, Value | None], display: str
 ) -> str:

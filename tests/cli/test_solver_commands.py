@@ -290,9 +290,13 @@ def test_sync_dry_run_json(demo: Path, hpm: RunHpm) -> None:
         "add",
         "add_editable",
         "unchanged",
+        "kept",
+        "released",
+        "environment",
         "commands",
         "indexes",
         "routes",
+        "command_lines",
     }
     assert data["indexes"] == {"add": [], "remove": []} and data["routes"] == {}
     assert data["add"] == [

@@ -123,9 +123,62 @@ def uv_run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the test session's uv in ``project`` (for setting up a user's own changes)."""
     from hpm.apply.uv import find_uv
 
-    return subprocess.run(
-        [find_uv(), *args], cwd=project, capture_output=True, text=True, check=True
+    done = subprocess.run(
+        [find_uv(), *args], cwd=project, capture_output=True, text=True, check=False
     )
+    assert done.returncode == 0, f"uv {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+    return done
 
 
 PYTHON = sys.executable
+
+
+def flat_index(directory: Path, packages: dict[str, tuple[str, ...]]) -> Path:
+    """A local flat index (a directory of wheels) with each package at each version, built by
+    uv's own backend offline."""
+    from hpm.apply.uv import find_uv
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, versions in packages.items():
+        for version in versions:
+            source = write_package(
+                directory.parent / "wheel-src" / f"{name}-{version}", name, version
+            )
+            subprocess.run(
+                [find_uv(), "build", "--wheel", "-q", "-o", str(directory), str(source)],
+                capture_output=True,
+                check=True,
+            )
+    return directory
+
+
+def write_registry(root: Path, groups: dict[str, str]) -> Path:
+    """A registry whose ``groups/<name>.yaml`` files hold the given YAML texts."""
+    (root / "groups").mkdir(parents=True, exist_ok=True)
+    for name, text in groups.items():
+        (root / "groups" / f"{name}.yaml").write_text(text)
+    return root
+
+
+def use_registry(project: Path, registry: str) -> Path:
+    """Point the project at ``registry`` (``[tool.hpm] registry``)."""
+    path = project / "pyproject.toml"
+    path.write_text(path.read_text() + f'\n[tool.hpm]\nregistry = "{registry}"\n')
+    return project
+
+
+def installed(project: Path) -> dict[str, str]:
+    """Normalised name -> version of what is installed in the environment uv uses."""
+    from hpm.apply.sync import project_environment
+
+    environment = project_environment(project)
+    done = uv_run(project, "pip", "list", "--python", str(environment), "--format", "json")
+    import json
+
+    return {normalize_name(p["name"]): p["version"] for p in json.loads(done.stdout)}
+
+
+def normalize_name(name: str) -> str:
+    from hpm.names import normalize
+
+    return normalize(name)

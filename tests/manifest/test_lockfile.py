@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hpm.errors import InputError
-from hpm.project.lockfile import LockState, lock_drift, read_lock, render_lock, write_lock
+from hpm.project.lockfile import LockState, group_changes, read_lock, render_lock, write_lock
 
 STATE = LockState(
     registry="registry",
@@ -97,24 +97,21 @@ def test_corrupt_lock(tmp_path: Path, text: str, key: str, line: int | None) -> 
 
 def test_no_drift() -> None:
     manifest = {"inference": "vlm-adapter-qwen", "metrics": ["metric-accuracy", "metric-latency"]}
-    assert lock_drift(STATE, manifest, "sha256:abc") == []
+    assert group_changes(STATE, manifest) == []
 
 
 def test_drift_names_every_difference() -> None:
     manifest = {"inference": "vllm-backend", "storage": "store-s3"}
-    assert lock_drift(STATE, manifest, "sha256:def") == [
-        "group `storage` is in pyproject.toml but not in hpm.lock",
-        "group `metrics` is in hpm.lock but no longer in pyproject.toml",
-        'group `inference` changed: hpm.lock has "vlm-adapter-qwen", '
-        'pyproject.toml has "vllm-backend"',
-        "the registry changed since hpm.lock was written (sha256:abc -> sha256:def)",
+    assert group_changes(STATE, manifest) == [
+        ("storage", "in pyproject.toml but not in hpm.lock"),
+        ("metrics", "in hpm.lock but no longer in pyproject.toml"),
+        ("inference", 'hpm.lock has "vlm-adapter-qwen", pyproject.toml has "vllm-backend"'),
     ]
 
 
 def test_open_group_is_drift() -> None:
-    drift = lock_drift(STATE, {"inference": "", "metrics": ()}, "sha256:abc")
+    drift = group_changes(STATE, {"inference": "", "metrics": ()})
     assert drift == [
-        'group `inference` changed: hpm.lock has "vlm-adapter-qwen", pyproject.toml has ""',
-        'group `metrics` changed: hpm.lock has ["metric-latency", "metric-accuracy"], '
-        "pyproject.toml has []",
+        ("inference", 'hpm.lock has "vlm-adapter-qwen", pyproject.toml has ""'),
+        ("metrics", 'hpm.lock has ["metric-latency", "metric-accuracy"], pyproject.toml has []'),
     ]

@@ -19,8 +19,8 @@ from helpers.projects import (
 
 from hpm.apply import uv as uvcmd
 from hpm.apply.plan import SyncPlan, make_plan
-from hpm.apply.sync import apply_plan, declared_dependencies, locked_names
-from hpm.errors import UvError
+from hpm.apply.sync import apply_plan, declared_dependencies, locked_names, read_declared
+from hpm.errors import Interrupted, UvError
 from hpm.project import lockfile
 from hpm.project.lockfile import LockState, read_lock
 from hpm.registry.catalog import Registry, Source
@@ -31,7 +31,7 @@ def sync(project: Path, registry: Registry, chosen: Selection, uv: str) -> SyncP
     """What `hpm sync` does once the selection is resolved."""
     previous = read_lock(project)
     plan = make_plan(
-        registry, chosen, previous, project, uv, declared=declared_dependencies(project)
+        registry, chosen, previous, project, uv, declared=read_declared(project)
     )
     groups = {g: opts[0] if len(opts) == 1 else opts for g, opts in chosen.choices.items() if opts}
     apply_plan(project, plan, LockState("../registry", registry.digest, groups, plan.packages))
@@ -188,9 +188,12 @@ def test_an_interrupt_between_uv_steps_restores_the_files(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(uvcmd, "run_checked", interrupted_after_first_step)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted) as info:
         sync(project, registry, selection("vlm-adapter-qwen"), uv_bin)
     assert snapshot(project) == before
+    assert info.value.restored == ("pyproject.toml", "uv.lock")
+    assert str(info.value) == "interrupted; restored pyproject.toml, uv.lock"
+    assert info.value.exit_code == 130
 
 
 def test_every_package_of_the_example_registry_installs_offline(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from helpers.projects import example_registry, selection
 
+from hpm.apply.ownership import ProjectDependencies, project_dependencies
 from hpm.apply.plan import make_plan
 from hpm.project.lockfile import LockState
 from hpm.registry.catalog import Source
@@ -19,6 +20,11 @@ def lock(**packages: str) -> LockState:
     return LockState(
         "../registry", "test", {}, {k.replace("_", "-"): v for k, v in packages.items()}
     )
+
+
+def declared(*names: str) -> ProjectDependencies:
+    """pyproject.toml declaring ``names`` as hpm's uv add writes them (name only + a source)."""
+    return project_dependencies({"project": {"dependencies": list(names)}})
 
 
 def texts(plan) -> list[str]:
@@ -111,7 +117,7 @@ def test_editable_paths_get_their_own_uv_add_call() -> None:
 
 def test_a_package_the_user_already_removed_by_hand_is_not_passed_to_uv_remove() -> None:
     previous = lock(metric_bleu="metric-bleu @ ../registry/pkgs/metric-bleu")
-    plan = make_plan(REGISTRY, selection(), previous, PROJECT, "uv", declared={"other"})
+    plan = make_plan(REGISTRY, selection(), previous, PROJECT, "uv", declared=declared("other"))
     assert plan.remove == ()
     assert texts(plan) == []  # uv has nothing to do; hpm.lock just forgets the package
     assert dict(plan.packages) == {}
@@ -120,9 +126,11 @@ def test_a_package_the_user_already_removed_by_hand_is_not_passed_to_uv_remove()
 def test_a_chosen_package_the_user_removed_by_hand_is_added_again() -> None:
     entry = "metric-bleu @ ../registry/pkgs/metric-bleu"
     chosen = selection(metrics=("metric-bleu",))
-    plan = make_plan(REGISTRY, chosen, lock(metric_bleu=entry), PROJECT, "uv", declared={"other"})
+    plan = make_plan(
+        REGISTRY, chosen, lock(metric_bleu=entry), PROJECT, "uv", declared=declared("other")
+    )
     assert plan.add == (entry,) and plan.remove == ()
     kept = make_plan(
-        REGISTRY, chosen, lock(metric_bleu=entry), PROJECT, "uv", declared={"metric-bleu"}
+        REGISTRY, chosen, lock(metric_bleu=entry), PROJECT, "uv", declared=declared("metric-bleu")
     )
     assert kept.is_empty

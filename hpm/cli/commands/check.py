@@ -13,6 +13,7 @@ from hpm.cli.project import Load, project_command
 from hpm.context import Context
 
 if TYPE_CHECKING:
+    from hpm.apply.drift import Difference
     from hpm.project.lockfile import LockState
     from solver import Verdict
 
@@ -37,20 +38,21 @@ def run(ctx: Context, *, locked: bool) -> CheckReport:
     if locked:
         from hpm.project.lockfile import read_lock
 
-        drift = tuple(lock_differences(ctx, read_lock(ctx.project.root)))
+        drift = tuple(str(d) for d in lock_differences(ctx, read_lock(ctx.project.root)))
     else:
         drift = ()
     return CheckReport(verdict, drift)
 
 
-def lock_differences(ctx: Context, state: LockState | None) -> list[str]:
-    """How hpm.lock (``state``, as read) differs from the manifest and the registry (empty: up to
-    date)."""
-    from hpm.project.lockfile import lock_drift
+def lock_differences(ctx: Context, state: LockState | None) -> list[Difference]:
+    """How hpm.lock (``state``, as read) differs from the manifest, the registry and
+    pyproject.toml's packages (empty: up to date). ``check --locked``, ``sync --locked`` and
+    ``status`` all use this."""
+    from hpm.apply.drift import differences
+    from hpm.apply.sync import read_declared
 
-    if state is None:
-        return ["hpm.lock does not exist: run `hpm sync`"]
-    return lock_drift(state, ctx.manifest.groups, ctx.registry.digest)
+    declared = read_declared(ctx.project.root)
+    return differences(state, ctx.manifest.groups, ctx.registry, declared, ctx.project.root)
 
 
 command = project_command(

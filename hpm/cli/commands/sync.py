@@ -13,7 +13,7 @@ from hpm.cli.commands.check import lock_differences
 from hpm.cli.options import json_option
 from hpm.cli.project import Load, Ui, project_command
 from hpm.context import Context
-from hpm.errors import DriftError, SelectionError, UsageError
+from hpm.errors import DriftError, SelectionError, SyncStepError, UsageError
 from hpm.views import INCOMPLETE_HINT, INVALID_HINT, INVALID_MESSAGE, incomplete_message
 from solver.model import Selection
 
@@ -32,6 +32,7 @@ class SyncOutcome:
     lock: LockState  # to write afterwards
     write_back: dict[str, str | list[str]]  # --auto: choices to record in [tool.hpm.groups]
     completion: Completion | None = None  # with --auto
+    locked: bool = False  # --locked: hpm.lock is never rewritten
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +78,13 @@ def _resolve_for_sync(ctx: Context, *, auto: bool) -> tuple[Selection, Completio
 
 
 def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
-    """Resolve the selection and plan the uv commands; change nothing."""
+    """Resolve the selection and plan the uv commands; change nothing.
+
+    When pyproject.toml needs no change, uv is asked (read-only) whether the environment
+    matches uv.lock; if not, the plan still runs ``uv sync --inexact`` (see hpm.apply.sync).
+    """
     from hpm.apply.plan import SyncPlan, make_plan
-    from hpm.apply.sync import declared_dependencies, pyproject_data
+    from hpm.apply.sync import environment_check, pyproject_data, read_declared
     from hpm.apply.uv import find_uv, sync_argv
     from hpm.project.lockfile import LockState, read_lock
     from hpm.project.selection import manifest_value
@@ -93,16 +98,33 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
     if completion is not None:
         write_back = {g: values[g] for g in (*completion.filled, *completion.added)}
     previous = read_lock(ctx.project.root)
+    declared = read_declared(ctx.project.root)
     uv = find_uv()
-    plan = make_plan(
-        ctx.registry,
-        resolution,
-        previous,
-        ctx.project.root,
-        uv,
-        declared=declared_dependencies(ctx.project.root),
-        project=pyproject_data(ctx.project.root),
-    )
+    if locked:
+        drift = locked_differences(ctx, previous)
+        if write_back:
+            drift.append("open groups would be filled: " + ", ".join(write_back))
+    project = pyproject_data(ctx.project.root)
+
+    def plan_for(outdated: bool = False, changes: tuple[str, ...] = ()) -> SyncPlan:
+        return make_plan(
+            ctx.registry,
+            resolution,
+            previous,
+            ctx.project.root,
+            uv,
+            declared=declared,
+            project=project,
+            environment_outdated=outdated,
+            environment=changes,
+        )
+
+    plan = plan_for()
+    if not plan.edits_project:
+        env = environment_check(ctx.project.root, uv, locked=locked)
+        if env.outdated:
+            created = ("create the environment",) if env.missing else ()
+            plan = plan_for(True, env.changes or created)
     recorded = {g: v if isinstance(v, str) else tuple(v) for g, v in values.items()}
     owned = plan.routes.owned
     lock = LockState(
@@ -114,10 +136,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         indexes={name: entry.lock_fields() for name, entry in owned.indexes.items()},
     )
     if locked:
-        drift = lock_differences(ctx, previous)
-        if write_back:
-            drift.append("open groups would be filled: " + ", ".join(write_back))
-        if not drift and not plan.is_empty:
+        if not drift and plan.edits_project:
             drift.append("the packages in pyproject.toml differ from hpm.lock")
         if drift:
             raise DriftError(drift)
@@ -126,14 +145,24 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
             unchanged=tuple(plan.packages),
             commands=((*sync_argv(uv), "--locked"),),
             packages=plan.packages,
+            kept=plan.kept,
+            environment=plan.environment,
         )
-    return SyncOutcome(plan, resolution, lock, write_back, completion)
+    return SyncOutcome(plan, resolution, lock, write_back, completion, locked)
+
+
+def locked_differences(ctx: Context, previous: LockState | None) -> list[str]:
+    """What ``--locked`` reports, for check and sync alike (one sentence per difference)."""
+    return [str(d) for d in lock_differences(ctx, previous)]
 
 
 def apply_sync(
     ctx: Context, outcome: SyncOutcome, echo: Callable[[str], None] | None = None
 ) -> None:
-    """Write back ``--auto`` choices and run the plan, all in one transaction."""
+    """Write back ``--auto`` choices and run the plan, all in one transaction.
+
+    A failed uv step gets a hint that names what the user can do next.
+    """
     from hpm.apply.sync import apply_plan
     from hpm.project.manifest import set_groups
 
@@ -141,7 +170,59 @@ def apply_sync(
         if outcome.write_back:
             set_groups(ctx.project.pyproject, outcome.write_back)
 
-    apply_plan(ctx.project.root, outcome.plan, outcome.lock, echo=echo, prepare=write_back)
+    try:
+        apply_plan(
+            ctx.project.root,
+            outcome.plan,
+            outcome.lock,
+            echo=echo,
+            prepare=write_back,
+            write_lock=not outcome.locked,
+        )
+    except SyncStepError as error:
+        raise error.with_hint(next_step_hint(ctx, outcome, error)) from error
+
+
+def next_step_hint(ctx: Context, outcome: SyncOutcome, error: SyncStepError) -> str:
+    """What to do after a failed uv step: the options that could not be installed and how to
+    change or drop them, or where the registry entry is."""
+    from hpm.names import normalize
+
+    named = {normalize(_name_of(p)) for p in error.packages}
+    output = error.output.lower()
+    suspects = [n for n in named if n in output] or sorted(named)
+    options = [
+        (group, option)
+        for group, chosen in outcome.resolution.choices.items()
+        for option in chosen or ()
+        if normalize(option) in suspects
+    ]
+    if error.argv[1:2] == ["add"] and options:
+        parts = []
+        for group, option in options:
+            where = ctx.registry.source(option).origin.file
+            where = where or ctx.registry.model.group(group).origin.file
+            parts.append(
+                f"{option} (group {group}) could not be installed: choose another option with "
+                f"`hpm group add {group} --option ...`, drop it with `hpm group remove {group}`, "
+                f"or fix its entry in the registry ({where})"
+            )
+        return "; ".join(parts)
+    if error.argv[1:2] == ["sync"]:
+        return (
+            "uv could not install uv.lock into the environment; fix the cause above, then run "
+            "`hpm sync` again (the project files are as before)"
+        )
+    return "fix the cause above, then run `hpm sync` again (the project files are as before)"
+
+
+def _name_of(text: str) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return Requirement(text).name
+    except InvalidRequirement:
+        return text
 
 
 command = project_command(
