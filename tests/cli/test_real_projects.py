@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from clirun import assert_clean, run_hpm
+from helpers.cli import assert_clean, invoke_hpm
 from helpers.projects import (
     can_import,
     flat_index,
@@ -65,7 +65,7 @@ def app(tmp_path: Path, wheels: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def hpm(project: Path, *args: str, code: int = 0) -> str:
-    done = run_hpm(*args, cwd=project)
+    done = invoke_hpm(*args, cwd=project)
     assert_clean(done)
     assert done.returncode == code, done.stdout + done.stderr
     return done.stdout + done.stderr
