@@ -658,6 +658,82 @@ def init_notes(result: Any, *, style: Style = plain) -> list[str]:
     )
 
 
+# --------------------------------------------------------------------------- status
+def status_text(report: Any, *, style: Style = plain) -> list[str]:
+    """``hpm status``: where things are, the choices, then ok or each problem with its fix."""
+    lines = [f"project: {report.project}"]
+    if report.workspace_root is not None:
+        lines[0] += f" (a member of the uv workspace at {report.workspace_root})"
+    lines.append(f"registry: {report.registry}")
+    uv = report.uv
+    lines.append(f"uv: uv {uv.version or '(version unknown)'} ({uv.path}, {_UV_FOUND[uv.found]})")
+    lines.append(f"selection: {report.selection}")
+    for group, chosen in report.choices.items():
+        lines.append(f"  {group} = {', '.join(chosen) if chosen else '(open)'}")
+    installed = ", ".join(sorted(report.installed_by_hpm)) or "nothing"
+    lines.append(f"installed by hpm: {installed}")
+    for kept in report.yours:
+        lines.append(f"yours (left as you wrote it): {kept.name} ({', '.join(kept.entries)})")
+    env = report.environment
+    lines.append(f"environment: {env.path}" + ("" if env.exists else " (missing)"))
+    if env.extra:
+        lines.append(f"  not in uv.lock (left alone): {', '.join(env.extra)}")
+    if report.ok:
+        lines.append(
+            f"{style('ok', fg='green', bold=True)}: the choices, hpm.lock, pyproject.toml, "
+            "uv.lock and the environment agree"
+        )
+        return lines
+    lines.append(f"{style('out of date', fg='red', bold=True)}:")
+    lines.extend(f"  - {p.what}  (fix: {p.fix})" for p in report.problems)
+    fixes = list(dict.fromkeys(p.fix for p in report.problems))
+    lines.append(
+        f"{style('hint', fg='cyan', bold=True)}: run {' then '.join(f'`{f}`' for f in fixes)}"
+    )
+    return lines
+
+
+_UV_FOUND = {
+    "HPM_UV": "from HPM_UV",
+    "UV": "the uv running hpm (UV)",
+    "PATH": "on PATH",
+    "bundled": "bundled with hpm",
+}
+
+
+def status_json(report: Any) -> dict[str, object]:
+    """``hpm status --json``: see docs/json.md."""
+    env = report.environment
+    return {
+        "ok": report.ok,
+        "project": str(report.project),
+        "workspace_root": None if report.workspace_root is None else str(report.workspace_root),
+        "registry": {"path": str(report.registry), "digest": report.registry_digest},
+        "uv": {"path": report.uv.path, "version": report.uv.version, "found": report.uv.found},
+        "selection": report.selection,
+        "choices": {g: (list(c) if c is not None else None) for g, c in report.choices.items()},
+        "installed_by_hpm": dict(report.installed_by_hpm),
+        "yours": [
+            {
+                "name": k.name,
+                "declared": list(k.entries),
+                "registry": k.wanted,
+                "differs": k.differs,
+            }
+            for k in report.yours
+        ],
+        "drift": [{"subject": d.subject, "message": d.message} for d in report.drift],
+        "uv_lock": {"path": str(report.uv_lock), "up_to_date": report.uv_lock_current},
+        "environment": {
+            "path": str(env.path),
+            "exists": env.exists,
+            "missing": list(env.missing),
+            "extra": list(env.extra),
+        },
+        "problems": [{"what": p.what, "fix": p.fix} for p in report.problems],
+    }
+
+
 # --------------------------------------------------------------------------- one view per report
 def _never(_report: Any) -> bool:
     return False
@@ -719,3 +795,4 @@ PLAN = View(_plan_lines, _plan_json)
 SYNCED = View(_synced_lines)
 REGISTRY_CHECK = View(registry_text, registry_json, failed=_not_ok)
 INIT = View(init_text, notes=init_notes)
+STATUS = View(status_text, status_json, failed=_not_ok)

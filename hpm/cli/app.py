@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "group": "group",
     "check": "check",
     "sync": "sync",
+    "status": "status",
     "explain": "explain",
     "graph": "graph",
     "registry": "registry",

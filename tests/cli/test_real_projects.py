@@ -302,3 +302,54 @@ def test_locked_names_what_changed_in_the_registry(app: Path, tmp_path: Path) ->
     assert "registry: groups/inference.yaml changed: qwen tag v1.0.0 -> v1.1.0" in hpm(
         app, "sync", "--locked", code=1
     )
+
+
+def status_json(project: Path, code: int) -> dict:
+    import json
+
+    done = invoke_hpm("status", "--json", cwd=project)
+    assert done.returncode == code, done.stdout + done.stderr
+    return json.loads(done.stdout)
+
+
+def test_status_says_whether_everything_agrees_and_what_fixes_it(app: Path) -> None:
+    uv_run(app, "add", "--no-sync", "requests==2.32.3")
+    hpm(app, "group", "add", "tools", "--option", "fmt", "--option", "lint")
+    hpm(app, "group", "add", "http", "--option", "requests")
+    hpm(app, "sync")
+    text = hpm(app, "status")
+    assert "ok: the choices, hpm.lock, pyproject.toml, uv.lock and the environment agree" in text
+    assert "installed by hpm: fmt, lint" in text
+    assert "yours (left as you wrote it): requests (requests==2.32.3)" in text
+    data = status_json(app, 0)
+    assert set(data) == {
+        "ok", "project", "workspace_root", "registry", "uv", "selection", "choices",
+        "installed_by_hpm", "yours", "drift", "uv_lock", "environment", "problems",
+    }  # fmt: skip
+    assert data["uv"]["version"] and data["uv"]["found"] in {"HPM_UV", "UV", "PATH", "bundled"}
+    assert data["choices"] == {"tools": ["fmt", "lint"], "http": ["requests"]}
+
+    uv_run(app, "pip", "uninstall", "--python", str(app / ".venv"), "lint")
+    data = status_json(app, 1)
+    assert data["environment"]["missing"] == ["lint==0.1.0"]
+    assert data["problems"][0]["fix"] == "hpm sync"
+
+    shutil.rmtree(app / ".venv")
+    uv_run(app, "remove", "--no-sync", "fmt")
+    text = hpm(app, "status", code=1)
+    assert "fmt: chosen but no longer in [project] dependencies  (fix: hpm sync)" in text
+    assert "no environment at" in text
+    hpm(app, "sync")
+    hpm(app, "status")
+
+
+def test_status_in_a_workspace_member_and_on_bad_input(workspace: Path) -> None:
+    hpm(workspace, "group", "add", "tools", "--option", "fmt")
+    hpm(workspace, "sync")
+    data = status_json(workspace, 0)
+    assert data["workspace_root"] == str(workspace.parents[1])
+    assert data["uv_lock"]["path"] == str(workspace.parents[1] / "uv.lock")
+    text = (workspace / "pyproject.toml").read_text()
+    assert 'tools = ["fmt"]' in text
+    (workspace / "pyproject.toml").write_text(text.replace('tools = ["fmt"]', "tools = 3"))
+    hpm(workspace, "status", code=2)

@@ -1,0 +1,179 @@
+"""`hpm status [--json]`: does everything agree, and if not, what and which command fixes it.
+
+Compared, in one report: the manifest's choices (valid, complete?), hpm.lock (drift, see
+:mod:`hpm.apply.drift`), pyproject.toml (hpm's packages present and unchanged), uv.lock (``uv lock
+--check``: current with pyproject.toml?), the environment (``uv sync --check --frozen``: missing
+``.venv``, packages uv.lock needs that are not installed, and installed packages uv.lock does not
+know, listed but not counted as a problem: hpm syncs inexactly), and which uv hpm runs. The two uv
+questions are read-only and cost about 15 ms each.
+
+Exit: 0 when everything agrees, 1 when something is out of date (each problem names the command
+that fixes it), 2 on bad input (raised as InputError/UsageError by loading).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hpm import views
+from hpm.cli.options import json_option
+from hpm.cli.project import Load, project_command
+from hpm.context import Context
+
+if TYPE_CHECKING:
+    from hpm.apply.drift import Difference
+    from hpm.apply.ownership import Kept
+    from hpm.apply.uvbin import UvBinary
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing out of date, and the command that fixes it."""
+
+    what: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentState:
+    path: Path
+    exists: bool
+    missing: tuple[str, ...] = ()  # "name==version" uv.lock needs, not installed
+    extra: tuple[str, ...] = ()  # "name==version" installed, not in uv.lock (not a problem)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """The answer of ``hpm status``."""
+
+    project: Path
+    workspace_root: Path | None  # set when the project is a member of a uv workspace
+    registry: Path
+    registry_digest: str
+    choices: dict[str, tuple[str, ...] | None]  # as the manifest lists them (None: open)
+    selection: str  # "valid" | "incomplete" | "invalid"
+    installed_by_hpm: dict[str, str]  # package -> requirement hpm handed to uv (hpm.lock)
+    yours: tuple[Kept, ...]  # chosen packages that are the user's own declarations
+    drift: tuple[Difference, ...]
+    uv_lock: Path
+    uv_lock_current: bool
+    environment: EnvironmentState
+    uv: UvBinary
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def run(ctx: Context) -> StatusReport:
+    """Choices, what hpm installed, and whether the manifest, hpm.lock, pyproject.toml,
+    uv.lock and the environment agree (exit 0), or what is out of date and which command
+    fixes it (exit 1); which uv hpm runs."""
+    import solver
+    from hpm.apply.ownership import kept_packages
+    from hpm.apply.plan import desired_packages, ownership_of
+    from hpm.apply.sync import read_declared
+    from hpm.apply.uvbin import uv_version, which_uv
+    from hpm.cli.commands.check import lock_differences
+    from hpm.project.lockfile import read_lock
+    from hpm.project.workspace import find_workspace
+
+    root = ctx.project.root
+    verdict = solver.check(ctx.registry.model, ctx.selection)
+    state = read_lock(root)
+    declared = read_declared(root)
+    drift = tuple(lock_differences(ctx, state))
+    ownership = ownership_of(state, declared)
+    installed = {
+        name: entry
+        for name, entry in (state.packages.items() if state else ())
+        if name in ownership.owned
+    }
+    chosen = desired_packages(ctx.registry, ctx.selection, root)
+    yours = kept_packages(chosen, declared, ownership, project_dir=root)
+    workspace = find_workspace(root)
+    binary = which_uv()
+    if not binary.version:
+        binary = type(binary)(binary.path, uv_version(binary.path), binary.found)
+    lock_current = _uv_lock_current(root, binary.path)
+    environment = _environment(root, binary.path, workspace.environment)
+
+    problems: list[Problem] = []
+    if verdict.status == "incomplete":
+        from hpm.views import incomplete_message
+
+        problems.append(Problem(incomplete_message(verdict), "hpm sync --auto"))
+    elif verdict.status == "invalid":
+        problems.append(
+            Problem(
+                "the selection is invalid: its choices and rules cannot hold together",
+                "hpm check (the reason), then hpm group add/remove",
+            )
+        )
+    problems.extend(Problem(str(d), "hpm sync") for d in drift)
+    if not workspace.lock.is_file():
+        problems.append(Problem("uv.lock does not exist", "hpm sync"))
+    elif not lock_current:
+        problems.append(Problem("uv.lock is out of date with pyproject.toml", "hpm sync"))
+    if not environment.exists:
+        problems.append(Problem(f"no environment at {environment.path}", "hpm sync"))
+    elif environment.missing:
+        problems.append(
+            Problem(
+                "the environment lacks packages uv.lock needs: " + ", ".join(environment.missing),
+                "hpm sync",
+            )
+        )
+    return StatusReport(
+        project=root,
+        workspace_root=workspace.root if workspace.member else None,
+        registry=ctx.registry.root,
+        registry_digest=ctx.registry.digest,
+        choices=dict(ctx.selection.choices),
+        selection=verdict.status,
+        installed_by_hpm=installed,
+        yours=yours,
+        drift=drift,
+        uv_lock=workspace.lock,
+        uv_lock_current=lock_current,
+        environment=environment,
+        uv=binary,
+        problems=tuple(problems),
+    )
+
+
+def _uv_lock_current(project: Path, uv: str) -> bool:
+    from hpm.apply import uv as uvcmd
+
+    return uvcmd.run([uv, "lock", "--check"], project).returncode == 0
+
+
+def _environment(project: Path, uv: str, path: Path) -> EnvironmentState:
+    """``uv sync --check --frozen`` (exact, against uv.lock as it is): what differs."""
+    from hpm.apply import uv as uvcmd
+
+    if not path.is_dir():
+        return EnvironmentState(path, exists=False)
+    done = uvcmd.run([*uvcmd.sync_argv(uv, inexact=False), "--frozen", "--check"], project)
+    lines = (done.stdout or "").splitlines()
+    missing = tuple(line.split()[1] for line in lines if line.startswith(" + "))
+    extra = tuple(line.split()[1] for line in lines if line.startswith(" - "))
+    return EnvironmentState(path, exists=True, missing=missing, extra=extra)
+
+
+command = project_command(
+    run,
+    Load.CONTEXT,
+    views.STATUS,
+    json_option,
+    name="status",
+    help="""Show the choices, what hpm installed, and whether pyproject.toml, uv.lock, hpm.lock
+    and the environment agree.
+
+    Exit 0 when everything agrees, 1 when something is out of date (each item names the command
+    that fixes it), 2 on bad input.
+    """,
+)
