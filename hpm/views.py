@@ -244,13 +244,24 @@ def group_change_text(change: Any) -> str:
     name = change.group
     after = ", ".join(change.after or ()) or "(open)"
     before = ", ".join(change.before or ()) or "(open)"
+    stale = " (no longer in the registry)" if getattr(change, "stale", False) else ""
     if not change.is_listed:
-        return f"removed group {name} (was {before}); run `hpm sync` to remove its packages"
+        return (
+            f"removed group {name}{stale} (was {before}); run `hpm sync` to remove its packages"
+        )
+    if stale:
+        return f"{name}: {before} -> {after}{stale}; run `hpm sync` to apply"
+    step = f"run `{change.next_step}`"
+    if change.next_step != "hpm sync":
+        why = [f"{', '.join(change.open_groups)} open"] if change.open_groups else []
+        if change.needed_groups:
+            why.append(f"rules now require {', '.join(change.needed_groups)}")
+        step += f" ({'; '.join(why)}: it fills them)"
     if not change.was_listed:
-        return f"added {name} = {after}; run `hpm sync` to install"
+        return f"added {name} = {after}; {step} to install"
     if change.before == change.after:
         return f"{name} = {after} (unchanged)"
-    return f"{name}: {before} -> {after}; run `hpm sync` to apply"
+    return f"{name}: {before} -> {after}; {step} to apply"
 
 
 # --------------------------------------------------------------------------- check
@@ -358,9 +369,16 @@ def plan_text(outcome: Any, *, dry_run: bool, style: Style = plain) -> list[str]
     """What ``hpm sync`` is about to do, before uv's own output (or instead of it: --dry-run)."""
     plan = outcome.plan
     lines: list[str] = []
+    reasons = getattr(outcome, "reasons", {})
     for group, value in outcome.write_back.items():
         shown = value if isinstance(value, str) else ", ".join(value)
-        lines.append(f"{style('choose', fg='cyan')}   {group} = {shown}")
+        why = f"  ({fill_reason_text(reasons[group])})" if group in reasons else ""
+        lines.append(f"{style('choose', fg='cyan')}   {group} = {shown}{why}")
+    for group in getattr(outcome, "dropped", ()):
+        lines.append(
+            f"{style('drop', fg='red')}     {group}  (--auto activated it for a rule; "
+            "nothing needs it any more)"
+        )
     for name in plan.remove:
         lines.append(f"{style('remove', fg='red')}   {name}")
     routes = plan.routes
@@ -394,6 +412,19 @@ def plan_text(outcome: Any, *, dry_run: bool, style: Style = plain) -> list[str]
     return lines
 
 
+def fill_reason_text(reason: Any) -> str:
+    """Why ``--auto`` chose a group's options: the default, registry order, or a rule."""
+    from hpm.explain_text import origin_text
+
+    head = "activated: " if reason.activated else ""
+    if reason.kind == "rule":
+        said = f": {reason.message}" if reason.message else ""
+        return f"{head}required by {origin_text(reason.origin)}{said}"
+    if reason.kind == "default":
+        return f"{head}the default"
+    return f"{head}the first options that fit, in registry order"
+
+
 def kept_lines(plan: Any, *, style: Style = plain) -> list[str]:
     """The user's own packages that a choice names, left as written (and hand-edited ones)."""
     lines = []
@@ -420,6 +451,8 @@ def kept_lines(plan: Any, *, style: Style = plain) -> list[str]:
 
 def plan_json(outcome: Any) -> dict[str, object]:
     """``hpm sync --dry-run --json``: see docs/json.md for the shape."""
+    from hpm.explain_text import origin_json
+
     plan = outcome.plan
     return {
         "choices": {
@@ -427,6 +460,16 @@ def plan_json(outcome: Any) -> dict[str, object]:
             for g, opts in outcome.resolution.choices.items()
         },
         "write_back": outcome.write_back,
+        "reasons": {
+            g: {
+                "kind": r.kind,
+                "activated": r.activated,
+                "origin": origin_json(r.origin),
+                "message": r.message,
+            }
+            for g, r in getattr(outcome, "reasons", {}).items()
+        },
+        "dropped": list(getattr(outcome, "dropped", ())),
         "remove": list(plan.remove),
         "add": list(plan.add),
         "add_editable": list(plan.add_editable),
@@ -579,11 +622,9 @@ def _rules_json(model: Any, indexes: Sequence[int]) -> list[dict[str, object]]:
 # --------------------------------------------------------------------------- errors
 def error_text(error: Any, *, style: Style = plain) -> list[str]:
     """An :class:`hpm.errors.HpmError` as ``error:`` / ``hint:`` lines (for stderr)."""
-    from hpm.errors import InputError, Interrupted, SelectionError, UvError
+    from hpm.errors import InputError, SelectionError, UvError
 
     err, hint = style("error", fg="red", bold=True), style("hint", fg="cyan", bold=True)
-    if isinstance(error, Interrupted):  # not an error of the user's: say what happened
-        return [error.message] + ([f"{hint}: {error.hint}"] if error.hint else [])
     if isinstance(error, InputError) and len(error.problems) > 1:
         lines = [f"{err}: {error.message}"]
         for problem in error.problems:
@@ -642,6 +683,8 @@ def init_text(result: Any, *, style: Style = plain) -> list[str]:
         lines.append(f"created a uv project in {result.project}")
     state = "already uses" if result.already else "now uses"
     lines.append(f'{result.project / "pyproject.toml"} {state} registry = "{result.registry}"')
+    if getattr(result, "previous", None):
+        lines.append(f"registry: {result.previous} -> {result.registry}")
     flag = f" --project {result.project_arg}" if result.project_arg else ""
     lines.append("next steps:")
     lines.append(f"  hpm{flag} group list                  # what the registry offers")

@@ -107,7 +107,7 @@ def _loaded(state: Globals, load: Load, *, writes: bool) -> Iterator[Any]:
         return
     if writes:
         with context.locked_project(state.project) as restored:
-            _report_restored(restored)
+            report_restored(restored)
             yield context.load_context(state.project, state.registry)
         return
     _recover(state.project)
@@ -126,10 +126,10 @@ def _recover(project_dir: str | None) -> None:
         project = context.find_project(Path(project_dir) if project_dir else None)
     except UsageError:
         return  # no project: the command itself says so, or works without one
-    _report_restored(context.recover_interrupted(project.root))
+    report_restored(context.recover_interrupted(project.root))
 
 
-def _report_restored(restored: Sequence[str]) -> None:
+def report_restored(restored: Sequence[str]) -> None:
     from hpm.views import restored_text
 
     say_lines(restored_text(restored, style=styled), err=True)

@@ -11,7 +11,7 @@ import click
 from hpm import views
 from hpm.cli.app import HpmGroup
 from hpm.cli.complete import complete_groups, complete_options
-from hpm.cli.options import global_options, json_option
+from hpm.cli.options import Globals, global_options, json_option
 from hpm.cli.project import Load, project_command
 from hpm.context import Context, find_group, resolve_options
 from hpm.errors import SelectionError, UsageError
@@ -29,6 +29,10 @@ class GroupChange:
     was_listed: bool
     is_listed: bool
     warning: str = ""
+    next_step: str = "hpm sync"  # "hpm sync --auto" when a group is left open or now needed
+    open_groups: tuple[str, ...] = ()  # listed with no choice, after the change
+    needed_groups: tuple[str, ...] = ()  # not listed, but rules now require them
+    stale: bool = False  # the registry no longer has the group or option that was removed
 
 
 def _with_choice(selection: Selection, group: str, value: tuple[str, ...] | None) -> Selection:
@@ -81,7 +85,74 @@ def add_group(ctx: Context, *, group_name: str, option_texts: tuple[str, ...]) -
     what = f"{group.name} = {', '.join(after)}" if after else f"activating group `{group.name}`"
     warning = _refuse_if_new_conflict(ctx, new, what)
     set_group(ctx.project.pyproject, group.name, manifest_value(group, after or ()))
-    return GroupChange(group.name, before, after, state != "absent", True, warning)
+    return GroupChange(
+        group.name, before, after, state != "absent", True, warning, *_advice(ctx, new)
+    )
+
+
+def _advice(ctx: Context, selection: Selection) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The command to run next: ``hpm sync --auto`` when a group is open or a rule now needs
+    another group (plain ``hpm sync`` would stop there), else ``hpm sync``."""
+    import solver
+
+    verdict = solver.check(ctx.registry.model, selection)
+    if verdict.status == "incomplete":
+        return "hpm sync --auto", verdict.open_groups, verdict.needed_groups
+    return "hpm sync", (), ()
+
+
+def remove_choice(state: Globals, *, group_name: str, option_texts: tuple[str, ...]) -> GroupChange:
+    """Drop a group (or some options) from ``[tool.hpm.groups]``, also one the registry no
+    longer has (a stale choice makes the manifest invalid, so it is removed by its name as
+    written, without the rest of the selection)."""
+    from hpm import context
+    from hpm.cli.project import report_restored
+    from hpm.errors import InputError
+
+    with context.locked_project(state.project) as restored:
+        report_restored(restored)
+        try:
+            ctx = context.load_context(state.project, state.registry)
+        except InputError as error:
+            return _remove_stale(state, group_name, option_texts, error)
+        return remove_group(ctx, group_name=group_name, option_texts=option_texts)
+
+
+def _remove_stale(
+    state: Globals, group_name: str, option_texts: tuple[str, ...], error: Exception
+) -> GroupChange:
+    """Remove a choice from the manifest as written, when the manifest no longer fits the
+    registry (``error``: why it does not; raised again when this choice is not the way out)."""
+    from pathlib import Path
+
+    from hpm.names import normalize
+    from hpm.project.discovery import find_project, registry_root
+    from hpm.project.manifest import read_manifest, set_group
+    from hpm.project.manifest import remove_group as drop_group
+    from hpm.registry import load_registry_cached
+
+    project = find_project(Path(state.project) if state.project else None)
+    manifest = read_manifest(project.pyproject)
+    root, _label = registry_root(project, manifest, state.registry)
+    model = load_registry_cached(root).model
+    key = next((k for k in manifest.groups if normalize(k) == normalize(group_name)), None)
+    if key is None:
+        raise error
+    value = manifest.groups[key]
+    listed = (value,) if isinstance(value, str) and value else tuple(value or ())
+    stale = not model.is_group(key)
+    if not option_texts:
+        drop_group(project.pyproject, key)
+        return GroupChange(key, listed or None, None, True, False, stale=stale)
+    asked = {normalize(t) for t in option_texts}
+    if not asked <= {normalize(t) for t in listed}:
+        raise error
+    after = tuple(t for t in listed if normalize(t) not in asked)
+    if not after:
+        drop_group(project.pyproject, key)
+        return GroupChange(key, listed, None, True, False, stale=True)
+    set_group(project.pyproject, key, after[0] if isinstance(value, str) else list(after))
+    return GroupChange(key, listed, after, True, True, stale=True)
 
 
 def remove_group(ctx: Context, *, group_name: str, option_texts: tuple[str, ...]) -> GroupChange:
@@ -205,13 +276,12 @@ command.add_command(
 )
 command.add_command(
     project_command(
-        remove_group,
-        Load.CONTEXT,
+        remove_choice,
+        Load.GLOBALS,
         views.GROUP_CHANGE,
         _group_argument(),
         _options_option("Remove only this option of an M-of-N group (repeatable)."),
         name="remove",
-        write=True,
         help="Remove GROUP (or some of its options) from [tool.hpm.groups]. Run `hpm sync` after.",
     )
 )

@@ -23,6 +23,7 @@ class InitResult:
     registry_exists: bool
     already: bool  # [tool.hpm] registry was already set to this value
     project_arg: str | None = None  # --project as given, for the next steps shown
+    previous: str | None = None  # the registry recorded before, when this run changed it
 
 
 DEFAULT_REGISTRY = "registry"
@@ -31,14 +32,18 @@ DEFAULT_REGISTRY = "registry"
 def run(state: Globals) -> InitResult:
     """Add [tool.hpm] to the project (making one with `uv init` if there is none).
 
-    The registry is --registry, else HPM_REGISTRY, else ./registry; a relative path is recorded
-    relative to the project.
+    The registry is --registry, else HPM_REGISTRY, else the one the project already uses, else
+    ./registry; a relative path is recorded relative to the project.
     """
-    return init(state.project, state.registry or DEFAULT_REGISTRY)
+    return init(state.project, state.registry)
 
 
-def init(project_dir: str | None, registry: str) -> InitResult:
-    """Point an existing uv project at a registry, or make a new project with ``uv init``."""
+def init(project_dir: str | None, registry: str | None) -> InitResult:
+    """Point an existing uv project at a registry, or make a new project with ``uv init``.
+
+    ``registry`` None keeps the registry the project already uses (run again, ``hpm init``
+    changes nothing), else ``./registry``.
+    """
     import os
 
     from hpm.apply.uv import find_uv, init_argv, run_checked
@@ -53,7 +58,12 @@ def init(project_dir: str | None, registry: str) -> InitResult:
         created = True
     project = find_project(root)
     manifest = read_manifest(project.pyproject)
-    target = Path(registry)
+    configured = manifest.registry if isinstance(manifest.registry, str) else None
+    if registry is None and manifest.registry is not None:
+        shown = configured if configured is not None else ", ".join(manifest.registry or ())
+        exists = configured is None or (project.root / configured / "groups").is_dir()
+        return InitResult(project.root, created, shown, exists, True, project_dir)
+    target = Path(registry or DEFAULT_REGISTRY)
     # An absolute path is recorded as given; a relative one (to the current directory) is
     # recorded relative to the project, so that the project stays relocatable with its registry.
     absolute = target if target.is_absolute() else (Path.cwd() / target)
@@ -66,7 +76,8 @@ def init(project_dir: str | None, registry: str) -> InitResult:
     if not already:
         set_registry(project.pyproject, recorded)
     exists = (absolute / "groups").is_dir()
-    return InitResult(project.root, created, recorded, exists, already, project_dir)
+    previous = None if already else configured
+    return InitResult(project.root, created, recorded, exists, already, project_dir, previous)
 
 
 command = project_command(run, Load.GLOBALS, views.INIT, name="init")

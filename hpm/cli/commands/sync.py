@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import click
@@ -19,6 +20,7 @@ from solver.model import Selection
 
 if TYPE_CHECKING:
     from hpm.apply.plan import SyncPlan
+    from hpm.project.autofill import FillReason
     from hpm.project.lockfile import LockState
     from solver import Completion
 
@@ -33,6 +35,8 @@ class SyncOutcome:
     write_back: dict[str, str | list[str]]  # --auto: choices to record in [tool.hpm.groups]
     completion: Completion | None = None  # with --auto
     locked: bool = False  # --locked: hpm.lock is never rewritten
+    reasons: Mapping[str, FillReason] = field(default_factory=dict)  # --auto: why, per group
+    dropped: tuple[str, ...] = ()  # groups an earlier --auto activated that nothing needs now
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +59,13 @@ def run(ctx: Context, *, auto: bool, dry_run: bool, locked: bool, ui: Ui) -> Syn
     return SyncReport(outcome, dry_run)
 
 
-def _resolve_for_sync(ctx: Context, *, auto: bool) -> tuple[Selection, Completion | None]:
+def _resolve_for_sync(
+    ctx: Context, *, auto: bool, selection: Selection | None = None
+) -> tuple[Selection, Completion | None]:
     """The selection to materialise, or a SelectionError saying why there is none."""
     import solver
+
+    ctx = ctx if selection is None else dataclasses.replace(ctx, selection=selection)
 
     model = ctx.registry.model
     if auto:
@@ -86,18 +94,29 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
     from hpm.apply.plan import SyncPlan, make_plan
     from hpm.apply.sync import environment_check, pyproject_data, read_declared
     from hpm.apply.uv import find_uv, sync_argv
+    from hpm.project.autofill import fill_reasons, unneeded_auto_groups
     from hpm.project.lockfile import LockState, read_lock
     from hpm.project.selection import manifest_value
 
-    resolution, completion = _resolve_for_sync(ctx, auto=auto)
     model = ctx.registry.model
+    previous = read_lock(ctx.project.root)
+    dropped = (
+        unneeded_auto_groups(model, ctx.selection, previous.auto_groups, previous.groups)
+        if previous is not None and not locked
+        else ()
+    )
+    selection = Selection({g: v for g, v in ctx.selection.choices.items() if g not in dropped})
+    resolution, completion = _resolve_for_sync(ctx, auto=auto, selection=selection)
     values = {
         g: manifest_value(model.group(g), opts or ()) for g, opts in resolution.choices.items()
     }
     write_back: dict[str, str | list[str]] = {}
+    reasons: dict[str, FillReason] = {}
+    auto_groups = {g for g in (previous.auto_groups if previous else ()) if g in resolution.choices}
     if completion is not None:
         write_back = {g: values[g] for g in (*completion.filled, *completion.added)}
-    previous = read_lock(ctx.project.root)
+        reasons = fill_reasons(model, resolution, completion.filled, completion.added)
+        auto_groups.update(completion.added)
     declared = read_declared(ctx.project.root)
     uv = find_uv()
     if locked:
@@ -134,6 +153,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         plan.packages,
         sources=owned.sources,
         indexes={name: entry.lock_fields() for name, entry in owned.indexes.items()},
+        auto_groups=tuple(auto_groups),
     )
     if locked:
         if not drift and plan.edits_project:
@@ -148,7 +168,9 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
             kept=plan.kept,
             environment=plan.environment,
         )
-    return SyncOutcome(plan, resolution, lock, write_back, completion, locked)
+    return SyncOutcome(
+        plan, resolution, lock, write_back, completion, locked, reasons, tuple(dropped)
+    )
 
 
 def locked_differences(ctx: Context, previous: LockState | None) -> list[str]:
@@ -164,11 +186,13 @@ def apply_sync(
     A failed uv step gets a hint that names what the user can do next.
     """
     from hpm.apply.sync import apply_plan
-    from hpm.project.manifest import set_groups
+    from hpm.project.manifest import remove_group, set_groups
 
     def write_back() -> None:
         if outcome.write_back:
             set_groups(ctx.project.pyproject, outcome.write_back)
+        for group in outcome.dropped:
+            remove_group(ctx.project.pyproject, group)
 
     try:
         apply_plan(
