@@ -41,8 +41,15 @@ def _selected_text(state: str, chosen: Sequence[str]) -> str:
     return ", ".join(chosen) if chosen else "(open)"
 
 
-def _options_text(group: Group) -> str:
-    return ", ".join(o + ("*" if o in group.default else "") for o in group.options)
+MARK_LEGEND = "* = selected by this project"  # `*` means the same in group list/show and explain
+
+
+def _options_text(group: Group, chosen: Sequence[str] = ()) -> str:
+    """Options in registry order: ``*`` marks the project's choice, ``(default)`` the default."""
+    return ", ".join(
+        o + ("*" if o in chosen else "") + (" (default)" if o in group.default else "")
+        for o in group.options
+    )
 
 
 def _strategy_text(group: Group) -> str:
@@ -55,20 +62,20 @@ def _strategy_text(group: Group) -> str:
 
 # --------------------------------------------------------------------------- group list / show
 def group_table(rows: Iterable[Any], *, style: Style = plain) -> list[str]:
-    """``hpm group list``: one aligned row per group; defaults marked with ``*``."""
+    """``hpm group list``: one aligned row per group; ``*`` marks the project's choices."""
     body = [
         [
             r.group.name,
             _strategy_text(r.group),
             _selected_text(r.state, r.chosen),
-            _options_text(r.group),
+            _options_text(r.group, r.chosen),
         ]
         for r in rows
     ]
     if not body:
         return ["the registry has no groups"]
-    lines = table(body, ["GROUP", "STRATEGY", "SELECTED", "OPTIONS (* default)"])
-    return [style(lines[0], bold=True), *lines[1:]]
+    lines = table(body, ["GROUP", "STRATEGY", "SELECTED", "OPTIONS"])
+    return [style(lines[0], bold=True), *lines[1:], MARK_LEGEND]
 
 
 def group_json(row: Any) -> dict[str, object]:
@@ -170,6 +177,7 @@ def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
             [f"  {mark} {option}", _source_text(row, option), "; ".join(_option_rules(row, option))]
         )
     lines.extend("  " + line for line in table(body, ["", "SOURCE", "RULES"])[1:])
+    lines.append(f"  {MARK_LEGEND}")
     for name, index in _group_indexes(row).items():
         where = index.url or _registry_path(row, index.path)
         lines.append(f"  index {name}: {where}{_index_kinds(index)}")
@@ -336,6 +344,7 @@ def explain_text(report: Any, *, style: Style = plain) -> list[str]:
         mark = "*" if option in report.chosen else " "
         body.append([f"{mark} {option}", verdict])
     lines.extend("  " + line for line in table(body, ["", ""])[1:])
+    lines.append(f"  {MARK_LEGEND}")
     for option, conflict in report.results.items():
         if conflict is not None:
             lines.append("")

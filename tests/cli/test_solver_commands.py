@@ -257,8 +257,16 @@ def test_group_list_text(demo: Path, hpm: RunHpm) -> None:
     done = hpm("group", "list", cwd=demo)
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert lines[0].split() == ["GROUP", "STRATEGY", "SELECTED", "OPTIONS", "(*", "default)"]
-    assert "metric-accuracy*, metric-latency*, metric-bleu" in done.stdout
+    assert lines[0].split() == ["GROUP", "STRATEGY", "SELECTED", "OPTIONS"]
+    assert "metric-accuracy (default), metric-latency (default), metric-bleu" in done.stdout
+    assert lines[-1] == "* = selected by this project"
+    hpm("group", "add", "metrics", "-o", "bleu", cwd=demo)
+    text = hpm("group", "list", cwd=demo).stdout
+    assert "metric-latency (default), metric-bleu*" in text
+    assert "* metric-bleu" in hpm("group", "show", "metrics", cwd=demo).stdout
+    assert "* metric-bleu" in hpm("explain", "metrics", cwd=demo).stdout
+    for args in (("group", "show", "metrics"), ("explain", "metrics")):
+        assert "* = selected by this project" in hpm(*args, cwd=demo).stdout
 
 
 def test_group_show_json(demo: Path, hpm: RunHpm) -> None:
@@ -286,6 +294,8 @@ def test_sync_dry_run_json(demo: Path, hpm: RunHpm) -> None:
     assert set(data) == {
         "choices",
         "write_back",
+        "reasons",
+        "dropped",
         "remove",
         "add",
         "add_editable",
