@@ -40,16 +40,17 @@ def origin_text(origin: Origin) -> str:
 
 
 def limit_text(limit: GroupLimit) -> str:
-    """A group's strategy as a sentence: "inference selects at most one option"."""
+    """A group's strategy as a sentence: "metrics takes at most 2 options". The limit's origin
+    points at the key that sets it (``max``, else ``min``, else ``strategy``)."""
     lower, upper = limit.lower, limit.upper
     if lower > upper:
-        return f"{limit.group} selects at least {lower} of its {upper} options when active"
+        return f"{limit.group} takes at least {lower} of its {upper} options when active"
     if upper == 1:
-        return f"{limit.group} selects at most one option"
+        return f"{limit.group} takes at most one option"
     if lower <= 1:
-        return f"{limit.group} selects at most {upper} options"
+        return f"{limit.group} takes at most {upper} options"
     bounds = f"exactly {lower}" if lower == upper else f"between {lower} and {upper}"
-    return f"{limit.group} selects {bounds} options when active"
+    return f"{limit.group} takes {bounds} options when active"
 
 
 def describe(element: Choice | Rule | GroupLimit) -> str:

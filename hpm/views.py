@@ -418,6 +418,12 @@ def plan_text(outcome: Any, *, dry_run: bool, style: Style = plain) -> list[str]
             edit = "  (hpm edits pyproject.toml: [[tool.uv.index]], [tool.uv.sources])"
             commands.insert(plan.routes_at, edit)
         lines.extend(commands)
+        if plan.uninstall:
+            lines.append(
+                "  uv pip uninstall --python .venv -- "
+                + " ".join(plan.uninstall)
+                + "  (what leaves uv.lock; unless a package being added needs it)"
+            )
     return lines
 
 
@@ -495,6 +501,7 @@ def plan_json(outcome: Any) -> dict[str, object]:
         ],
         "released": list(plan.released),
         "environment": list(plan.environment),
+        "uninstall": list(plan.uninstall),
         "commands": [list(argv) for argv in plan.commands],
         "indexes": {
             "add": [e.fields() for e in plan.routes.add_indexes],

@@ -61,6 +61,7 @@ class SyncPlan:
     kept: tuple[Kept, ...] = ()  # chosen packages the user declares: left as written
     released: tuple[str, ...] = ()  # hpm's once, edited by hand and no longer chosen: left alone
     environment: tuple[str, ...] = ()  # what uv would change in .venv (" + x==1", " - y==2")
+    uninstall: tuple[str, ...] = ()  # what the final `uv pip uninstall` should remove (predicted)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))

@@ -37,10 +37,10 @@ from __future__ import annotations
 import dataclasses
 import shlex
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hpm.apply import uv as uvcmd
 from hpm.apply.ownership import ProjectDependencies, fingerprints_of, project_dependencies
@@ -75,6 +75,46 @@ def pyproject_data(project_dir: Path) -> dict:
     """The project's pyproject.toml, parsed (empty when there is none)."""
     data = read_bytes_or_none(Path(project_dir) / "pyproject.toml")
     return {} if data is None else tomllib.loads(data.decode())
+
+
+def predicted_uninstall(
+    data: bytes | None, project: str, removed: Collection[str]
+) -> tuple[str, ...]:
+    """What the final ``uv pip uninstall`` will remove, read from ``uv.lock`` before the sync.
+
+    The packages of uv.lock that no member of the workspace (``[manifest] members``, or the
+    project alone) reaches any more once ``project`` no longer depends on ``removed``: every
+    extra and dependency group counts, as for the real step. An upper bound for ``--dry-run``: a
+    package being added may still need one of them.
+    """
+    if not data or not removed:
+        return ()
+    try:
+        document = tomllib.loads(data.decode())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return ()
+    packages = {normalize(p["name"]): p for p in document.get("package", ()) if "name" in p}
+    gone = {normalize(n) for n in removed}
+    members = document.get("manifest", {}).get("members") or [project]
+    todo = [normalize(m) for m in members if normalize(m) in packages]
+    seen = set(todo)
+    while todo:
+        name = todo.pop()
+        for dep in _edges(packages[name]):
+            if name == normalize(project) and dep in gone:
+                continue
+            if dep in packages and dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return tuple(sorted(set(packages) - seen))
+
+
+def _edges(package: Mapping[str, Any]) -> list[str]:
+    """The names a uv.lock package depends on, counting every extra and dependency group."""
+    lists = [package.get("dependencies", [])]
+    for key in ("optional-dependencies", "dev-dependencies"):
+        lists.extend(package.get(key, {}).values())
+    return [normalize(d["name"]) for items in lists for d in items if "name" in d]
 
 
 def read_declared(project_dir: Path) -> ProjectDependencies:

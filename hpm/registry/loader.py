@@ -189,9 +189,20 @@ def _group(item: _Loaded, default: tuple[str, ...]) -> Group:
         default=default,
         min=raw.min or 0,
         max=raw.max,
-        origin=Origin(item.check.file, "name" if raw.declared else "", raw.line),
+        origin=_limit_origin(item),
         description=raw.description,
     )
+
+
+def _limit_origin(item: _Loaded) -> Origin:
+    """Where the group's file sets its limit (``max``, else ``min``, else ``strategy``), so that
+    a violated limit points at that line; the group's name line when nothing sets one."""
+    raw, check = item.group, item.check
+    data = check.doc.data if isinstance(check.doc.data, dict) else {}
+    for key in ("max", "min", "strategy"):
+        if key in data:
+            return Origin(check.file, key, check.line((key,)))
+    return Origin(check.file, "name" if raw.declared else "", raw.line)
 
 
 def _defaults(refs: ReferenceResolver, item: _Loaded, problems: list[Problem]) -> tuple[str, ...]:

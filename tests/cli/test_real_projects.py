@@ -240,6 +240,8 @@ def test_a_workspace_member_uses_the_root_lock_and_environment(workspace: Path) 
 
     hpm(workspace, "group", "remove", "tools")
     hpm(workspace, "group", "add", "tools", "--option", "lint")
+    dry = hpm(workspace, "sync", "--dry-run")
+    assert "uv pip uninstall --python .venv -- fmt  (what leaves uv.lock" in dry
     hpm(workspace, "sync")
     assert can_import(root, "lint") and not can_import(root, "fmt")  # pruned from the root .venv
 

@@ -303,6 +303,7 @@ def test_sync_dry_run_json(demo: Path, hpm: RunHpm) -> None:
         "kept",
         "released",
         "environment",
+        "uninstall",
         "commands",
         "indexes",
         "routes",

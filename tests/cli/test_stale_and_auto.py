@@ -143,3 +143,16 @@ def test_init_again_keeps_the_registry_or_says_what_changed(tmp_path: Path) -> N
     assert tomllib.loads((project / "pyproject.toml").read_text())["tool"]["hpm"] == {
         "registry": "../other"
     }
+
+
+def test_a_max_violation_points_at_the_max_line(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "proj")
+    write_registry(
+        tmp_path / "registry",
+        {"tools": "name: tools\nstrategy: M-of-N\nmax: 2\noptions: [fmt, lint, types]\n"},
+    )
+    use_registry(project, "../registry")
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write('\n[tool.hpm.groups]\ntools = ["fmt", "lint", "types"]\n')
+    out = hpm(project, "check", code=1)
+    assert "tools takes at most 2 options  (groups/tools.yaml:3, max)" in out

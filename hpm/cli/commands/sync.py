@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -144,6 +144,8 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         if env.outdated:
             created = ("create the environment",) if env.missing else ()
             plan = plan_for(True, env.changes or created)
+    if plan.remove:
+        plan = dataclasses.replace(plan, uninstall=_predicted_uninstall(ctx, project, plan.remove))
     recorded = {g: v if isinstance(v, str) else tuple(v) for g, v in values.items()}
     owned = plan.routes.owned
     lock = LockState(
@@ -171,6 +173,20 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
     return SyncOutcome(
         plan, resolution, lock, write_back, completion, locked, reasons, tuple(dropped)
     )
+
+
+def _predicted_uninstall(
+    ctx: Context, project: Mapping[str, Any], removed: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The packages the final uninstall step will take out of the environment (see
+    :func:`hpm.apply.sync.predicted_uninstall`)."""
+    from hpm.apply.sync import predicted_uninstall
+    from hpm.fsutil import read_bytes_or_none
+    from hpm.project.workspace import find_workspace
+
+    name = str(project.get("project", {}).get("name", ""))
+    lock = read_bytes_or_none(find_workspace(ctx.project.root).lock)
+    return predicted_uninstall(lock, name, removed)
 
 
 def locked_differences(ctx: Context, previous: LockState | None) -> list[str]:
