@@ -176,7 +176,7 @@ class Interrupted(HpmError):
 
 
 def interrupted_sync(restored: tuple[str, ...]) -> Interrupted:
-    """"interrupted; restored pyproject.toml, uv.lock" (or "...; nothing was changed")."""
+    """ "interrupted; restored pyproject.toml, uv.lock" (or "...; nothing was changed")."""
     what = f"restored {', '.join(restored)}" if restored else "nothing was changed"
     return Interrupted(f"interrupted; {what}", restored=restored)
 

@@ -254,9 +254,7 @@ def group_change_text(change: Any) -> str:
     before = ", ".join(change.before or ()) or "(open)"
     stale = " (no longer in the registry)" if getattr(change, "stale", False) else ""
     if not change.is_listed:
-        return (
-            f"removed group {name}{stale} (was {before}); run `hpm sync` to remove its packages"
-        )
+        return f"removed group {name}{stale} (was {before}); run `hpm sync` to remove its packages"
     if stale:
         return f"{name}: {before} -> {after}{stale}; run `hpm sync` to apply"
     step = f"run `{change.next_step}`"

@@ -85,6 +85,7 @@ class SyncPlan:
     def routes_at(self) -> int:
         """Before which command the route edit runs: after ``uv remove``, before ``uv add``."""
         return 1 if self.remove else 0
+
     @property
     def edits_project(self) -> bool:
         """True when pyproject.toml changes (not only the environment)."""

@@ -30,9 +30,7 @@ from solver.model import Selection
 def sync(project: Path, registry: Registry, chosen: Selection, uv: str) -> SyncPlan:
     """What `hpm sync` does once the selection is resolved."""
     previous = read_lock(project)
-    plan = make_plan(
-        registry, chosen, previous, project, uv, declared=read_declared(project)
-    )
+    plan = make_plan(registry, chosen, previous, project, uv, declared=read_declared(project))
     groups = {g: opts[0] if len(opts) == 1 else opts for g, opts in chosen.choices.items() if opts}
     apply_plan(project, plan, LockState("../registry", registry.digest, groups, plan.packages))
     return plan
