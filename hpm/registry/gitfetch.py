@@ -271,15 +271,13 @@ def export(spec: GitRegistry, commit: str) -> Export:
     """
     repo = repo_path(spec.url)
     location = f"{spec.url}@{commit[:12]}"
-    target = f"{commit}:{spec.subdirectory}" if spec.subdirectory else commit
-    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{target}^{{tree}}")
-    if done.returncode != 0:
+    tree = _tree_of(repo, commit, spec.subdirectory)
+    if tree is None:
         raise GitFetchError(
             f"the commit {commit[:12]} of {spec.url} has no folder `{spec.subdirectory}`",
             "check `#subdirectory=` in [tool.hpm] registry",
             url=spec.url,
         )
-    tree = _text(done)
     root = git_cache() / "trees" / tree
     if root.is_dir():
         return Export(root, commit, tree)
@@ -297,6 +295,17 @@ def export(spec: GitRegistry, commit: str) -> Export:
         _remove(tmp)
         raise
     return Export(root, commit, tree)
+
+
+def _tree_of(repo: Path, commit: str, subdirectory: str) -> str | None:
+    """The tree id of ``subdirectory`` (or the root) in ``commit``; None when it is no folder."""
+    name = f"{commit}:{subdirectory}" if subdirectory else f"{commit}^{{tree}}"
+    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", name)
+    if done.returncode != 0:
+        return None
+    tree = _text(done)
+    kind = _git(repo, "cat-file", "-t", "--end-of-options", tree)
+    return tree if _text(kind) == "tree" else None
 
 
 def _list_tree(repo: Path, tree: str, location: str) -> list[_Entry]:

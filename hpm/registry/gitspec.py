@@ -20,8 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from hpm.registry.sources import check_git_ref, check_git_url, check_subdirectory
-
 PREFIX = "git+"
 DEFAULT_REF = "HEAD"
 _SCHEMES = ("https", "http", "ssh", "file")
@@ -71,6 +69,8 @@ def looks_like_url(text: str) -> bool:
 
 def parse_git_registry(text: str) -> GitRegistry:
     """The :class:`GitRegistry` that ``text`` names; :class:`BadRegistryUrl` when it is refused."""
+    from hpm.registry.sources import check_git_ref, check_git_url
+
     if not is_git_location(text):
         raise BadRegistryUrl(text, "a git registry starts with `git+`")
     body = text[len(PREFIX) :]
@@ -100,6 +100,8 @@ def parse_git_registry(text: str) -> GitRegistry:
 def _subdirectory(text: str, fragment: str) -> str:
     if not fragment:
         return ""
+    from hpm.registry.sources import check_subdirectory
+
     key, sep, value = fragment.partition("=")
     if key != "subdirectory" or not sep:
         raise BadRegistryUrl(text, "the only fragment a registry URL takes is `#subdirectory=DIR`")

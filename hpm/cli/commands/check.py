@@ -50,7 +50,12 @@ def lock_differences(ctx: Context, state: LockState | None) -> list[str]:
 
     if state is None:
         return ["hpm.lock does not exist: run `hpm sync`"]
-    return lock_drift(state, ctx.manifest.groups, ctx.registry.digest)
+    drift = [
+        f"the registry {pin.url}@{pin.ref} is not pinned in hpm.lock "
+        f"(its ref points at {pin.commit[:12]} now)"
+        for pin in ctx.fresh_pins
+    ]
+    return drift + lock_drift(state, ctx.manifest.groups, ctx.registry.digest)
 
 
 command = project_command(
@@ -60,6 +65,7 @@ command = project_command(
     json_option,
     click.option("--locked", is_flag=True, help="Also fail when hpm.lock is not up to date."),
     name="check",
+    pin=lambda o: not o["locked"],
     help="""Validate the project's choices against the registry's rules.
 
     Exit 0 when valid, 1 when invalid or incomplete (with the reason), 2 on bad input.

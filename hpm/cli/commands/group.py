@@ -13,7 +13,7 @@ from hpm.cli.app import HpmGroup
 from hpm.cli.complete import complete_groups, complete_options
 from hpm.cli.options import global_options, json_option
 from hpm.cli.project import Load, project_command
-from hpm.context import Context, find_group, resolve_options
+from hpm.context import Context, find_group, resolve_options, upstream_hint
 from hpm.errors import SelectionError, UsageError
 from hpm.registry.catalog import Registry
 from solver.model import Group, Selection, Strategy
@@ -62,7 +62,8 @@ def add_group(ctx: Context, *, group_name: str, option_texts: tuple[str, ...]) -
     from hpm.project.manifest import set_group
     from hpm.project.selection import manifest_value
 
-    group = find_group(ctx.registry.model, group_name)
+    with upstream_hint(ctx.pins):
+        group = find_group(ctx.registry.model, group_name)
     options = resolve_options(ctx, group, option_texts)
     state = ctx.selection.state(group.name)
     before = ctx.selection.choices.get(group.name)

@@ -112,6 +112,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         plan.packages,
         sources=owned.sources,
         indexes={name: entry.lock_fields() for name, entry in owned.indexes.items()},
+        pins=ctx.pins,
     )
     if locked:
         drift = lock_differences(ctx, previous)
@@ -157,6 +158,7 @@ command = project_command(
     ),
     json_option,
     name="sync",
+    pin=lambda o: not (o["dry_run"] or o["locked"]),
     write=lambda options: not options["dry_run"],
     ui=True,
 )
