@@ -159,6 +159,9 @@ def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
     head = f"{style(g.name, bold=True)} ({_strategy_text(g)})"
     lines = [head + (f": {g.description}" if g.description else "")]
     lines.append(f"  defined in {g.origin.file}")
+    replaced = row.registry.overrides.get(g.name)
+    if replaced:
+        lines.append(f"  overrides {replaced}")
     lines.append(f"  selected: {_selected_text(row.state, row.chosen)}")
     if g.default:
         lines.append(f"  default: {', '.join(g.default)}")
@@ -200,6 +203,8 @@ def _registry_path(row: Any, path: Any) -> str:
 
 def group_detail_json(row: Any) -> dict[str, object]:
     data = group_json(row)
+    data["file"] = row.group.origin.file
+    data["overrides"] = row.registry.overrides.get(row.group.name)
     data["sources"] = {o: _source_json(row, o) for o in row.group.options}
     data["rules"] = {o: _option_rules(row, o) for o in row.group.options}
     data["packages"] = {

@@ -98,24 +98,29 @@ def _load(opened: Sequence[_Opened]) -> Registry:
 
 
 def _pin_path_sources(registry: Registry, root: Path, spec: GitRegistry, commit: str) -> Registry:
-    """Path sources inside ``root`` (a git layer's export) as git sources at ``commit``."""
+    """Path sources inside ``root`` (a git layer's export) as git sources at ``commit``.
+
+    Options' own sources and the packages of ``packages:`` bundles alike.
+    """
     real = root.resolve()
-    changed: dict[str, Source] = {}
-    for option, source in registry.sources.items():
+
+    def pinned(source: Source) -> Source:
         if source.kind != "path" or source.path is None or not source.path.is_relative_to(real):
-            continue
+            return source
         inside = PurePosixPath(source.path.relative_to(real).as_posix())
-        folder = (PurePosixPath(spec.subdirectory) / inside).as_posix() if spec.subdirectory else (
-            inside.as_posix()
-        )
-        changed[option] = Source(
+        folder = (PurePosixPath(spec.subdirectory or ".") / inside).as_posix()
+        return Source(
             git=spec.url,
             rev=commit,
-            subdirectory=None if folder in ("", ".") else folder,
+            subdirectory=None if folder in ("", ".") else folder.removeprefix("./"),
             extras=source.extras,
             marker=source.marker,
             origin=source.origin,
         )
-    if not changed:
-        return registry
-    return replace(registry, sources={**registry.sources, **changed})
+
+    sources = {option: pinned(source) for option, source in registry.sources.items()}
+    bundled = {
+        option: tuple(replace(p, source=pinned(p.source)) for p in packages)
+        for option, packages in registry.bundles.items()
+    }
+    return replace(registry, sources=sources, bundles=bundled)

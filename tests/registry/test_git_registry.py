@@ -138,3 +138,43 @@ def test_path_packages_install_as_git_sources_at_the_pinned_commit(tmp_path: Pat
     assert lock.packages["vlm-adapter-qwen"] == f"vlm-adapter-qwen @ {expected}"
     assert commit in (project / "pyproject.toml").read_text()
     assert can_import(project, "vlm_adapter_qwen")
+
+
+def test_a_symlink_in_the_tree_is_refused(tmp_path: Path) -> None:
+    repo = registry_repo(tmp_path / "r")
+    (repo.work / "packages" / "escape.yaml").symlink_to("/etc/passwd")
+    repo.push("a symlink out of the tree")
+    project = project_using(tmp_path / "p", repo.spec())
+    done = hpm(project, "group", "list")
+    assert done.exit_code == 2
+    assert "`packages/escape.yaml` is a symlink" in done.output
+    assert not (project / "hpm.lock").exists()
+
+
+def test_a_huge_file_in_the_tree_is_refused(tmp_path: Path) -> None:
+    from hpm.registry.gitfetch import MAX_FILE_BYTES
+
+    repo = registry_repo(tmp_path / "r")
+    with (repo.work / "pkgs" / "blob.bin").open("wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)
+    repo.push("a huge file")
+    project = project_using(tmp_path / "p", repo.spec())
+    done = hpm(project, "check")
+    assert done.exit_code == 2
+    assert f"`pkgs/blob.bin` is too large ({MAX_FILE_BYTES + 1} bytes)" in done.output
+
+
+def test_the_export_is_read_only_and_shared_by_tree(tmp_path: Path) -> None:
+    from hpm.registry import gitfetch
+    from hpm.registry.gitspec import parse_git_registry
+
+    repo = registry_repo(tmp_path / "r", subdirectory="reg")
+    spec = parse_git_registry(repo.spec(subdirectory="reg"))
+    commit = gitfetch.fetch(spec)
+    first = gitfetch.export(spec, commit)
+    assert not (first.root / "groups").stat().st_mode & 0o222
+    assert not (first.root / "groups" / "metrics.yaml").stat().st_mode & 0o222
+    repo.write("README.md", "outside the registry folder\n")
+    later = repo.push("a README beside the registry")
+    assert gitfetch.fetch(spec) == later != commit
+    assert gitfetch.export(spec, later).root == first.root  # the same tree: one export
