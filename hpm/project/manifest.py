@@ -134,11 +134,15 @@ def remove_group(pyproject: Path, group: str) -> None:
     _edit(pyproject, GROUPS_TABLE, {_spelling(listed, group): None})
 
 
-def set_registry(pyproject: Path, registry: str) -> None:
-    """Set ``[tool.hpm] registry`` (for ``hpm init``), creating ``[tool.hpm]`` when missing."""
-    if not isinstance(registry, str) or not registry:
-        raise ValueError(f"registry must be a non-empty string, not {registry!r}")
-    _edit(pyproject, HPM_TABLE, {"registry": registry})
+def set_registry(pyproject: Path, registry: str | tuple[str, ...]) -> None:
+    """Set ``[tool.hpm] registry`` (a location, or a list of layers), creating ``[tool.hpm]``
+    when missing (``hpm init``, ``hpm registry update --ref``)."""
+    values = (registry,) if isinstance(registry, str) else registry
+    if not values or not all(isinstance(v, str) and v for v in values):
+        raise ValueError(f"registry must be a non-empty string or list, not {registry!r}")
+    _edit(
+        pyproject, HPM_TABLE, {"registry": registry if isinstance(registry, str) else list(values)}
+    )
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -308,6 +308,16 @@ def _tree_of(repo: Path, commit: str, subdirectory: str) -> str | None:
     return tree if _text(kind) == "tree" else None
 
 
+def same_folder(url: str, first: str, second: str, folder: str) -> bool:
+    """Whether ``folder`` (a path in the repository, "" = the root) is the same in both commits."""
+    repo = repo_path(url)
+    ids = [
+        _text(_git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{c}:{folder}"))
+        for c in (first, second)
+    ]
+    return bool(ids[0]) and ids[0] == ids[1]
+
+
 def _list_tree(repo: Path, tree: str, location: str) -> list[_Entry]:
     done = _git(repo, "ls-tree", "-r", "-z", "--long", "--full-tree", "--end-of-options", tree)
     if done.returncode != 0:

@@ -71,7 +71,7 @@ def schema_text(_globals: object, *, kind: str) -> str:
 @click.group("registry", cls=HpmGroup)
 @global_options
 def command() -> None:
-    """Validate and analyse a registry; print its JSON Schemas."""
+    """Validate and analyse a registry; update a git-hosted one; print its JSON Schemas."""
 
 
 command.add_command(
@@ -113,3 +113,12 @@ command.add_command(
     completion in editors.""",
     )
 )
+
+
+def _add_update() -> None:
+    from hpm.cli.commands import registry_update
+
+    command.add_command(registry_update.command)
+
+
+_add_update()
