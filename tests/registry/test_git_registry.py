@@ -178,3 +178,29 @@ def test_the_export_is_read_only_and_shared_by_tree(tmp_path: Path) -> None:
     later = repo.push("a README beside the registry")
     assert gitfetch.fetch(spec) == later != commit
     assert gitfetch.export(spec, later).root == first.root  # the same tree: one export
+
+
+def test_init_with_a_git_registry_fetches_and_pins(tmp_path: Path) -> None:
+    from helpers.projects import write_project
+
+    repo = registry_repo(tmp_path / "r")
+    project = write_project(tmp_path / "p")
+    done = hpm(project, "init", "--registry", repo.spec())
+    assert done.exit_code == 0, done.output
+    assert f'registry = "{repo.spec()}"' in (project / "pyproject.toml").read_text()
+    assert pinned_commit(project) == repo.head()
+    assert "warning" not in done.output
+
+
+def test_init_with_an_unreachable_git_registry_changes_nothing(tmp_path: Path) -> None:
+    from helpers.projects import write_project
+
+    repo = registry_repo(tmp_path / "r")
+    make_unreachable(repo)
+    project = write_project(tmp_path / "p")
+    before = (project / "pyproject.toml").read_bytes()
+    done = hpm(project, "init", "--registry", repo.spec())
+    assert done.exit_code == 2
+    assert repo.url in done.output
+    assert (project / "pyproject.toml").read_bytes() == before
+    assert not (project / "hpm.lock").exists()
