@@ -204,3 +204,27 @@ def test_init_with_an_unreachable_git_registry_changes_nothing(tmp_path: Path) -
     assert repo.url in done.output
     assert (project / "pyproject.toml").read_bytes() == before
     assert not (project / "hpm.lock").exists()
+
+
+def test_concurrent_fetches_and_exports_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hpm.registry import gitfetch
+    from hpm.registry.gitspec import parse_git_registry
+
+    monkeypatch.setenv("HPM_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    repo = registry_repo(tmp_path / "r")
+    spec = parse_git_registry(repo.spec())
+
+    def fetch_and_export(_: int) -> tuple[str, Path]:
+        commit = gitfetch.fetch(spec)
+        return commit, gitfetch.export(spec, commit).root
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = set(pool.map(fetch_and_export, range(4)))
+    assert len(results) == 1
+    [(commit, root)] = results
+    assert commit == repo.head()
+    assert (root / "groups" / "inference.yaml").is_file()
+    leftovers = [p.name for p in root.parent.iterdir() if p.name.startswith(".new-")]
+    assert leftovers == []
