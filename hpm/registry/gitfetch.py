@@ -89,7 +89,6 @@ def git_env() -> dict[str, str]:
     """The environment git runs with: no prompt, no repository chosen by the caller."""
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
     env["GIT_TERMINAL_PROMPT"] = "0"
-    env.setdefault("GIT_SSH_VARIANT", "ssh")
     return env
 
 
