@@ -219,6 +219,32 @@ def _resolve(repo: Path, ref: str) -> str | None:
     return None
 
 
+def remote_commit(spec: GitRegistry) -> str | None:
+    """The commit ``spec.ref`` names on the remote now (``git ls-remote``: nothing is fetched).
+
+    None when the ref is a commit (it never moves) or the remote does not have the ref.
+    """
+    if spec.ref != "HEAD" and _HEX.match(spec.ref):
+        return None
+    names = (
+        ["HEAD"]
+        if spec.ref == "HEAD"
+        else [f"refs/heads/{spec.ref}", f"refs/tags/{spec.ref}^{{}}", f"refs/tags/{spec.ref}"]
+    )
+    done = _git(Path(os.devnull), "ls-remote", "--", spec.url, *names)
+    if done.returncode != 0:
+        raise GitFetchError(
+            f"cannot reach the registry repository {spec.url}",
+            "check the URL and your network or credentials",
+            url=spec.url,
+            output=done.stderr.decode("utf-8", "replace").strip(),
+        )
+    found = dict(
+        reversed(line.split("\t", 1)) for line in _text(done).splitlines() if "\t" in line
+    )
+    return next((found[name] for name in names if name in found), None)
+
+
 def has_commit(url: str, commit: str) -> bool:
     """Whether the cached clone of ``url`` holds ``commit`` (no network)."""
     repo = repo_path(url)

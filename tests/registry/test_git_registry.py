@@ -228,3 +228,21 @@ def test_concurrent_fetches_and_exports_agree(tmp_path: Path, monkeypatch: pytes
     assert (root / "groups" / "inference.yaml").is_file()
     leftovers = [p.name for p in root.parent.iterdir() if p.name.startswith(".new-")]
     assert leftovers == []
+
+
+def test_remote_commit_asks_without_fetching(tmp_path: Path) -> None:
+    from helpers.projects import git
+
+    from hpm.registry import gitfetch
+    from hpm.registry.gitspec import parse_git_registry
+
+    repo = registry_repo(tmp_path / "r")
+    git(repo.work, "tag", "-a", "v1", "-m", "an annotated tag")
+    git(repo.work, "push", "-q", "origin", "v1")
+    first = repo.head()
+    repo.write("README.md", "moved on\n")
+    second = repo.push("main moves")
+    assert gitfetch.remote_commit(parse_git_registry(repo.spec("main"))) == second
+    assert gitfetch.remote_commit(parse_git_registry(repo.spec("v1"))) == first
+    assert gitfetch.remote_commit(parse_git_registry(repo.spec(first))) is None
+    assert not gitfetch.repo_path(repo.url).exists()
