@@ -239,9 +239,10 @@ def remote_commit(spec: GitRegistry) -> str | None:
             url=spec.url,
             output=done.stderr.decode("utf-8", "replace").strip(),
         )
-    found = dict(
-        reversed(line.split("\t", 1)) for line in _text(done).splitlines() if "\t" in line
-    )
+    found: dict[str, str] = {}
+    for line in _text(done).splitlines():
+        sha, _, name = line.partition("\t")
+        found[name] = sha
     return next((found[name] for name in names if name in found), None)
 
 

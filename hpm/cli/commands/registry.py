@@ -1,4 +1,4 @@
-"""`hpm registry check` and `hpm registry schema`."""
+"""`hpm registry check`, `hpm registry update` and `hpm registry schema`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import click
 
 from hpm import views
 from hpm.cli.app import HpmGroup
-from hpm.cli.options import global_options, json_option
+from hpm.cli.options import Globals, global_options, json_option
 from hpm.cli.project import Load, project_command
 from hpm.registry.catalog import Registry
 from solver.model import Selection
 
 if TYPE_CHECKING:
+    from hpm.cli.commands.registry_update import UpdateReport
     from solver import Analysis, Conflict, RuleFindings
 
 
@@ -115,10 +116,27 @@ command.add_command(
 )
 
 
-def _add_update() -> None:
-    from hpm.cli.commands import registry_update
+def update(state: Globals, *, ref: str | None) -> UpdateReport:
+    """Fetch the git-hosted registry, pin its ref's new commit in hpm.lock, say what changed.
 
-    command.add_command(registry_update.command)
+    Run `hpm sync` afterwards to apply the new registry to the project.
+    """
+    from hpm.cli.commands.registry_update import registry_update
+    from hpm.cli.output import say_lines, styled
+    from hpm.context import locked_project
+
+    with locked_project(state.project) as restored:
+        say_lines(views.restored_text(restored, style=styled), err=True)
+        return registry_update(state.project, state.registry, ref=ref)
 
 
-_add_update()
+command.add_command(
+    project_command(
+        update,
+        Load.GLOBALS,
+        views.REGISTRY_UPDATE,
+        click.option("--ref", metavar="REF", help="Follow this branch, tag or commit from now on."),
+        json_option,
+        name="update",
+    )
+)

@@ -12,12 +12,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import click
-
-from hpm import views
-from hpm.cli.options import Globals, json_option
-from hpm.cli.output import say_lines, styled
-from hpm.cli.project import Load, project_command
 from hpm.errors import UsageError
 from hpm.project.discovery import LayerLocation, RegistryLocation, find_project, locate_registry
 from hpm.project.manifest import Manifest, read_manifest
@@ -48,19 +42,6 @@ class UpdateReport:
     @property
     def moved(self) -> bool:
         return any(m.old != m.new for m in self.moves)
-
-
-def run(state: Globals, *, ref: str | None) -> UpdateReport:
-    """Fetch the git-hosted registry, pin its ref's new commit in hpm.lock, say what changed.
-
-    Run `hpm sync` afterwards to apply the new registry to the project.
-    """
-    from hpm.context import locked_project
-    from hpm.views import restored_text
-
-    with locked_project(state.project) as restored:
-        say_lines(restored_text(restored, style=styled), err=True)
-        return registry_update(state.project, state.registry, ref=ref)
 
 
 def registry_update(
@@ -162,13 +143,3 @@ def _configured(manifest: Manifest, index: int) -> str:
         return registry
     assert isinstance(registry, tuple)
     return registry[index]
-
-
-command = project_command(
-    run,
-    Load.GLOBALS,
-    views.REGISTRY_UPDATE,
-    click.option("--ref", metavar="REF", help="Follow this branch, tag or commit from now on."),
-    json_option,
-    name="update",
-)
