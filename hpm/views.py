@@ -203,7 +203,6 @@ def _registry_path(row: Any, path: Any) -> str:
 
 def group_detail_json(row: Any) -> dict[str, object]:
     data = group_json(row)
-    data["file"] = row.group.origin.file
     data["overrides"] = row.registry.overrides.get(row.group.name)
     data["sources"] = {o: _source_json(row, o) for o in row.group.options}
     data["rules"] = {o: _option_rules(row, o) for o in row.group.options}
