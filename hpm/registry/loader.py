@@ -424,7 +424,9 @@ def _sources(
         check, root = item.check, roots[item.layer]
         for option in item.group.options:
             if option.fields is not None and bundles.BUNDLE_KEY in option.fields:
-                packages = bundles.read_bundle(check, option.fields, option.path, root, indexes)
+                packages = bundles.read_bundle(
+                    check, option.fields, option.path, root, indexes, catalog
+                )
                 if packages is not None:
                     bundled[option.name] = packages
                 continue

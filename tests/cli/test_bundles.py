@@ -235,7 +235,7 @@ def test_check_explains_two_options_that_disagree_on_a_package(tmp_path: Path, h
     assert done.returncode == 1
     assert (
         "cu124 conflicts with plotting: `cu124` and `plotting` install `numpy` from different "
-        "sources (`plotting` gives it at groups/tools.yaml:7 (options[1].packages[0]))  "
+        "sources (`plotting` gives it at groups/tools.yaml:7: options[1].packages[0])  "
         "(groups/accelerator.yaml:10, options[0].packages[2])"
     ) in done.stderr + done.stdout
     assert registry.is_dir()
