@@ -26,7 +26,8 @@ from pathlib import Path
 
 from hpm.errors import location
 from hpm.registry.catalog import Disagreement, Index, Package, Source
-from hpm.registry.checks import FileChecker, did_you_mean, type_name
+from hpm.names import did_you_mean
+from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.sources import SOURCE_KEYS, read_source
 from hpm.registry.yamlfile import KeyPath
 from solver.model import Model, Origin, Rule, RuleKind, Strategy

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from hpm.errors import Problem
 from hpm.registry.catalog import Index
-from hpm.registry.checks import FileChecker, did_you_mean, type_name
+from hpm.names import did_you_mean
+from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.sources import local_path
 from hpm.registry.yamlfile import read_document
 from solver.model import Origin
