@@ -9,12 +9,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hpm.errors import UsageError
-from hpm.project.discovery import Project, find_project, registry_root
+from hpm.project.discovery import Project, RegistryLocation, find_project, locate_registry
 from hpm.project.manifest import Manifest, read_manifest
 from hpm.registry.catalog import Registry
 from solver.model import Group, Model, Selection
+
+if TYPE_CHECKING:
+    from hpm.project.lockfile import Pin
+    from hpm.registry.layers import OpenedRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,36 +31,89 @@ class Context:
     registry: Registry
     selection: Selection
     registry_label: str  # how hpm.lock records the registry location
+    pins: tuple[Pin, ...] = ()  # the commits the git-hosted layers were read at
+    fresh_pins: tuple[Pin, ...] = ()  # pins resolved by this command (hpm.lock had none)
 
 
 def load_registry_only(project_dir: str | None, registry_opt: str | None) -> Registry:
-    """The registry for commands that may run outside a project (``registry check``, ``graph``)."""
-    from hpm.registry import load_registry_cached as load_registry
+    """The registry for commands that may run outside a project (``registry check``, ``graph``).
 
+    Inside a project, git-hosted layers are read at the commits hpm.lock pins (nothing is
+    recorded); outside one, a ``git+`` registry is read at its ref's current commit.
+    """
     if registry_opt is not None and project_dir is None:
-        return load_registry(Path(registry_opt).resolve())
+        return _registry_at(registry_opt)
     try:
         project = find_project(Path(project_dir) if project_dir else None)
     except UsageError:
         if registry_opt is None:
-            return load_registry(Path("registry").resolve())
+            return _registry_at("registry")
         raise
     manifest = read_manifest(project.pyproject)
-    root, _label = registry_root(project, manifest, registry_opt)
-    return load_registry(root)
+    location = locate_registry(project, manifest, registry_opt)
+    return open_project_registry(project, location, record=False).registry
 
 
-def load_context(project_dir: str | None, registry_opt: str | None) -> Context:
-    """Find the project, read its manifest and registry; turn the choices into a Selection."""
+def _registry_at(text: str) -> Registry:
+    from hpm.registry.gitspec import BadRegistryUrl, is_git_location, parse_git_registry
+
+    if not is_git_location(text):
+        from hpm.registry import load_registry_cached
+
+        return load_registry_cached(Path(text).resolve())
+    from hpm.project.discovery import LayerLocation
+    from hpm.registry.layers import open_registry
+
+    try:
+        spec = parse_git_registry(text)
+    except BadRegistryUrl as e:
+        raise UsageError(str(e), e.hint) from e
+    return open_registry([LayerLocation(None, spec, spec.text)]).registry
+
+
+def open_project_registry(
+    project: Project, location: RegistryLocation, *, record: bool
+) -> OpenedRegistry:
+    """The project's registry; git layers at the commits hpm.lock pins.
+
+    A git layer that hpm.lock does not pin yet is fetched and its ref resolved; with ``record``
+    the new pin is written into hpm.lock at once (every later command then reads that commit).
+    """
+    from hpm.registry.layers import OpenedRegistry, open_registry
+
+    if location.is_plain:
+        from hpm.registry import load_registry_cached
+
+        assert location.root is not None
+        return OpenedRegistry(load_registry_cached(location.root), (), ())
+    from hpm.project.lockfile import read_lock, record_pins
+
+    lock = read_lock(project.root)
+    opened = open_registry(location.layers, lock.pins if lock else ())
+    if opened.fresh and record:
+        record_pins(project.root, lock, location.recorded, opened.pins)
+    return opened
+
+
+def load_context(
+    project_dir: str | None, registry_opt: str | None, *, record_pins: bool = True
+) -> Context:
+    """Find the project, read its manifest and registry; turn the choices into a Selection.
+
+    ``record_pins`` False (``--dry-run``, ``--locked``) leaves hpm.lock alone even when a git
+    registry had to be pinned; the context's ``fresh_pins`` then says so.
+    """
     from hpm.project.selection import selection_from_manifest
-    from hpm.registry import load_registry_cached
 
     project = find_project(Path(project_dir) if project_dir else None)
     manifest = read_manifest(project.pyproject)
-    root, label = registry_root(project, manifest, registry_opt)
-    registry = load_registry_cached(root)
-    selection = selection_from_manifest(manifest, registry.model)
-    return Context(project, manifest, registry, selection, label)
+    location = locate_registry(project, manifest, registry_opt)
+    opened = open_project_registry(project, location, record=record_pins)
+    with upstream_hint(opened.pins):
+        selection = selection_from_manifest(manifest, opened.registry.model)
+    return Context(
+        project, manifest, opened.registry, selection, location.recorded, opened.pins, opened.fresh
+    )
 
 
 @contextmanager
@@ -93,11 +151,48 @@ def recover_interrupted(project_root: Path) -> list[str]:
         return recover(project_root)
 
 
+@contextmanager
+def upstream_hint(pins: tuple[Pin, ...]) -> Iterator[None]:
+    """Unknown names in a registry read at a pinned commit: hint at ``hpm registry update``.
+
+    An option added upstream after the pin is unknown here on purpose (every command reads the
+    pinned commit); the hint says how to move the pin.
+    """
+    if not pins:
+        yield
+        return
+    from dataclasses import replace
+
+    from hpm.errors import InputError
+
+    where = ", ".join(f"{p.url}@{p.ref} at {p.commit[:12]}" for p in pins)
+    extra = f"the registry is pinned ({where}); if it is new upstream, run `hpm registry update`"
+    try:
+        yield
+    except InputError as e:
+        problems = [
+            replace(p, hint=f"{p.hint}; {extra}" if p.hint else extra)
+            if _is_unknown(p.message)
+            else p
+            for p in e.problems
+        ]
+        raise InputError(problems) from e
+    except UsageError as e:
+        if not _is_unknown(e.message):
+            raise
+        raise UsageError(e.message, f"{e.hint}; {extra}" if e.hint else extra) from e
+
+
+def _is_unknown(message: str) -> bool:
+    return message.startswith("unknown ") or "is not an option of" in message
+
+
 def resolve_options(ctx: Context, group: Group, texts: tuple[str, ...]) -> tuple[str, ...]:
     """``--option`` values as options of ``group``, each once (the one resolver's rules)."""
     from hpm.registry.references import ReferenceResolver
 
-    return ReferenceResolver(ctx.registry.model).options(group, texts)
+    with upstream_hint(ctx.pins):
+        return ReferenceResolver(ctx.registry.model).options(group, texts)
 
 
 def find_group(model: Model, name: str) -> Group:

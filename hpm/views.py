@@ -166,6 +166,9 @@ def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
     head = f"{style(g.name, bold=True)} ({_strategy_text(g)})"
     lines = [head + (f": {g.description}" if g.description else "")]
     lines.append(f"  defined in {g.origin.file}")
+    replaced = row.registry.overrides.get(g.name)
+    if replaced:
+        lines.append(f"  overrides {replaced}")
     lines.append(f"  selected: {_selected_text(row.state, row.chosen)}")
     if g.default:
         lines.append(f"  default: {', '.join(g.default)}")
@@ -208,6 +211,7 @@ def _registry_path(row: Any, path: Any) -> str:
 
 def group_detail_json(row: Any) -> dict[str, object]:
     data = group_json(row)
+    data["overrides"] = row.registry.overrides.get(row.group.name)
     data["sources"] = {o: _source_json(row, o) for o in row.group.options}
     data["rules"] = {o: _option_rules(row, o) for o in row.group.options}
     data["packages"] = {
@@ -853,3 +857,68 @@ SYNCED = View(_synced_lines)
 REGISTRY_CHECK = View(registry_text, registry_json, failed=_not_ok)
 INIT = View(init_text, notes=init_notes)
 STATUS = View(status_text, status_json, failed=_not_ok)
+
+
+# -- hpm registry update -----------------------------------------------------------------------
+
+
+def update_text(report: Any, *, style: Style = plain) -> list[str]:
+    """``hpm registry update``: each git layer's move, then what changed in the registry."""
+    from hpm.explain_text import describe, origin_text
+
+    lines = []
+    for move in report.moves:
+        if move.old == move.new:
+            lines.append(f"registry {move.registry}: already at {move.new[:12]}")
+        else:
+            old = move.old[:12] if move.old else "(not pinned)"
+            lines.append(f"registry {move.registry}: {old} -> {style(move.new[:12], bold=True)}")
+    c = report.changes
+    add, drop, edit = style("+", fg="green"), style("-", fg="red"), style("~", fg="yellow")
+    lines += [f"  {add} group {g}" for g in c.groups_added]
+    lines += [f"  {drop} group {g}" for g in c.groups_removed]
+    lines += [f"  {edit} group {g}: {', '.join(what)} changed" for g, what in c.groups_changed]
+    lines += [f"  {add} option {o} (group {g})" for g, o in c.options_added]
+    lines += [f"  {drop} option {o} (group {g})" for g, o in c.options_removed]
+    lines += [
+        f"  {edit} option {ch.option} (group {ch.group}): {', '.join(ch.what)} changed"
+        for ch in c.options_changed
+    ]
+    lines += [f"  {add} rule: {describe(r)} ({origin_text(r.origin)})" for r in c.rules_added]
+    lines += [f"  {drop} rule: {describe(r)} ({origin_text(r.origin)})" for r in c.rules_removed]
+    if report.moved and c.empty:
+        lines.append("  no group, option or rule changed")
+    if report.written:
+        lines.append("hpm.lock updated: run `hpm sync` to apply the new registry")
+    return lines
+
+
+def update_json(report: Any) -> dict[str, object]:
+    from hpm.explain_text import describe, origin_json
+
+    c = report.changes
+
+    def rules(found: Iterable[Any]) -> list[dict[str, object]]:
+        return [{"text": describe(r), "origin": origin_json(r.origin)} for r in found]
+
+    return {
+        "ok": True,
+        "layers": [{"registry": m.registry, "old": m.old, "new": m.new} for m in report.moves],
+        "updated": report.written,
+        "changes": {
+            "groups_added": list(c.groups_added),
+            "groups_removed": list(c.groups_removed),
+            "groups_changed": {g: list(what) for g, what in c.groups_changed},
+            "options_added": [{"group": g, "option": o} for g, o in c.options_added],
+            "options_removed": [{"group": g, "option": o} for g, o in c.options_removed],
+            "options_changed": [
+                {"group": ch.group, "option": ch.option, "what": list(ch.what)}
+                for ch in c.options_changed
+            ],
+            "rules_added": rules(c.rules_added),
+            "rules_removed": rules(c.rules_removed),
+        },
+    }
+
+
+REGISTRY_UPDATE = View(update_text, update_json)

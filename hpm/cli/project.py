@@ -69,6 +69,7 @@ def project_command(
     *params: Decorator,
     name: str,
     write: bool | Callable[[dict[str, Any]], bool] = False,
+    pin: bool | Callable[[dict[str, Any]], bool] = True,
     ui: bool = False,
     help: str | None = None,
 ) -> click.Command:
@@ -77,13 +78,16 @@ def project_command(
     ``write``: the command changes the project, so it runs under the project's lock (a callable
     decides from the parsed options, e.g. not for ``sync --dry-run``). ``ui``: pass a :class:`Ui`
     as ``ui=``. ``view``: how to show what ``run`` returns (None: it returns nothing to show).
+    ``pin``: a git-hosted registry that hpm.lock does not pin yet is pinned there now (False for
+    ``--dry-run`` and ``--locked``, which change nothing).
     """
 
     def callback(**options: Any) -> None:
         state = globals_of(click.get_current_context())
         writes = write(options) if callable(write) else write
+        pins = pin(options) if callable(pin) else pin
         extra = {"ui": Ui(state.json)} if ui else {}
-        with _loaded(state, load, writes=writes) as loaded:
+        with _loaded(state, load, writes=writes, pins=pins) as loaded:
             report = run(loaded, **options, **extra)
         if report is not None and view is not None:
             show(report, view, as_json=state.json)
@@ -96,7 +100,7 @@ def project_command(
 
 
 @contextmanager
-def _loaded(state: Globals, load: Load, *, writes: bool) -> Iterator[Any]:
+def _loaded(state: Globals, load: Load, *, writes: bool, pins: bool) -> Iterator[Any]:
     from hpm import context
 
     if load is Load.GLOBALS:
@@ -108,13 +112,13 @@ def _loaded(state: Globals, load: Load, *, writes: bool) -> Iterator[Any]:
     if writes:
         with context.locked_project(state.project) as restored:
             report_restored(restored)
-            yield context.load_context(state.project, state.registry)
+            yield context.load_context(state.project, state.registry, record_pins=pins)
         return
     _recover(state.project)
     if load is Load.OPTIONAL:
         yield context.optional_context(state.project, state.registry)
     else:
-        yield context.load_context(state.project, state.registry)
+        yield context.load_context(state.project, state.registry, record_pins=pins)
 
 
 def _recover(project_dir: str | None) -> None:

@@ -5,6 +5,9 @@ The project is the nearest directory, from the current one upward, that holds a
 in order of precedence: ``--registry`` (relative to the current directory), the ``HPM_REGISTRY``
 environment variable (likewise), ``[tool.hpm] registry`` (relative to the project), else
 ``<project>/registry``.
+
+Each of these names a directory or a git-hosted registry (``git+URL@REF``, see
+:mod:`hpm.registry.gitspec`); ``[tool.hpm] registry`` may also be a list of them, layered in order.
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from hpm.errors import UsageError
 from hpm.project.manifest import Manifest
+
+if TYPE_CHECKING:
+    from hpm.registry.gitspec import GitRegistry
 
 PYPROJECT = "pyproject.toml"
 DEFAULT_REGISTRY = "registry"
@@ -32,12 +39,35 @@ class Project:
 
 
 @dataclass(frozen=True, slots=True)
-class RegistryLocation:
-    """Where the registry is, and how to record it in ``hpm.lock``."""
+class LayerLocation:
+    """One registry layer: a directory, or a registry in a git repository."""
 
-    root: Path  # absolute
-    recorded: str  # relative to the project when possible, posix style; absolute otherwise
+    root: Path | None  # a directory (absolute); None for a git layer
+    git: GitRegistry | None  # a git-hosted layer
+    recorded: str  # directories: relative to the project when possible; git: git+URL@REF[#...]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryLocation:
+    """Where the registry is (one layer or several), and how to record it in ``hpm.lock``."""
+
+    layers: tuple[LayerLocation, ...]
     source: str  # "--registry", "HPM_REGISTRY", "tool.hpm.registry" or "default"
+
+    @property
+    def root(self) -> Path | None:
+        """The directory of the first layer (None when it is a git layer)."""
+        return self.layers[0].root
+
+    @property
+    def recorded(self) -> str:
+        """How ``hpm.lock`` records the registry: the layers, joined with ``" + "``."""
+        return " + ".join(layer.recorded for layer in self.layers)
+
+    @property
+    def is_plain(self) -> bool:
+        """One directory: no layers, no git."""
+        return len(self.layers) == 1 and self.layers[0].git is None
 
 
 def find_project(start: Path | None = None, *, cwd: Path | None = None) -> Project:
@@ -80,15 +110,31 @@ def locate_registry(
     """
     here = _absolute(cwd if cwd is not None else Path.cwd())
     env = os.environ if environ is None else environ
+    texts: tuple[str, ...]
     if override:
-        root, source = _absolute(here / override), "--registry"
+        texts, base, source = (override,), here, "--registry"
     elif env.get(ENV_REGISTRY):
-        root, source = _absolute(here / env[ENV_REGISTRY]), ENV_REGISTRY
+        texts, base, source = (env[ENV_REGISTRY],), here, ENV_REGISTRY
     elif manifest is not None and manifest.registry:
-        root, source = _absolute(project.root / manifest.registry), "tool.hpm.registry"
+        configured = manifest.registry
+        texts = (configured,) if isinstance(configured, str) else tuple(configured)
+        base, source = project.root, "tool.hpm.registry"
     else:
-        root, source = project.root / DEFAULT_REGISTRY, "default"
-    return RegistryLocation(root, recorded_registry(project, root), source)
+        texts, base, source = (DEFAULT_REGISTRY,), project.root, "default"
+    return RegistryLocation(tuple(_layer(project, base, text, source) for text in texts), source)
+
+
+def _layer(project: Project, base: Path, text: str, source: str) -> LayerLocation:
+    from hpm.registry.gitspec import BadRegistryUrl, is_git_location, parse_git_registry
+
+    if is_git_location(text):
+        try:
+            spec = parse_git_registry(text)
+        except BadRegistryUrl as e:
+            raise UsageError(f"{source}: {e}", e.hint) from e
+        return LayerLocation(None, spec, spec.text)
+    root = _absolute(base / text)
+    return LayerLocation(root, None, recorded_registry(project, root))
 
 
 def registry_root(
@@ -104,6 +150,10 @@ def registry_root(
     See :func:`locate_registry`, which also says where the setting came from.
     """
     location = locate_registry(project, manifest, override, cwd=cwd, environ=environ)
+    if not location.is_plain or location.root is None:
+        raise UsageError(
+            f"{location.source} names a layered or git-hosted registry where a directory is needed"
+        )
     return location.root, location.recorded
 
 

@@ -6,6 +6,12 @@ version = 1
 registry = "registry"
 registry-digest = "sha256:..."
 
+[[registry-pin]]                   # one per registry layer in a git repository
+url = "https://github.com/acme/hpm-registry"
+ref = "v3"
+commit = "4b8e1f..."               # what every command reads until `hpm registry update`
+subdirectory = "registries/ml"     # only when the registry is a folder of the repository
+
 [groups]
 inference = "vlm-adapter-qwen"
 metrics = ["metric-accuracy", "metric-latency"]
@@ -32,6 +38,8 @@ right after the sync, so that a later hand edit makes the package the user's (se
 :mod:`hpm.apply.ownership`). ``auto-groups`` (optional) lists the groups that ``sync --auto``
 activated only because a rule needed them. All of these are optional, so older locks still read.
 Rendering is pure and deterministic (sorted keys).
+``registry-pin`` entries are written by the first command that fetches a git-hosted registry and
+by ``hpm registry update``; every other command reads the registry at the pinned commit.
 """
 
 from __future__ import annotations
@@ -55,6 +63,19 @@ GroupValue = str | tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class Pin:
+    """A git-hosted registry layer and the commit it is pinned at."""
+
+    url: str  # without "git+"
+    ref: str
+    subdirectory: str
+    commit: str
+
+    def same_layer(self, url: str, ref: str, subdirectory: str) -> bool:
+        return (self.url, self.ref, self.subdirectory) == (url, ref, subdirectory)
+
+
+@dataclass(frozen=True, slots=True)
 class LockState:
     """The content of ``hpm.lock``. Group values are as in the manifest (str or tuple)."""
 
@@ -65,6 +86,7 @@ class LockState:
     sources: Mapping[str, str] = field(default_factory=dict)  # package -> index hpm routed it to
     # index name -> the fields hpm wrote to [[tool.uv.index]] (url, explicit, format)
     indexes: Mapping[str, Mapping[str, str | bool]] = field(default_factory=dict)
+    pins: tuple[Pin, ...] = ()  # git-hosted registry layers, in layer order
     # name -> {"dependencies": [...], "source": {...}}: pyproject.toml's entries after the sync
     declared: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     auto_groups: tuple[str, ...] = ()  # activated by `sync --auto` only because a rule needed them
@@ -96,6 +118,7 @@ def render_lock(state: LockState) -> bytes:
             if state.auto_groups
             else []
         ),
+        *(line for pin in state.pins for line in _pin_lines(pin)),
         "",
         "[groups]",
         *(
@@ -118,6 +141,20 @@ def render_lock(state: LockState) -> bytes:
 def write_lock(project_dir: Path, state: LockState) -> None:
     """Write ``hpm.lock`` atomically (readers see the old lock or the new one)."""
     atomic_write(lock_path(project_dir), render_lock(state))
+
+
+def record_pins(
+    project_dir: Path, state: LockState | None, registry: str, pins: tuple[Pin, ...]
+) -> LockState:
+    """Write ``pins`` into hpm.lock (``state``, as read; None: there is none yet), keeping the rest.
+
+    A new hpm.lock holds only the pins: what is installed is recorded by ``hpm sync``.
+    """
+    from dataclasses import replace
+
+    new = LockState(registry, "", pins=pins) if state is None else replace(state, pins=pins)
+    write_lock(project_dir, new)
+    return new
 
 
 def read_lock(project_dir: Path) -> LockState | None:
@@ -148,6 +185,7 @@ def read_lock(project_dir: Path) -> LockState | None:
     indexes = _indexes(data.get("indexes", {}), report)
     declared = _declared(data.get("declared", {}), report)
     auto_groups = _names(data.get("auto-groups", []), "auto-groups", report)
+    pins = _pins(data.get("registry-pin", []), report)
     for key in sorted(set(data) - _KEYS):
         report(key, "unknown key")
     if problems:
@@ -157,24 +195,18 @@ def read_lock(project_dir: Path) -> LockState | None:
         digest or "",
         groups,
         packages,
-        sources=sources,
-        indexes=indexes,
+        sources,
+        indexes,
+        pins,
         declared=declared,
         auto_groups=auto_groups,
     )
 
 
 _KEYS = {
-    "version",
-    "registry",
-    "registry-digest",
-    "groups",
-    "packages",
-    "sources",
-    "indexes",
-    "declared",
-    "auto-groups",
-}
+    "version", "registry", "registry-digest", "groups", "packages", "sources", "indexes",
+    "registry-pin", "declared", "auto-groups",
+}  # fmt: skip
 
 
 def group_changes(
@@ -294,6 +326,34 @@ def _names(raw: object, key: str, report: Any) -> tuple[str, ...]:
         return tuple(raw)
     report(key, "must be a list of strings")
     return ()
+
+
+
+
+def _pin_lines(pin: Pin) -> list[str]:
+    lines = ["", "[[registry-pin]]", f"url = {tomlfile.format_value(pin.url)}"]
+    lines.append(f"ref = {tomlfile.format_value(pin.ref)}")
+    lines.append(f"commit = {tomlfile.format_value(pin.commit)}")
+    if pin.subdirectory:
+        lines.append(f"subdirectory = {tomlfile.format_value(pin.subdirectory)}")
+    return lines
+
+
+def _pins(raw: object, report: Any) -> tuple[Pin, ...]:
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        report("registry-pin", "must be an array of tables ([[registry-pin]])")
+        return ()
+    pins = []
+    for i, table in enumerate(raw):
+        values = {k: table.get(k, "") for k in ("url", "ref", "commit", "subdirectory")}
+        bad = [k for k, v in values.items() if not isinstance(v, str)]
+        bad += [k for k in ("url", "ref", "commit") if not values[k]]
+        unknown = sorted(set(table) - set(values))
+        if bad or unknown:
+            report(f"registry-pin[{i}]", f"needs string url, ref and commit; bad: {bad + unknown}")
+            continue
+        pins.append(Pin(values["url"], values["ref"], values["subdirectory"], values["commit"]))
+    return tuple(pins)
 
 
 def _key(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:

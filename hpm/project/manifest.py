@@ -2,7 +2,9 @@
 
 ```toml
 [tool.hpm]
-registry = "registry"                             # optional, relative to the project
+registry = "registry"                             # optional, relative to the project; or
+# registry = "git+https://host/acme/registry@v3"  # a registry in a git repository; or a list,
+# registry = ["git+https://…@v3", "registry-local"]  # layered in order
 
 [tool.hpm.groups]
 inference = "vlm-adapter-qwen"                    # 1-of-N: one option ("" = let hpm choose)
@@ -44,7 +46,7 @@ class Manifest:
     """
 
     path: Path
-    registry: str | None = None
+    registry: str | tuple[str, ...] | None = None  # a list of layers is a tuple
     groups: Mapping[str, GroupValue] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -87,7 +89,7 @@ def read_manifest(pyproject: Path) -> Manifest:
         problems.append(Problem(FILE, key, message, hint, _line(lines, key)))
 
     hpm = _table_at(data, HPM_TABLE, report)
-    registry: str | None = None
+    registry: str | tuple[str, ...] | None = None
     groups: dict[str, GroupValue] = {}
     if hpm is not None:
         for key in hpm:
@@ -132,11 +134,15 @@ def remove_group(pyproject: Path, group: str) -> None:
     _edit(pyproject, GROUPS_TABLE, {_spelling(listed, group): None})
 
 
-def set_registry(pyproject: Path, registry: str) -> None:
-    """Set ``[tool.hpm] registry`` (for ``hpm init``), creating ``[tool.hpm]`` when missing."""
-    if not isinstance(registry, str) or not registry:
-        raise ValueError(f"registry must be a non-empty string, not {registry!r}")
-    _edit(pyproject, HPM_TABLE, {"registry": registry})
+def set_registry(pyproject: Path, registry: str | tuple[str, ...]) -> None:
+    """Set ``[tool.hpm] registry`` (a location, or a list of layers), creating ``[tool.hpm]``
+    when missing (``hpm init``, ``hpm registry update --ref``)."""
+    values = (registry,) if isinstance(registry, str) else registry
+    if not values or not all(isinstance(v, str) and v for v in values):
+        raise ValueError(f"registry must be a non-empty string or list, not {registry!r}")
+    _edit(
+        pyproject, HPM_TABLE, {"registry": registry if isinstance(registry, str) else list(values)}
+    )
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -206,17 +212,40 @@ def _table_at(data: Mapping[str, Any], path: tuple[str, ...], report: Any) -> di
     return current
 
 
-def _registry(value: object, report: Any) -> str | None:
+def _registry(value: object, report: Any) -> str | tuple[str, ...] | None:
+    key, example = "tool.hpm.registry", 'e.g. registry = "registry"'
+    if isinstance(value, list):
+        if not value:
+            report(key, "must not be an empty list", example)
+            return None
+        layers = [_registry_entry(item, f"{key}[{i}]", report) for i, item in enumerate(value)]
+        if any(layer is None for layer in layers):
+            return None
+        return tuple(layer for layer in layers if layer is not None)
+    return _registry_entry(value, key, report)
+
+
+def _registry_entry(value: object, key: str, report: Any) -> str | None:
+    from hpm.registry.gitspec import BadRegistryUrl, looks_like_url, parse_git_registry
+
+    example = 'e.g. registry = "registry" or registry = "git+https://host/acme/registry@v3"'
     if not isinstance(value, str):
-        report(
-            "tool.hpm.registry",
-            f"must be a string (a directory relative to the project), found {_type_name(value)}",
-            'e.g. registry = "registry"',
-        )
+        what = "a directory relative to the project, a git+URL@REF, or a list of them"
+        report(key, f"must be a string ({what}), found {_type_name(value)}", example)
         return None
     if not value.strip():
-        report("tool.hpm.registry", "must not be empty", 'e.g. registry = "registry"')
+        report(key, "must not be empty", example)
         return None
+    if looks_like_url(value):
+        report(key, f"`{value}` is a URL: a registry in a git repository starts with `git+`",
+               f"write git+{value}")  # fmt: skip
+        return None
+    if value.startswith("git+"):
+        try:
+            parse_git_registry(value)
+        except BadRegistryUrl as e:
+            report(key, f"{e.reason} (in `{value}`)", e.hint)
+            return None
     return value
 
 

@@ -24,8 +24,10 @@ from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 
+from hpm.errors import location
 from hpm.registry.catalog import Disagreement, Index, Package, Source
-from hpm.registry.checks import FileChecker, did_you_mean, type_name
+from hpm.names import did_you_mean
+from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.sources import SOURCE_KEYS, read_source
 from hpm.registry.yamlfile import KeyPath
 from solver.model import Model, Origin, Rule, RuleKind, Strategy
@@ -75,8 +77,12 @@ def read_bundle(
     path: KeyPath,
     root: Path,
     indexes: Mapping[str, Index],
+    catalog: Mapping[str, Source | None],
 ) -> tuple[Package, ...] | None:
-    """The packages of an option with ``packages:``; None when anything is invalid (reported)."""
+    """The packages of an option with ``packages:``; None when anything is invalid (reported).
+
+    An item that gives no source of its own (a bare name) takes its ``packages/<name>.yaml``
+    source, as a plain option does."""
     before = len(check.problems)
     here = (*path, BUNDLE_KEY)
     own = [k for k in (*SOURCE_KEYS, INDEX_KEY) if k in option]
@@ -98,6 +104,8 @@ def read_bundle(
         package = _read_item(check, item, at, root, indexes)
         if package is None:
             continue
+        if not isinstance(item, dict) or not any(k in item for k in (*SOURCE_KEYS, INDEX_KEY)):
+            package = Package(package.name, catalog.get(package.name) or package.source)
         if package.name in packages:
             check.report(at, f"package `{package.name}` is listed twice in this option")
             continue
@@ -169,7 +177,7 @@ def conflict_rules(found: Iterable[Disagreement]) -> list[Rule]:
         first, second = item.origins
         message = (
             f"`{a}` and `{b}` install `{item.package}` from different sources "
-            f"(`{b}` gives it at {second})"
+            f"(`{b}` gives it at {location(second.file, second.line, second.key)})"
         )
         rules.append(Rule(RuleKind.CONFLICTS, (a,), (b,), first, message))
     return rules

@@ -35,13 +35,17 @@ def cache_dir() -> Path:
     return Path(base) / "hpm"
 
 
-def load_registry_cached(root: Path) -> Registry:
-    """``load_registry(root)``, answered from the cache when the registry has not changed."""
+def load_registry_cached(root: Path, *, label: str = "") -> Registry:
+    """``load_registry(root)``, answered from the cache when the registry has not changed.
+
+    ``label`` names the registry in messages (a git registry's ``git+URL@REF``), see
+    :class:`hpm.registry.loader.Layer`.
+    """
     from hpm import __version__
 
     root = Path(root)
     if os.environ.get("HPM_NO_CACHE") or not (root / "groups").is_dir():
-        return _load(root)
+        return _load(root, label)
     real = root.resolve()
     digest = registry_digest(real)
     listing = sorted(
@@ -51,14 +55,14 @@ def load_registry_cached(root: Path) -> Registry:
         for entry in (real / folder).iterdir()
     )
     key = hashlib.sha256(
-        "\0".join([str(FORMAT), __version__, str(real), digest, *listing]).encode()
+        "\0".join([str(FORMAT), __version__, str(real), label, digest, *listing]).encode()
     ).hexdigest()
     path = cache_dir() / f"registry-{key[:32]}.json"
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
         data = json.loads(path.read_bytes())
         if data.get("format") == FORMAT and data.get("digest") == digest:
             return decode(data)
-    registry = _load(root)
+    registry = _load(root, label)
     with contextlib.suppress(OSError):
         from hpm.fsutil import atomic_write
 
@@ -67,10 +71,10 @@ def load_registry_cached(root: Path) -> Registry:
     return registry
 
 
-def _load(root: Path) -> Registry:
-    from hpm.registry.loader import load_registry
+def _load(root: Path, label: str) -> Registry:
+    from hpm.registry.loader import Layer, load_layers
 
-    return load_registry(root)
+    return load_layers([Layer(root, label)])
 
 
 def _origin(o: Origin) -> list[Any]:

@@ -58,6 +58,7 @@ class Index:
     explicit: bool = True  # only packages routed to it come from it
     format: str | None = None  # None (a simple API index) or "flat" (find-links style)
     origin: Origin = Origin("", "")  # noqa: RUF009
+    override: bool = False  # replaces an index of an earlier registry layer (while loading only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ class Registry:
     bundles: Mapping[str, tuple[Package, ...]] = field(default_factory=dict)  # `packages:` options
     indexes: Mapping[str, Index] = field(default_factory=dict)  # indexes.yaml, by name
     disagreements: tuple[Disagreement, ...] = ()  # each is also a conflict rule of the model
+    overrides: Mapping[str, str] = field(default_factory=dict)  # group -> file it replaced
 
     def source(self, option: str) -> Source:
         """The option's source; an option with none comes from the index by name."""

@@ -14,7 +14,9 @@ from hpm.registry.sources import SOURCE_KEYS
 from hpm.registry.yamlfile import KeyPath
 from solver.model import Strategy
 
-GROUP_KEYS = ("name", "type", "strategy", "description", "default", "min", "max", "options")
+GROUP_KEYS = (
+    "name", "type", "strategy", "description", "default", "min", "max", "options", "override",
+)  # fmt: skip
 OPTION_KEYS = ("name", "description", "requires", "conflicts", *SOURCE_KEYS, "index", "packages")
 
 # Spellings people reach for, mapped to the strategy they mean (for the hint only).
@@ -76,6 +78,7 @@ class RawGroup:
     options: tuple[RawOption, ...]
     option_count: int  # as written, valid or not (for the max <= options check)
     line: int | None
+    override: bool = False  # replaces a group of the same name in an earlier registry layer
 
 
 def read_group(check: FileChecker, stem: str) -> RawGroup | None:
@@ -103,7 +106,14 @@ def read_group(check: FileChecker, stem: str) -> RawGroup | None:
         options=options,
         option_count=count,
         line=check.line(("name",)),
+        override=read_override(check, data),
     )
+
+
+def read_override(check: FileChecker, data: dict) -> bool:
+    """The file's ``override`` flag (a boolean; false when absent)."""
+    value = check.get(data, (), "override", bool)
+    return value is True
 
 
 def read_ref_items(

@@ -21,25 +21,31 @@ from urllib.parse import urlsplit
 
 from hpm.errors import Problem
 from hpm.registry.catalog import Index
-from hpm.registry.checks import FileChecker, did_you_mean, type_name
+from hpm.names import did_you_mean
+from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.sources import local_path
 from hpm.registry.yamlfile import read_document
 from solver.model import Origin
 
 INDEXES_FILE = "indexes.yaml"
-INDEX_KEYS = ("name", "url", "explicit", "format")
+INDEX_KEYS = ("name", "url", "explicit", "format", "override")
 FORMATS = ("flat",)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # uv: alphanumerics, `-`, `_`, `.` (ASCII)
 _URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f\"'<>\\`]")
 
 
-def read_indexes(root: Path, problems: list[Problem]) -> dict[str, Index]:
-    """The indexes of ``root/indexes.yaml`` by name (empty without the file); problems reported."""
+def read_indexes(
+    root: Path, problems: list[Problem], display: str = INDEXES_FILE
+) -> dict[str, Index]:
+    """The indexes of ``root/indexes.yaml`` by name (empty without the file); problems reported.
+
+    ``display`` names the file in messages (a layer's label in front, in a layered registry).
+    """
     path = root / INDEXES_FILE
     if not path.exists():
         return {}
-    doc, found = read_document(path, INDEXES_FILE)
+    doc, found = read_document(path, display)
     problems += found
     if doc is None:
         return {}
@@ -92,6 +98,7 @@ def _read_index(check: FileChecker, item: object, at: tuple, root: Path) -> Inde
         name=name,
         explicit=explicit if isinstance(explicit, bool) else True,
         format=form,
+        override=check.get(item, at, "override", bool) is True,
         origin=Origin(check.file, check.key(at), check.line(at)),
         **location,
     )

@@ -1,12 +1,21 @@
-"""Loading a registry directory: read every file, check everything, build the Registry.
+"""Loading a registry: read every file of every layer, check everything, build the Registry.
 
 Files are read in sorted order and every problem is collected; :class:`~hpm.errors.InputError`
-is raised at the end with all of them. References are resolved only after every group is known.
+is raised at the end with all of them. References are resolved only after every group of every
+layer is known, so rules (and packages' index names) may refer across layers.
+
+Layers (``[tool.hpm] registry = [...]``): their groups, packages, indexes and rules form one
+registry. A group file, package file or index entry that names a group, package or index an
+earlier layer defines is an error naming both files, unless it says ``override: true``: then it
+replaces the earlier one (a group with all its options). In a layered registry every file is
+named with its layer's label in front.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hpm.errors import InputError, Problem
@@ -15,59 +24,128 @@ from hpm.registry import bundles
 from hpm.registry.catalog import Index, Package, Registry, Source
 from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.digest import registry_digest
-from hpm.registry.groups import RawGroup, Ref, RefItem, read_group
-from hpm.registry.indexes import read_indexes
+from hpm.registry.groups import RawGroup, Ref, RefItem, read_group, read_override
+from hpm.registry.indexes import INDEXES_FILE, read_indexes
 from hpm.registry.references import ReferenceResolver, UnresolvedReference
 from hpm.registry.rulesfile import RawRule, read_rules
 from hpm.registry.sources import SOURCE_KEYS
 from hpm.registry.yamlfile import read_document
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
-PACKAGE_KEYS = ("name", "description", *SOURCE_KEYS, bundles.INDEX_KEY)
+PACKAGE_KEYS = ("name", "description", "override", *SOURCE_KEYS, bundles.INDEX_KEY)
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One registry directory of a (possibly layered) registry."""
+
+    root: Path
+    label: str = ""  # how messages name the layer; files are shown as "<label>/groups/x.yaml"
+
+    def display(self, relative: str) -> str:
+        if not self.label:
+            return relative
+        separator = ":" if self.label.startswith("git+") else "/"
+        return f"{self.label.rstrip('/')}{separator}{relative}"
 
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
     group: RawGroup
     check: FileChecker
+    layer: int = 0
+    replaces: str = ""  # the file of the group this one overrides
+
+
+@dataclass(slots=True)
+class _Catalog:
+    sources: dict[str, Source | None] = field(default_factory=dict)
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (file, layer)
 
 
 def load_registry(root: Path) -> Registry:
     """Read and validate the registry at ``root``; raise ``InputError`` listing every problem."""
-    root = Path(root)
-    _check_layout(root)
-    real = root.resolve()
+    return load_layers([Layer(Path(root))])
+
+
+def load_layers(layers: Sequence[Layer]) -> Registry:
+    """Read and validate the layers as one registry; ``InputError`` lists every problem."""
+    for layer in layers:
+        _check_layout(layer.root)
+    reals = [layer.root.resolve() for layer in layers]
     problems: list[Problem] = []
-    loaded = [
-        _Loaded(group, check)
-        for check, stem in _documents(real, "groups", problems)
-        if (group := read_group(check, stem)) is not None
-    ]
-    indexes = read_indexes(real, problems)
-    catalog = _read_catalog(real, indexes, problems)
-    rules_check = _rules_document(real, problems)
-    raw_rules = read_rules(rules_check) if rules_check else []
+    layered: dict[str, tuple[Index, int]] = {}
+    for index, (layer, real) in enumerate(zip(layers, reals, strict=True)):
+        declared = read_indexes(real, problems, layer.display(INDEXES_FILE))
+        _merge_indexes(layered, declared, index, problems)
+    indexes = {name: replace(entry, override=False) for name, (entry, _) in layered.items()}
+    loaded: list[_Loaded] = []
+    catalog = _Catalog()
+    raw_rules: list[tuple[RawRule, str]] = []
+    for index, (layer, real) in enumerate(zip(layers, reals, strict=True)):
+        loaded += [
+            _Loaded(group, check, index)
+            for check, stem in _documents(real, layer, "groups", problems)
+            if (group := read_group(check, stem)) is not None
+        ]
+        _read_catalog(real, layer, index, indexes, catalog, problems)
+        rules_check = _rules_document(real, layer, problems)
+        if rules_check:
+            raw_rules += [(raw, rules_check.file) for raw in read_rules(rules_check)]
 
     loaded = _unique(loaded, problems)
     # defaults and rules are references: resolve them once every group and option is known
     refs = ReferenceResolver(Model(tuple(_group(item, ()) for item in loaded)))
     groups = tuple(_group(item, _defaults(refs, item, problems)) for item in loaded)
     rules = [rule for item in loaded for rule in _option_rules(refs, item, problems)]
-    rules += [rule for raw in raw_rules for rule in _registry_rule(refs, raw, problems)]
-    sources, bundled = _sources(loaded, catalog, real, indexes)
+    rules += [rule for raw, file in raw_rules for rule in _registry_rule(refs, raw, file, problems)]
+    sources, bundled = _sources(loaded, catalog.sources, reals, indexes)
     model = Model(groups, tuple(rules))
     found = _disagreements(loaded, model, sources, bundled, problems)
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return Registry(
-        root=real,
+        root=reals[0],
         model=Model(groups, (*rules, *bundles.conflict_rules(found))),
         sources=sources,
-        digest=registry_digest(real),
+        digest=_digest(layers, reals),
         bundles=bundled,
         indexes=indexes,
         disagreements=found,
+        overrides={item.group.name: item.replaces for item in loaded if item.replaces},
     )
+
+
+def _digest(layers: Sequence[Layer], reals: Sequence[Path]) -> str:
+    """One layer: its digest. Several: a digest over each layer's label and digest, in order."""
+    if len(reals) == 1:
+        return registry_digest(reals[0])
+    combined = hashlib.sha256()
+    for layer, real in zip(layers, reals, strict=True):
+        combined.update(f"{layer.label}\0{registry_digest(real)}\n".encode())
+    return "sha256:" + combined.hexdigest()
+
+
+def _merge_indexes(
+    merged: dict[str, tuple[Index, int]],
+    found: dict[str, Index],
+    layer: int,
+    problems: list[Problem],
+) -> None:
+    """Add one layer's indexes; a name an earlier layer declared needs ``override: true``."""
+    for name, index in found.items():
+        if name in merged and not index.override:
+            at = index.origin
+            problems.append(
+                Problem(at.file, at.key, f"index `{name}` is also declared in "
+                        f"{merged[name][0].origin.file}", _override_hint(True), at.line)
+            )  # fmt: skip
+            continue
+        merged[name] = (index, layer)
+
+
+def _override_hint(later_layer: bool) -> str:
+    return "add `override: true` to replace the earlier one" if later_layer else ""
 
 
 def _check_layout(root: Path) -> None:
@@ -79,16 +157,18 @@ def _check_layout(root: Path) -> None:
         raise InputError(Problem(str(root), "", "registry has no groups/ directory", hint))
 
 
-def _documents(root: Path, folder: str, problems: list[Problem]):
+def _documents(root: Path, layer: Layer, folder: str, problems: list[Problem]):
     """``(checker, stem)`` for each readable ``folder/*.yaml``, in name order."""
     directory = root / folder
     if not directory.is_dir():
         return
     paths = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
     if folder == "groups" and not any(p.suffix == ".yaml" for p in paths):
-        problems.append(Problem(f"{folder}/", "", "no group files (groups/*.yaml) found"))
+        problems.append(
+            Problem(layer.display(f"{folder}/"), "", "no group files (groups/*.yaml) found")
+        )
     for path in paths:
-        display = f"{folder}/{path.name}"
+        display = layer.display(f"{folder}/{path.name}")
         if path.suffix == ".yml":
             problems.append(
                 Problem(display, "", "registry files end in .yaml", f"rename it {path.stem}.yaml")
@@ -102,22 +182,25 @@ def _documents(root: Path, folder: str, problems: list[Problem]):
             yield FileChecker(doc, problems), path.stem
 
 
-def _rules_document(root: Path, problems: list[Problem]) -> FileChecker | None:
+def _rules_document(root: Path, layer: Layer, problems: list[Problem]) -> FileChecker | None:
     path = root / "rules.yaml"
     if not path.exists():
         return None
-    doc, found = read_document(path, "rules.yaml")
+    doc, found = read_document(path, layer.display("rules.yaml"))
     problems += found
     return FileChecker(doc, problems, prefix="rules") if doc is not None else None
 
 
 def _read_catalog(
-    root: Path, indexes: dict[str, Index], problems: list[Problem]
-) -> dict[str, Source | None]:
-    """``packages/*.yaml``: package name -> its source (None when invalid, already reported)."""
-    catalog: dict[str, Source | None] = {}
-    files: dict[str, str] = {}
-    for check, stem in _documents(root, "packages", problems):
+    root: Path,
+    layer: Layer,
+    index: int,
+    indexes: dict[str, Index],
+    catalog: _Catalog,
+    problems: list[Problem],
+) -> None:
+    """``packages/*.yaml`` into ``catalog``: package name -> its source (None when invalid)."""
+    for check, stem in _documents(root, layer, "packages", problems):
         data = check.doc.data
         if not isinstance(data, dict):
             check.report((), f"a package file must be a mapping, not {type_name(data)}")
@@ -129,36 +212,49 @@ def _read_catalog(
             name = check.check_name(stem, (), "package name (from the file name)")
         origin = Origin(check.file, "", check.line(()))
         source = bundles.read_package_source(check, data, (), root, origin, indexes)
+        override = read_override(check, data)
         if name is None:
             continue
-        if name in files:
-            check.report(("name",), f"package `{name}` is also described in {files[name]}")
-            continue
-        files[name] = check.file
-        catalog[name] = source
-    return catalog
+        if name in catalog.files:
+            file, where = catalog.files[name]
+            if not (override and index > where):
+                check.report(
+                    ("name",),
+                    f"package `{name}` is also described in {file}",
+                    _override_hint(index > where),
+                )
+                continue
+        catalog.files[name] = (check.file, index)
+        catalog.sources[name] = source
 
 
 def _unique(loaded: list[_Loaded], problems: list[Problem]) -> list[_Loaded]:
-    """Drop duplicate groups and options (reported, naming both places)."""
-    group_at: dict[str, str] = {}
-    option_at: dict[str, str] = {}
-    kept = []
+    """Apply overrides; drop duplicate groups and options (reported, naming both places)."""
+    winners: dict[str, _Loaded] = {}
     for item in loaded:
         raw, check = item.group, item.check
-        if raw.name in group_at:
-            stem_hint = (
-                "a group's name comes from its `name` key, not from the file name"
-                if raw.declared and normalize(Path(check.file).stem) != raw.name
-                else ""
-            )
-            check.report(
-                ("name",), f"group `{raw.name}` is also declared in {group_at[raw.name]}", stem_hint
-            )
+        earlier = winners.get(raw.name)
+        if earlier is None:
+            winners[raw.name] = item
             continue
-        group_at[raw.name] = check.file
+        if raw.override and item.layer > earlier.layer:
+            winners[raw.name] = replace(item, replaces=earlier.check.file)
+            continue
+        stem_hint = (
+            "a group's name comes from its `name` key, not from the file name"
+            if raw.declared and normalize(Path(check.file).stem) != raw.name
+            else _override_hint(item.layer > earlier.layer)
+        )
+        check.report(
+            ("name",), f"group `{raw.name}` is also declared in {earlier.check.file}", stem_hint
+        )
+    group_at = {name: item.check.file for name, item in winners.items()}
+    option_at: dict[str, str] = {}
+    kept = []
+    for item in winners.values():
+        check = item.check
         options = []
-        for option in raw.options:
+        for option in item.group.options:
             if option.name in option_at:
                 check.report(
                     option.path,
@@ -168,7 +264,7 @@ def _unique(loaded: list[_Loaded], problems: list[Problem]) -> list[_Loaded]:
                 continue
             option_at[option.name] = f"{check.file} ({option.key})"
             options.append(option)
-        kept.append(_Loaded(replace(raw, options=tuple(options)), check))
+        kept.append(replace(item, group=replace(item.group, options=tuple(options))))
     for item in kept:
         for option in item.group.options:
             if option.name in group_at:
@@ -290,9 +386,10 @@ def _option_rules(refs: ReferenceResolver, item: _Loaded, problems: list[Problem
     return rules
 
 
-def _registry_rule(refs: ReferenceResolver, raw: RawRule, problems: list[Problem]) -> list[Rule]:
+def _registry_rule(
+    refs: ReferenceResolver, raw: RawRule, file: str, problems: list[Problem]
+) -> list[Rule]:
     """The rules of one ``rules.yaml`` entry: one per ``requires``/``conflicts`` item."""
-    file = "rules.yaml"
     resolved = [_resolve(refs, ref, file, problems) for ref in raw.when]
     # a reference that failed is reported: do not build rules on half a condition
     named = [r for r in resolved if r is not None]
@@ -325,17 +422,22 @@ def _registry_rule(refs: ReferenceResolver, raw: RawRule, problems: list[Problem
 
 
 def _sources(
-    loaded: list[_Loaded], catalog: dict[str, Source | None], root: Path, indexes: dict[str, Index]
+    loaded: list[_Loaded],
+    catalog: dict[str, Source | None],
+    roots: Sequence[Path],
+    indexes: dict[str, Index],
 ) -> tuple[dict[str, Source], dict[str, tuple[Package, ...]]]:
     """Option name -> source (the option's own fields, else its packages/ file, else none), and
     option name -> packages for the options with ``packages:``."""
     sources: dict[str, Source] = {}
     bundled: dict[str, tuple[Package, ...]] = {}
     for item in loaded:
-        check = item.check
+        check, root = item.check, roots[item.layer]
         for option in item.group.options:
             if option.fields is not None and bundles.BUNDLE_KEY in option.fields:
-                packages = bundles.read_bundle(check, option.fields, option.path, root, indexes)
+                packages = bundles.read_bundle(
+                    check, option.fields, option.path, root, indexes, catalog
+                )
                 if packages is not None:
                     bundled[option.name] = packages
                 continue

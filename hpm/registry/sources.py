@@ -130,6 +130,14 @@ def check_git_ref(ref: str) -> str | None:
     return None
 
 
+def check_subdirectory(subdir: str) -> str | None:
+    """Why ``subdir`` is not a safe folder inside a repository, or None if it is."""
+    parts = PurePosixPath(subdir).parts
+    if not _SUBDIR.match(subdir) or subdir.startswith("/") or ".." in parts:
+        return "a relative path of letters, digits and `._/-`, without `..`"
+    return None
+
+
 def check_marker(marker: str) -> str | None:
     """Why ``marker`` is not plausibly a PEP 508 environment marker (light check), or None."""
     if not marker.strip():
@@ -223,13 +231,9 @@ def _read_git(check: FileChecker, mapping: dict, path: KeyPath) -> dict:
             fields[key] = value
     subdir = check.get_str(mapping, path, "subdirectory")
     if subdir is not None:
-        parts = PurePosixPath(subdir).parts
-        if not _SUBDIR.match(subdir) or subdir.startswith("/") or ".." in parts:
-            check.report(
-                (*path, "subdirectory"),
-                f"bad subdirectory `{subdir}`: a relative path of letters, digits and `._/-`, "
-                "without `..`",
-            )
+        why = check_subdirectory(subdir)
+        if why:
+            check.report((*path, "subdirectory"), f"bad subdirectory `{subdir}`: {why}")
         fields["subdirectory"] = subdir.strip("/")
     return fields
 

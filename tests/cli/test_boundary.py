@@ -126,7 +126,7 @@ def test_only_the_invoked_command_module_is_imported(tmp_path: Path) -> None:
 def test_exit_codes_of_the_real_process(demo: Path, hpm_process: RunHpm) -> None:
     """The in-process tests see the same codes; this checks them through `python -m hpm`."""
     assert hpm_process("chek", cwd=demo).returncode == 2  # usage
-    set_groups(demo, 'metric = []\n')
+    set_groups(demo, "metric = []\n")
     assert hpm_process("check", cwd=demo).returncode == 2  # bad input
     (demo / "pyproject.toml").write_text(
         (demo / "pyproject.toml").read_text().replace("metric = []", "metrics = []")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import RunHpm, assert_clean
-from helpers.projects import venv_python
+from helpers.projects import snapshot, venv_python
 from helpers.wheels import write_wheel
 
 from hpm.project.lockfile import read_lock
@@ -235,7 +235,40 @@ def test_check_explains_two_options_that_disagree_on_a_package(tmp_path: Path, h
     assert done.returncode == 1
     assert (
         "cu124 conflicts with plotting: `cu124` and `plotting` install `numpy` from different "
-        "sources (`plotting` gives it at groups/tools.yaml:7 (options[1].packages[0]))  "
+        "sources (`plotting` gives it at groups/tools.yaml:7: options[1].packages[0])  "
         "(groups/accelerator.yaml:10, options[0].packages[2])"
     ) in done.stderr + done.stdout
     assert registry.is_dir()
+
+
+def test_a_failing_uv_step_after_the_route_edit_restores_every_file(app: Path, hpm: RunHpm) -> None:
+    assert hpm("sync", cwd=app).returncode == 0
+    before = snapshot(app)
+    group = app.parent / "registry" / "groups" / "accelerator.yaml"
+    group.write_text(GROUP + "      - {name: not-in-the-index, index: accel-cpu}\n")
+    _choose(app, "cpu")
+    before["pyproject.toml"] = (app / "pyproject.toml").read_bytes()
+    done = hpm("sync", cwd=app)
+    assert_clean(done)
+    assert done.returncode == 1
+    assert "not-in-the-index" in done.stdout + done.stderr  # uv's own message
+    assert snapshot(app) == before
+    assert _installed(app, "torch") == "2.5.0+cu124"
+
+
+def test_an_index_of_the_same_name_that_the_user_wrote_stops_the_sync(
+    app: Path, hpm: RunHpm
+) -> None:
+    path = app / "pyproject.toml"
+    path.write_text(
+        path.read_text().replace(
+            'name = "mine"\nurl = "../mine"', 'name = "accel-cu124"\nurl = "../mine"'
+        )
+    )
+    before = snapshot(app)
+    done = hpm("sync", cwd=app)
+    assert_clean(done)
+    assert done.returncode == 2
+    assert "pyproject.toml: tool.uv.index" in done.stderr + done.stdout
+    assert "an index named `accel-cu124` is already declared" in done.stderr + done.stdout
+    assert snapshot(app) == before

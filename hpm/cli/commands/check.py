@@ -48,11 +48,22 @@ def lock_differences(ctx: Context, state: LockState | None) -> list[Difference]:
     """How hpm.lock (``state``, as read) differs from the manifest, the registry and
     pyproject.toml's packages (empty: up to date). ``check --locked``, ``sync --locked`` and
     ``status`` all use this."""
+    from hpm.apply.drift import Difference as Diff
     from hpm.apply.drift import differences
     from hpm.apply.sync import read_declared
 
     declared = read_declared(ctx.project.root)
-    return differences(state, ctx.manifest.groups, ctx.registry, declared, ctx.project.root)
+    pins = [
+        Diff(
+            "registry",
+            f"{pin.url}@{pin.ref} is not pinned in hpm.lock "
+            f"(its ref points at {pin.commit[:12]} now)",
+        )
+        for pin in ctx.fresh_pins
+    ]
+    return pins + differences(
+        state, ctx.manifest.groups, ctx.registry, declared, ctx.project.root
+    )
 
 
 command = project_command(
@@ -62,6 +73,7 @@ command = project_command(
     json_option,
     click.option("--locked", is_flag=True, help="Also fail when hpm.lock is not up to date."),
     name="check",
+    pin=lambda o: not o["locked"],
     help="""Validate the project's choices against the registry's rules.
 
     Exit 0 when valid, 1 when invalid or incomplete (with the reason), 2 on bad input.

@@ -11,7 +11,7 @@ from hpm import views
 from hpm.cli.complete import complete_groups, complete_options
 from hpm.cli.options import json_option
 from hpm.cli.project import Load, project_command
-from hpm.context import Context, find_group, resolve_options
+from hpm.context import Context, find_group, resolve_options, upstream_hint
 from solver.model import Group
 
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ def run(ctx: Context, *, group: str, option: str | None) -> ExplainReport:
     """Which options of a group the current selection admits, and why the others are rejected."""
     import solver
 
-    found = find_group(ctx.registry.model, group)
+    with upstream_hint(ctx.pins):
+        found = find_group(ctx.registry.model, group)
     results = solver.feasible(ctx.registry.model, ctx.selection, found.name)
     focus = resolve_options(ctx, found, (option,))[0] if option else None
     if focus is not None:

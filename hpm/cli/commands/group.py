@@ -13,7 +13,7 @@ from hpm.cli.app import HpmGroup
 from hpm.cli.complete import complete_groups, complete_options
 from hpm.cli.options import Globals, global_options, json_option
 from hpm.cli.project import Load, project_command
-from hpm.context import Context, find_group, resolve_options
+from hpm.context import Context, find_group, resolve_options, upstream_hint
 from hpm.errors import SelectionError, UsageError
 from hpm.registry.catalog import Registry
 from solver.model import Group, Selection, Strategy
@@ -66,7 +66,8 @@ def add_group(ctx: Context, *, group_name: str, option_texts: tuple[str, ...]) -
     from hpm.project.manifest import set_group
     from hpm.project.selection import manifest_value
 
-    group = find_group(ctx.registry.model, group_name)
+    with upstream_hint(ctx.pins):
+        group = find_group(ctx.registry.model, group_name)
     options = resolve_options(ctx, group, option_texts)
     state = ctx.selection.state(group.name)
     before = ctx.selection.choices.get(group.name)
@@ -125,16 +126,16 @@ def _remove_stale(
     registry (``error``: why it does not; raised again when this choice is not the way out)."""
     from pathlib import Path
 
+    from hpm.context import open_project_registry
     from hpm.names import normalize
-    from hpm.project.discovery import find_project, registry_root
+    from hpm.project.discovery import find_project, locate_registry
     from hpm.project.manifest import read_manifest, set_group
     from hpm.project.manifest import remove_group as drop_group
-    from hpm.registry import load_registry_cached
 
     project = find_project(Path(state.project) if state.project else None)
     manifest = read_manifest(project.pyproject)
-    root, _label = registry_root(project, manifest, state.registry)
-    model = load_registry_cached(root).model
+    location = locate_registry(project, manifest, state.registry)
+    model = open_project_registry(project, location, record=False).registry.model
     key = next((k for k in manifest.groups if normalize(k) == normalize(group_name)), None)
     if key is None:
         raise error

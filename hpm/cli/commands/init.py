@@ -11,6 +11,7 @@ from hpm.cli.project import Load, project_command
 from hpm.errors import UsageError
 from hpm.project.discovery import find_project
 from hpm.project.manifest import read_manifest
+from hpm.registry.gitspec import is_git_location
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,15 @@ def init(project_dir: str | None, registry: str | None) -> InitResult:
     configured = manifest.registry if isinstance(manifest.registry, str) else None
     if registry is None and manifest.registry is not None:
         shown = configured if configured is not None else ", ".join(manifest.registry or ())
-        exists = configured is None or (project.root / configured / "groups").is_dir()
+        local = configured is not None and not is_git_location(configured)
+        exists = not local or (project.root / str(configured) / "groups").is_dir()
         return InitResult(project.root, created, shown, exists, True, project_dir)
-    target = Path(registry or DEFAULT_REGISTRY)
+    registry = registry or DEFAULT_REGISTRY
+    if is_git_location(registry):
+        return _init_git(
+            project.root, project.pyproject, manifest.registry, registry, created, project_dir
+        )
+    target = Path(registry)
     # An absolute path is recorded as given; a relative one (to the current directory) is
     # recorded relative to the project, so that the project stays relocatable with its registry.
     absolute = target if target.is_absolute() else (Path.cwd() / target)
@@ -78,6 +85,36 @@ def init(project_dir: str | None, registry: str | None) -> InitResult:
     exists = (absolute / "groups").is_dir()
     previous = None if already else configured
     return InitResult(project.root, created, recorded, exists, already, project_dir, previous)
+
+
+def _init_git(
+    root: Path,
+    pyproject: Path,
+    current: str | tuple[str, ...] | None,
+    text: str,
+    created: bool,
+    project_arg: str | None,
+) -> InitResult:
+    """Point the project at a git-hosted registry: fetch it and pin its commit first, so that a
+    URL that cannot be fetched changes nothing."""
+    from hpm.project.discovery import LayerLocation
+    from hpm.project.lockfile import read_lock, record_pins
+    from hpm.project.manifest import set_registry
+    from hpm.registry.gitspec import BadRegistryUrl, parse_git_registry
+    from hpm.registry.layers import open_registry
+
+    try:
+        spec = parse_git_registry(text)
+    except BadRegistryUrl as e:
+        raise UsageError(f"--registry: {e}", e.hint) from e
+    opened = open_registry([LayerLocation(None, spec, spec.text)])
+    already = current == text
+    if not already:
+        set_registry(pyproject, text)
+    lock = read_lock(root)
+    if lock is None or lock.pins != opened.pins:
+        record_pins(root, lock, spec.text, opened.pins)
+    return InitResult(root, created, text, True, already, project_arg)
 
 
 command = project_command(run, Load.GLOBALS, views.INIT, name="init")

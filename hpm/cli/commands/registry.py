@@ -1,4 +1,4 @@
-"""`hpm registry check` and `hpm registry schema`."""
+"""`hpm registry check`, `hpm registry update` and `hpm registry schema`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import click
 
 from hpm import views
 from hpm.cli.app import HpmGroup
-from hpm.cli.options import global_options, json_option
+from hpm.cli.options import Globals, global_options, json_option
 from hpm.cli.project import Load, project_command
 from hpm.registry.catalog import Registry
 from solver.model import Selection
 
 if TYPE_CHECKING:
+    from hpm.cli.commands.registry_update import UpdateReport
     from solver import Analysis, Conflict, RuleFindings
 
 
@@ -71,7 +72,7 @@ def schema_text(_globals: object, *, kind: str) -> str:
 @click.group("registry", cls=HpmGroup)
 @global_options
 def command() -> None:
-    """Validate and analyse a registry; print its JSON Schemas."""
+    """Validate and analyse a registry; update a git-hosted one; print its JSON Schemas."""
 
 
 command.add_command(
@@ -111,5 +112,31 @@ command.add_command(
         help="""Print the JSON Schema of a registry file: groups/*.yaml (group), packages/*.yaml
     (package), rules.yaml (rules) or indexes.yaml (indexes). Point yaml-language-server at it for
     completion in editors.""",
+    )
+)
+
+
+def update(state: Globals, *, ref: str | None) -> UpdateReport:
+    """Fetch the git-hosted registry, pin its ref's new commit in hpm.lock, say what changed.
+
+    Run `hpm sync` afterwards to apply the new registry to the project.
+    """
+    from hpm.cli.commands.registry_update import registry_update
+    from hpm.cli.output import say_lines, styled
+    from hpm.context import locked_project
+
+    with locked_project(state.project) as restored:
+        say_lines(views.restored_text(restored, style=styled), err=True)
+        return registry_update(state.project, state.registry, ref=ref)
+
+
+command.add_command(
+    project_command(
+        update,
+        Load.GLOBALS,
+        views.REGISTRY_UPDATE,
+        click.option("--ref", metavar="REF", help="Follow this branch, tag or commit from now on."),
+        json_option,
+        name="update",
     )
 )

@@ -156,6 +156,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         sources=owned.sources,
         indexes={name: entry.lock_fields() for name, entry in owned.indexes.items()},
         auto_groups=tuple(auto_groups),
+        pins=ctx.pins,
     )
     if locked:
         if not drift and plan.edits_project:
@@ -278,6 +279,7 @@ command = project_command(
     ),
     json_option,
     name="sync",
+    pin=lambda o: not (o["dry_run"] or o["locked"]),
     write=lambda options: not options["dry_run"],
     ui=True,
 )
