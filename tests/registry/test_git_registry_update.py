@@ -66,7 +66,7 @@ def test_two_projects_two_commits_update_and_offline(tmp_path: Path) -> None:
     assert pinned(old) == second
     locked = hpm(old, "check", "--locked")
     assert locked.exit_code == 1
-    assert "registry changed" in locked.output
+    assert "- registry: " in locked.output and "changed" in locked.output
     assert accuracy_name(old) == "metric-accuracy"  # nothing installed until sync
     assert hpm(old, "sync").exit_code == 0
     assert accuracy_name(old) == "metric-accuracy v2"
