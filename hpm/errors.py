@@ -82,11 +82,34 @@ class UvError(HpmError):
 
     exit_code = 1
 
-    def __init__(self, argv: list[str], returncode: int, output: str, hint: str = "") -> None:
-        super().__init__(f"uv failed (exit {returncode}): {' '.join(argv[1:3])} ...", hint)
+    def __init__(
+        self, argv: list[str], returncode: int, output: str, hint: str = "", step: str = ""
+    ) -> None:
+        step = step or f"uv {' '.join(argv[1:2])}".rstrip()
+        super().__init__(f"{step} failed (exit {returncode})", hint)
         self.argv = argv
+        self.step = step  # e.g. "uv add", "uv pip uninstall"
         self.returncode = returncode
-        self.output = output
+        self.output = output  # the last lines of uv's output (it was shown live already)
+
+
+class UnusableLockError(HpmError):
+    """uv exited 0 but left a ``uv.lock`` hpm cannot read; files were restored (exit 1).
+
+    hpm then uninstalls nothing: pruning ``.venv`` from a lock it cannot read could remove
+    everything, the user's own packages included.
+    """
+
+    exit_code = 1
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(
+            f"uv left a {file} that hpm cannot read: {reason}",
+            hint=f"pyproject.toml, {file} and hpm.lock were restored; run `uv lock` to see what "
+            "uv makes of the project",
+        )
+        self.file = file
+        self.reason = reason
 
 
 class DriftError(HpmError):

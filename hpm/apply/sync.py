@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING
 from hpm.apply import uv as uvcmd
 from hpm.apply.plan import SyncPlan
 from hpm.apply.routing import RouteEdit, route_edit_summary
-from hpm.apply.transaction import transaction
+from hpm.apply.transaction import Journal, transaction
+from hpm.errors import UnusableLockError
 from hpm.fsutil import atomic_write, read_bytes_or_none
 from hpm.names import normalize
 from hpm.project import lockfile
@@ -46,14 +47,34 @@ _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def locked_names(data: bytes | None) -> frozenset[str]:
-    """Normalised names of every package in a ``uv.lock`` (empty when there is none)."""
-    if not data:
+    """Normalised names of every package in a ``uv.lock`` (empty when there is none or it is bad).
+
+    For the lock *before* a sync: a lock hpm cannot read only means nothing will be pruned.
+    """
+    try:
+        return read_locked_names(data)
+    except ValueError:
         return frozenset()
+
+
+def read_locked_names(data: bytes | None) -> frozenset[str]:
+    """Normalised names of every package in a ``uv.lock``; ``ValueError`` saying why it is unusable.
+
+    A lock uv wrote always lists at least the project itself, so an empty one counts as unusable.
+    """
+    if not data:
+        raise ValueError("it is empty" if data is not None else "it is missing")
     try:
         document = tomllib.loads(data.decode())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return frozenset()
-    return frozenset(normalize(p["name"]) for p in document.get("package", ()) if "name" in p)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"it is not valid TOML ({e})") from e
+    packages = document.get("package")
+    if not isinstance(packages, list) or not packages:
+        raise ValueError("it lists no packages")
+    names = [p.get("name") if isinstance(p, dict) else None for p in packages]
+    if not all(isinstance(n, str) for n in names):
+        raise ValueError("a package has no name")
+    return frozenset(normalize(str(n)) for n in names)
 
 
 def pyproject_data(project_dir: Path) -> dict:
@@ -86,30 +107,39 @@ def apply_plan(
     *,
     echo: Callable[[str], None] | None = None,
     prepare: Callable[[], None] | None = None,
+    terminal: int | None = None,
 ) -> None:
     """Run ``plan``'s uv commands in ``project_dir``, prune ``.venv``, then write ``new_lock``.
 
-    ``echo`` receives each command (``shlex.join``) and uv's output as it completes. An empty plan
-    runs no uv command and only writes hpm.lock. ``prepare`` runs first, inside the transaction
-    (``sync --auto`` writes the completed choices into pyproject.toml there, so that a failing
-    uv step rolls them back too).
+    ``echo`` receives each command (``shlex.join``) before it runs and, line by line, uv's output
+    while it runs; with ``terminal`` (a TTY's file descriptor) uv's output goes there unchanged
+    instead (progress bars, colours). An empty plan runs no uv command and only writes hpm.lock.
+    ``prepare`` runs first, inside the transaction (``sync --auto`` writes the completed choices
+    into pyproject.toml there, so that a failing uv step rolls them back too).
     """
     project_dir = Path(project_dir)
-    with transaction(project_dir):
+    with transaction(project_dir) as journal:
         if prepare is not None:
             prepare()
-        before = locked_names(read_bytes_or_none(project_dir / "uv.lock"))
+            journal.checkpoint()
+        lock_path = project_dir / "uv.lock"
+        before = locked_names(read_bytes_or_none(lock_path))
         for position, argv in enumerate(plan.commands):
             if position == plan.routes_at:
                 _write_routes(project_dir, plan.routes, echo)
-            _run(argv, project_dir, echo)
+                journal.checkpoint()
+            _run(argv, project_dir, echo, terminal, journal)
         if plan.commands:
-            after = locked_names(read_bytes_or_none(project_dir / "uv.lock"))
+            try:
+                after = read_locked_names(read_bytes_or_none(lock_path))
+            except ValueError as e:
+                raise UnusableLockError(lock_path.name, str(e)) from e
             environment = project_environment(project_dir)
             stale = sorted(before - after)
             if stale and environment.is_dir():
                 uv = plan.commands[-1][0]
-                _run(uvcmd.uninstall_argv(uv, stale, environment=environment), project_dir, echo)
+                uninstall = uvcmd.uninstall_argv(uv, stale, environment=environment)
+                _run(uninstall, project_dir, echo, terminal, journal)
         lockfile.write_lock(project_dir, new_lock)
 
 
@@ -133,9 +163,14 @@ def _write_routes(project_dir: Path, edit: RouteEdit, echo: Callable[[str], None
         atomic_write(path, out.encode("utf-8"))
 
 
-def _run(argv: tuple[str, ...] | list[str], cwd: Path, echo: Callable[[str], None] | None) -> None:
+def _run(
+    argv: tuple[str, ...] | list[str],
+    cwd: Path,
+    echo: Callable[[str], None] | None,
+    terminal: int | None,
+    journal: Journal,
+) -> None:
     if echo:
         echo(shlex.join(argv))
-    done = uvcmd.run_checked(argv, cwd)
-    if echo and done.stdout:
-        echo(done.stdout.rstrip("\n"))
+    uvcmd.run_checked(argv, cwd, echo=echo, terminal=terminal, on_start=journal.record_child)
+    journal.checkpoint()

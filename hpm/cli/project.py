@@ -8,6 +8,8 @@ not caught here: ``hpm.cli.app`` renders every :class:`hpm.errors.HpmError` in o
 from __future__ import annotations
 
 import enum
+import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +49,14 @@ class Ui:
     def echo(self, line: str) -> None:
         """Print one line of progress (a uv command and its output) as it happens."""
         say_lines([line])
+
+    def terminal(self) -> int | None:
+        """stderr's file descriptor when it is a terminal: uv then shows its progress bars there."""
+        try:
+            fd = sys.stderr.fileno()
+        except (AttributeError, OSError, ValueError):  # CliRunner and other stand-ins
+            return None
+        return fd if os.isatty(fd) else None
 
 
 def show(report: Any, view: View, *, as_json: bool) -> None:

@@ -200,7 +200,7 @@ def test_git_source(tmp_path: Path, hpm: RunHpm) -> None:
     done = hpm("sync", cwd=demo)
     assert done.returncode == 1, done.stdout + done.stderr
     assert_clean(done)
-    assert "uv failed" in done.stderr
+    assert "uv add failed" in done.stderr
     assert "v9.9.9" in done.stderr  # uv's own message names the missing reference
     assert snapshot(demo) == before
     assert can_import(demo, "gitpkg")

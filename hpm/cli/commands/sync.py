@@ -50,7 +50,7 @@ def run(ctx: Context, *, auto: bool, dry_run: bool, locked: bool, ui: Ui) -> Syn
     ui.show(SyncReport(outcome, dry_run), views.PLAN)
     if dry_run:
         return None
-    apply_sync(ctx, outcome, echo=ui.echo)
+    apply_sync(ctx, outcome, echo=ui.echo, terminal=ui.terminal())
     return SyncReport(outcome, dry_run)
 
 
@@ -132,7 +132,10 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
 
 
 def apply_sync(
-    ctx: Context, outcome: SyncOutcome, echo: Callable[[str], None] | None = None
+    ctx: Context,
+    outcome: SyncOutcome,
+    echo: Callable[[str], None] | None = None,
+    terminal: int | None = None,
 ) -> None:
     """Write back ``--auto`` choices and run the plan, all in one transaction."""
     from hpm.apply.sync import apply_plan
@@ -142,7 +145,14 @@ def apply_sync(
         if outcome.write_back:
             set_groups(ctx.project.pyproject, outcome.write_back)
 
-    apply_plan(ctx.project.root, outcome.plan, outcome.lock, echo=echo, prepare=write_back)
+    apply_plan(
+        ctx.project.root,
+        outcome.plan,
+        outcome.lock,
+        echo=echo,
+        prepare=write_back,
+        terminal=terminal,
+    )
 
 
 command = project_command(
