@@ -18,7 +18,7 @@ import tomlkit.exceptions
 from tomlkit.items import InlineTable
 
 from hpm.errors import InputError, Problem
-from hpm.fsutil import atomic_write
+from hpm.fsutil import atomic_write, check_writable
 
 # A value hpm writes: a string or a list of strings (None in an update means "remove the key").
 Value = str | list[str] | tuple[str, ...]
@@ -28,9 +28,18 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SYNTAX_HINT = "fix the TOML syntax at that line (see https://toml.io)"
 
 
+_UNREADABLE_HINT = "it must be a readable regular file"
+
+
 def read_text(path: Path, display: str) -> str:
     """The file's text with its line endings untouched (FileNotFoundError propagates)."""
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        problem = Problem(display, "", f"cannot be read: {e.strerror}", _UNREADABLE_HINT)
+        raise InputError(problem) from e
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -109,6 +118,7 @@ def edit_file(
     text = read_text(path, display)
     out = edit_text(text, table, updates, display)
     if out != text:
+        check_writable(Path(path), display)
         atomic_write(Path(path), out.encode("utf-8"))
 
 

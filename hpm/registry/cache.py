@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from hpm.fsutil import require_utf8_path
 from hpm.registry.catalog import Disagreement, Index, Package, Registry, Source
 from hpm.registry.digest import registry_digest
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
@@ -43,7 +44,7 @@ def load_registry_cached(root: Path, *, label: str = "") -> Registry:
     """
     from hpm import __version__
 
-    root = Path(root)
+    root = require_utf8_path(Path(root), "registry")
     if os.environ.get("HPM_NO_CACHE") or not (root / "groups").is_dir():
         return _load(root, label)
     real = root.resolve()
