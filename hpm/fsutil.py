@@ -135,3 +135,52 @@ def require_utf8_path(path: Path, what: str) -> Path:
             hint="rename the directory to a UTF-8 name (uv and hpm write paths into TOML files)",
         ) from None
     return path
+
+
+REGISTRY_FILE_LIMIT = 5 * 1024 * 1024  # the most hpm reads of one registry file
+
+
+class FileRefused(Exception):
+    """A file hpm will not read: not a regular file, or larger than the limit."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path``, reading at most ``limit + 1`` of them.
+
+    Opened without blocking (a FIFO cannot hang hpm) and checked on the open descriptor (no race
+    with a swap): anything but a regular file raises :class:`FileRefused`, as does a file with
+    more than ``limit`` bytes, whatever ``stat`` said its size was (``/proc`` files say 0).
+    ``OSError`` propagates (missing, permissions, a kernel file that refuses reads).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+            raise FileRefused(f"is {kind}, not a regular file")
+        chunks = []
+        total = 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise FileRefused(f"is larger than {limit // (1024 * 1024)} MB")
+    return b"".join(chunks)

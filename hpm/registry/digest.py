@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from hpm.fsutil import REGISTRY_FILE_LIMIT, FileRefused, read_limited
+
 
 def registry_files(root: Path) -> list[tuple[str, Path]]:
     """``(relative posix path, path)`` of every registry file, sorted by relative path.
@@ -21,10 +23,10 @@ def registry_files(root: Path) -> list[tuple[str, Path]]:
             found += [
                 (f"{folder}/{p.name}", p)
                 for p in directory.iterdir()
-                if p.suffix == ".yaml" and p.is_file() and not p.name.startswith(".")
+                if p.suffix == ".yaml" and not p.is_dir() and not p.name.startswith(".")
             ]
     for name in ("rules.yaml", "indexes.yaml"):
-        if (root / name).is_file():
+        if (root / name).exists() and not (root / name).is_dir():
             found.append((name, root / name))
     return sorted(found)
 
@@ -37,6 +39,10 @@ def registry_digest(root: Path) -> str:
     """
     digest = hashlib.sha256()
     for rel, path in registry_files(root):
-        data = path.read_bytes()
+        try:
+            data = read_limited(path, REGISTRY_FILE_LIMIT)
+        except (FileRefused, OSError) as e:  # the loader reports it; the digest only must not hang
+            digest.update(rel.encode("utf-8") + b"\0unreadable\0" + str(e).encode())
+            continue
         digest.update(rel.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
     return "sha256:" + digest.hexdigest()

@@ -162,7 +162,8 @@ def _documents(root: Path, layer: Layer, folder: str, problems: list[Problem]):
     directory = root / folder
     if not directory.is_dir():
         return
-    paths = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+    # Not only regular files: a FIFO or a link to a device must be reported, not skipped.
+    paths = sorted(p for p in directory.iterdir() if not p.is_dir() and not p.name.startswith("."))
     if folder == "groups" and not any(p.suffix == ".yaml" for p in paths):
         problems.append(
             Problem(layer.display(f"{folder}/"), "", "no group files (groups/*.yaml) found")

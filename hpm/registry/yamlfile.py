@@ -25,8 +25,9 @@ from yaml import events
 from yaml.nodes import ScalarNode
 
 from hpm.errors import Problem
+from hpm.fsutil import REGISTRY_FILE_LIMIT, FileRefused, read_limited
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = REGISTRY_FILE_LIMIT
 MAX_DEPTH = 50
 MAX_NODES = 100_000
 
@@ -74,20 +75,30 @@ class _Frame:
     skip: bool = False  # the pending key was invalid: drop its value
 
 
+def read_registry_bytes(path: Path, display: str) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a registry file, or the problem that stops hpm reading it.
+
+    At most ``MAX_BYTES`` (+1 to notice more), never blocking, regular files only: a FIFO, a
+    link to ``/dev/zero`` or ``/dev/urandom``, a ``/proc`` file is refused with the file named.
+    """
+    try:
+        return read_limited(path, MAX_BYTES), None
+    except FileRefused as e:
+        hint = "registry files must be regular YAML files"
+        return None, Problem(display, "", f"file {e.reason}", hint)
+    except OSError as e:
+        return None, Problem(display, "", f"cannot read file: {e.strerror or e}")
+
+
 def read_document(path: Path, display: str) -> tuple[Document | None, list[Problem]]:
     """Parse ``path`` (shown as ``display``) into a :class:`Document`.
 
     Returns ``(None, problems)`` when the file cannot be used, else the document and any
     problems that did not stop parsing (duplicate or non-string keys).
     """
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            limit = MAX_BYTES // (1024 * 1024)
-            return None, [Problem(display, "", f"file is larger than {limit} MB ({size} bytes)")]
-        raw = path.read_bytes()
-    except OSError as e:
-        return None, [Problem(display, "", f"cannot read file: {e.strerror or e}")]
+    raw, problem = read_registry_bytes(path, display)
+    if raw is None:
+        return None, [problem] if problem else []
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -70,12 +70,33 @@ def _read_only_pyproject(root: Path) -> None:
     (root / "project" / "pyproject.toml").chmod(0o444)
 
 
+def _replace(path: Path, make: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    make(path)
+
+
+def _fifo(relative: str) -> Callable[[Path], None]:
+    """A named pipe where a registry file should be (reading it would block forever)."""
+    return lambda root: _replace(root / "registry" / relative, os.mkfifo)
+
+
+def _link_to(relative: str, target: str) -> Callable[[Path], None]:
+    """A registry file that is a symlink to a device or a kernel file."""
+    return lambda root: _replace(root / "registry" / relative, lambda p: p.symlink_to(target))
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
     "huge_yaml": _huge_yaml,
     "many_values_yaml": _many_values_yaml,
     "deep_yaml": _deep_yaml,
     "symlink": _symlink,
     "read_only_pyproject": _read_only_pyproject,
+    "fifo_group": _fifo("groups/zz.yaml"),
+    "fifo_rules": _fifo("rules.yaml"),
+    "dev_zero_group": _link_to("groups/zero.yaml", "/dev/zero"),
+    "dev_urandom_package": _link_to("packages/metric-bleu.yaml", "/dev/urandom"),
+    "proc_pagemap_rules": _link_to("rules.yaml", "/proc/self/pagemap"),
 }
 
 
