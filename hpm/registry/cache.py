@@ -7,6 +7,10 @@ is kept as JSON in hpm's cache directory (``HPM_CACHE_DIR``, else ``$XDG_CACHE_H
 the entries in ``groups/`` and ``packages/``, and hpm's version. Only valid registries are cached,
 so every error is always reported afresh. ``HPM_NO_CACHE=1`` turns the cache off.
 
+The checks that depend on the file system rather than on the YAML text (a path source must stay
+inside the registry, symlinks followed) run again on every cache hit: see
+:func:`paths_still_inside`.
+
 JSON rather than pickle: a cache file is data, never code. A file that is unreadable, corrupt or
 of another format version is ignored and rewritten.
 """
@@ -62,7 +66,9 @@ def load_registry_cached(root: Path, *, label: str = "") -> Registry:
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
         data = json.loads(path.read_bytes())
         if data.get("format") == FORMAT and data.get("digest") == digest:
-            return decode(data)
+            cached = decode(data)
+            if paths_still_inside(cached, real):
+                return cached
     registry = _load(root, label)
     with contextlib.suppress(OSError):
         from hpm.fsutil import atomic_write
@@ -70,6 +76,31 @@ def load_registry_cached(root: Path, *, label: str = "") -> Registry:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, json.dumps(encode(registry), separators=(",", ":")).encode())
     return registry
+
+
+def local_paths(registry: Registry) -> list[Path]:
+    """Every local path a registry hands to uv: path sources (bundles too) and local indexes."""
+    sources = [*registry.sources.values()]
+    sources += [p.source for bundle in registry.bundles.values() for p in bundle]
+    paths = [s.path for s in sources if s.path is not None]
+    return paths + [i.path for i in registry.indexes.values() if i.path is not None]
+
+
+def paths_still_inside(registry: Registry, real_root: Path) -> bool:
+    """Whether every checked path is still what validation saw: itself resolved, under the root.
+
+    The YAML digest cannot see the file system: a directory swapped for a symlink to somewhere
+    outside the registry after the registry was cached changes no registry file. So this runs on
+    every cache hit; any doubt is a miss, and the full load reports the problem.
+    """
+    for path in local_paths(registry):
+        try:
+            resolved = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return False
+        if resolved != path or not resolved.is_relative_to(real_root):
+            return False
+    return True
 
 
 def _load(root: Path, label: str) -> Registry:

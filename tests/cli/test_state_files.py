@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from helpers.cli import REPO, RunHpm, assert_clean, make_demo, set_groups, tree_bytes
 
 
@@ -77,3 +79,21 @@ def test_the_read_only_check_follows_the_mode_bits(tmp_path: Path, hpm: RunHpm) 
     assert tree_bytes(tmp_path, skip=("demo/.hpm",)) == before
     (demo / "pyproject.toml").chmod(0o644)
     assert hpm("sync", cwd=demo).returncode == 0
+
+
+def test_the_cache_does_not_let_a_swapped_symlink_through_to_uv(
+    tmp_path: Path, hpm: RunHpm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HPM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("HPM_NO_CACHE", raising=False)
+    demo = make_demo(tmp_path)
+    set_groups(demo, 'inference = "vllm-backend"\nmetrics = ["metric-latency"]\n')
+    assert hpm("registry", "check", cwd=demo).returncode == 0  # validated, now cached
+    package = tmp_path / "registry" / "pkgs" / "vllm-backend"
+    outside = tmp_path / "outside"
+    shutil.move(package, outside)
+    package.symlink_to(outside)
+    done = hpm("sync", cwd=demo)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "leads outside the registry root" in done.stderr
+    assert not (demo / "uv.lock").exists()

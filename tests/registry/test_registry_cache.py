@@ -66,3 +66,19 @@ def test_a_corrupt_cache_file_is_ignored(cache_dir: Path) -> None:
     assert load_registry_cached(root) == load_registry(root)
     entry.write_text('{"format": 1, "digest": "sha256:0", "groups": []}')
     assert load_registry_cached(root) == load_registry(root)
+
+
+def test_a_package_directory_swapped_for_a_symlink_outside_is_refused_with_the_cache_on(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    root = tmp_path / "registry"
+    shutil.copytree(REPO / "registry", root)
+    outside = tmp_path / "outside"
+    shutil.copytree(root / "pkgs" / "metric-bleu", outside)
+    load_registry_cached(root)  # validated and cached
+    assert len(list(cache_dir.iterdir())) == 1
+    shutil.rmtree(root / "pkgs" / "metric-bleu")
+    (root / "pkgs" / "metric-bleu").symlink_to(outside)  # no registry file changed
+    with pytest.raises(InputError) as caught:
+        load_registry_cached(root)
+    assert any("leads outside the registry root" in p.message for p in caught.value.problems)
