@@ -249,3 +249,15 @@ def test_an_unreadable_uv_lock_after_uv_sync_uninstalls_nothing_and_restores(
     assert snapshot(project) == before
     assert can_import(project, "own_tool")  # nothing was uninstalled from the broken lock
     assert can_import(project, "vllm_backend")
+
+
+def test_a_registry_whose_path_holds_a_hash_and_spaces_reaches_uv_correctly(
+    tmp_path: Path, project: Path, uv_bin: str
+) -> None:
+    from helpers.projects import copy_example_registry
+
+    odd = copy_example_registry(tmp_path / "team #1 registry")
+    registry = example_registry(odd)
+    plan = sync(project, registry, selection("vllm-backend"), uv_bin)
+    assert plan.add == (f"vllm-backend @ {(odd / 'pkgs' / 'vllm-backend').as_uri()}",)
+    assert can_import(project, "vllm_backend")
