@@ -342,6 +342,14 @@ def _verify(
         raise InputError(problem)
 
 
+def _basic_string(raw: str) -> str:
+    """The value of a TOML basic string's body (escapes decoded; non-ASCII text kept as it is)."""
+    try:
+        return str(tomllib.loads(f'k = "{raw}"')["k"])
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
 def _parse_dotted_key(text: str) -> tuple[tuple[str, ...], str] | None:
     """Parse a dotted key at the start of ``text``: (its parts, the rest), or None."""
     parts: list[str] = []
@@ -355,7 +363,7 @@ def _parse_dotted_key(text: str) -> tuple[tuple[str, ...], str] | None:
             if end < 0:
                 return None
             raw = rest[1:end]
-            parts.append(raw.encode().decode("unicode_escape") if quote == '"' else raw)
+            parts.append(_basic_string(raw) if quote == '"' else raw)
             rest = rest[end + 1 :]
         else:
             match = _BARE_KEY.match(rest)

@@ -34,6 +34,7 @@ MAX_NODES = 100_000
 KeyPath = tuple[str | int, ...]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAGS = {None, "!", "tag:yaml.org,2002:map"}
 _SEQ_TAGS = {None, "!", "tag:yaml.org,2002:seq"}
 
@@ -227,13 +228,15 @@ def _scalar(loader: yaml.SafeLoader, event: events.ScalarEvent) -> object:
     tag = event.tag
     if tag is None or tag == "!":
         tag = loader.resolve(ScalarNode, event.value, event.implicit)
+    line = event.start_mark.line + 1 if event.start_mark is not None else None
+    if tag == _MERGE_TAG:
+        raise _Refused("merge keys (`<<`) are not allowed", line, "write the keys out in full")
     # the C parser's marks are yaml._yaml.Mark, which the stubs do not accept: same fields
     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
     try:
         return loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as e:
-        line = event.start_mark.line + 1 if event.start_mark is not None else None
-        raise _Refused(f"YAML tag `{_short(event.tag)}` is not allowed", line) from e
+        raise _Refused(f"YAML tag `{_short(tag)}` is not allowed", line) from e
 
 
 def key_text(path: KeyPath) -> str:

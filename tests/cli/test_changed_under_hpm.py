@@ -15,12 +15,18 @@ def finish(process: subprocess.Popen[bytes]) -> subprocess.CompletedProcess[str]
     return subprocess.CompletedProcess(process.args, process.returncode, out.decode(), err.decode())
 
 
-def test_a_users_edit_during_a_failing_sync_is_kept_aside(gated: Path) -> None:
-    gate = gated.parent / "gate"
+def held_in_uv_sync(gated: Path) -> tuple[subprocess.Popen[bytes], dict[str, bytes | None]]:
+    """``hpm sync`` to gated-new, held while `uv sync` builds it; and the files before."""
     choose(gated, "gated-new")
     before = files(gated)
-    process = start_sync(gated, gate, "build", capture=True)
-    wait_for(gate / "started", process)  # `uv sync` is building gated-new
+    process = start_sync(gated, gated.parent / "gate", "build", capture=True)
+    wait_for(gated.parent / "gate" / "started", process)
+    return process, before
+
+
+def test_a_users_edit_during_a_failing_sync_is_kept_aside(gated: Path) -> None:
+    gate = gated.parent / "gate"
+    process, before = held_in_uv_sync(gated)
     edited = (gated / "pyproject.toml").read_text() + "# the user's note\n"
     (gated / "pyproject.toml").write_text(edited)
     (gate / "fail").touch()
@@ -36,10 +42,7 @@ def test_a_users_edit_during_a_failing_sync_is_kept_aside(gated: Path) -> None:
 
 def test_the_state_directory_removed_mid_sync_fails_cleanly(gated: Path) -> None:
     gate = gated.parent / "gate"
-    choose(gated, "gated-new")
-    before = files(gated)
-    process = start_sync(gated, gate, "build", capture=True)
-    wait_for(gate / "started", process)
+    process, before = held_in_uv_sync(gated)
     shutil.rmtree(gated / ".hpm")
     (gate / "release").touch()
     done = finish(process)
