@@ -11,13 +11,10 @@ from __future__ import annotations
 import codecs
 import collections
 import contextlib
-import fcntl
 import os
-import pty
 import re
 import shutil
 import subprocess
-import termios
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +145,9 @@ class _Tail:
 
 
 def _copy_window_size(source: int, target: int) -> None:
+    import fcntl
+    import termios
+
     with contextlib.suppress(OSError):
         size = fcntl.ioctl(source, termios.TIOCGWINSZ, b"\0" * 8)
         fcntl.ioctl(target, termios.TIOCSWINSZ, size)
@@ -182,6 +182,8 @@ def run(
     tail = _Tail(tail_lines)
     master = slave = None
     if terminal is not None:
+        import pty  # POSIX only, and only when showing uv on a terminal
+
         master, slave = pty.openpty()
         _copy_window_size(terminal, slave)
     try:
