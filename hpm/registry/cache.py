@@ -26,6 +26,7 @@ from typing import Any
 
 from hpm.fsutil import require_utf8_path
 from hpm.registry.catalog import Disagreement, Index, Package, Registry, Source
+from hpm.machine.conditions import Condition
 from hpm.registry.digest import registry_digest
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
@@ -157,6 +158,10 @@ def encode(registry: Registry) -> dict[str, Any]:
             [d.package, list(d.options), [_origin(o) for o in d.origins]]
             for d in registry.disagreements
         ],
+        "conditions": {
+            name: [[c.fact, c.spec, list(c.values), _origin(c.origin)] for c in conditions]
+            for name, conditions in registry.conditions.items()
+        },
     }  # fmt: skip
 
 
@@ -183,6 +188,19 @@ def decode(data: dict[str, Any]) -> Registry:
         Disagreement(package, (a, b), (Origin(*oa), Origin(*ob)))
         for package, (a, b), (oa, ob) in data["disagreements"]
     )
+    conditions = {
+        name: tuple(
+            Condition(fact, spec, tuple(values), Origin(*o)) for fact, spec, values, o in items
+        )
+        for name, items in data["conditions"].items()
+    }
     return Registry(
-        Path(data["root"]), Model(groups, rules), sources, data["digest"], bundles, indexes, found
+        Path(data["root"]),
+        Model(groups, rules),
+        sources,
+        data["digest"],
+        bundles,
+        indexes,
+        found,
+        conditions=conditions,
     )

@@ -113,6 +113,12 @@ def load_layers(layers: Sequence[Layer]) -> Registry:
         indexes=indexes,
         disagreements=found,
         overrides={item.group.name: item.replaces for item in loaded if item.replaces},
+        conditions={
+            option.name: option.machine
+            for item in loaded
+            for option in item.group.options
+            if option.machine
+        },
     )
 
 

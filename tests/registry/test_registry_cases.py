@@ -72,6 +72,11 @@ def _describe(registry: Registry) -> dict:
             }
             for i in registry.indexes.values()
         ]
+    if registry.conditions:
+        described["conditions"] = {
+            name: [f"{c.text} ({c.origin})" for c in conditions]
+            for name, conditions in registry.conditions.items()
+        }
     return described
 
 
