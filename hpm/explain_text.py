@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hpm.machine.facts import MACHINE_FILE
 from solver import Choice, Conflict, GroupLimit
 from solver.model import Origin, Rule, RuleKind
 
@@ -33,7 +34,10 @@ def _names(terms: tuple[str, ...]) -> str:
 
 def origin_text(origin: Origin) -> str:
     """``groups/inference.yaml:9, options[2].requires[0]``; a fact no registry file states
-    adds where it came from: ``<machine>, cuda: nvidia-smi not found``."""
+    adds where it came from: ``<machine>, cuda: nvidia-smi not found``; a fact of this machine
+    is ``this machine``."""
+    if origin.file == MACHINE_FILE:
+        return "this machine"
     where = f"{origin.file}:{origin.line}" if origin.line else origin.file
     text = f"{where}, {origin.key}" if origin.key else where
     return f"{text}: {origin.detail}" if origin.detail else text
@@ -62,6 +66,8 @@ def describe(element: Choice | Rule | GroupLimit) -> str:
         return f"{element.group} = {element.option}"
     if isinstance(element, GroupLimit):
         return limit_text(element)
+    if element.origin.file == MACHINE_FILE:  # a fact of this machine: its message says it all
+        return element.message
     when = " and ".join(element.when)
     if element.kind is RuleKind.REQUIRES:
         text = (

@@ -25,6 +25,9 @@ KNOWN_VALUES: Mapping[str, tuple[str, ...] | None] = {
 NVIDIA_FACTS = ("cuda", "cuda_driver", "compute_capability")
 
 ENV_VAR = "HPM_MACHINE"
+# The origin "file" of the rule that excludes an option this machine cannot run (no registry
+# file has this name); explanations say "this machine" for it.
+MACHINE_FILE = "<machine>"
 _VERSION = re.compile(r"\d+(\.\d+)*")
 _WORD = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
