@@ -39,8 +39,24 @@ class Context:
     machine: Machine | None = None  # the facts the registry's machine rules came from
 
 
-def load_registry_only(project_dir: str | None, registry_opt: str | None) -> Registry:
+def load_registry_only(
+    project_dir: str | None, registry_opt: str | None, machine: MachineRequest | None = None
+) -> Registry:
     """The registry for commands that may run outside a project (``registry check``, ``graph``).
+
+    With ``machine``, the options that machine cannot run are excluded by rules.
+    """
+    registry = _registry_only(project_dir, registry_opt)
+    if machine is None:
+        return registry
+    from hpm.machine.availability import for_machine, resolve_machine
+
+    facts = resolve_machine(machine, registry.conditions, None, os.environ)
+    return for_machine(registry, facts)
+
+
+def _registry_only(project_dir: str | None, registry_opt: str | None) -> Registry:
+    """The registry, without machine facts.
 
     Inside a project, git-hosted layers are read at the commits hpm.lock pins (nothing is
     recorded); outside one, a ``git+`` registry is read at its ref's current commit.

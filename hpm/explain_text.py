@@ -66,7 +66,7 @@ def describe(element: Choice | Rule | GroupLimit) -> str:
         return f"{element.group} = {element.option}"
     if isinstance(element, GroupLimit):
         return limit_text(element)
-    if element.origin.file == MACHINE_FILE:  # a fact of this machine: its message says it all
+    if _is_machine(element):  # a fact of this machine: its message says it all
         return element.message
     when = " and ".join(element.when)
     if element.kind is RuleKind.REQUIRES:
@@ -93,6 +93,10 @@ def _fix_text(fix: tuple[Choice, ...]) -> str:
     return "fix: " + "; and ".join(parts)
 
 
+def _is_machine(element: object) -> bool:
+    return isinstance(element, Rule) and element.origin.file == MACHINE_FILE
+
+
 def _is_asked(element: object, asked: str | None) -> bool:
     return (
         asked is not None
@@ -108,7 +112,14 @@ def render_conflict(conflict: Conflict, *, asked: str | None = None) -> list[str
     ``asked`` names the option a question was about (it is labelled so, not "your choice").
     """
     n = sum(not _is_asked(c, asked) for c in conflict.choices)
-    if asked is not None:
+    machine = bool(conflict.constraints) and all(map(_is_machine, conflict.constraints))
+    if machine:  # only facts of this machine stand in the way
+        head = (
+            f"{asked} is not possible on this machine:"
+            if asked is not None
+            else f"{n} choice{'s' if n != 1 else ''} cannot run on this machine:"
+        )
+    elif asked is not None:
         head = f"{asked} cannot hold together with " + (
             "your choices and the registry's rules:" if n else "the registry's rules:"
         )
@@ -120,6 +131,9 @@ def render_conflict(conflict: Conflict, *, asked: str | None = None) -> list[str
     for step in conflict.chain:
         if _is_asked(step.element, asked):
             where = "the option asked about"
+        elif _is_machine(step.element):
+            lines.append(f"  {describe(step.element)}")  # it says where the fact came from
+            continue
         else:
             where = "your choice" if step.origin is None else origin_text(step.origin)
         lines.append(f"  {describe(step.element)}  ({where})")

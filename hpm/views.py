@@ -616,6 +616,27 @@ def init_notes(result: Any, *, style: Style = plain) -> list[str]:
 
 
 # --------------------------------------------------------------------------- one view per report
+# --------------------------------------------------------------------------- machine
+def machine_text(machine: Any, *, style: Style = plain) -> list[str]:
+    """``hpm machine``: one fact a line, its value ("none" when absent) and where it came from."""
+    width = max(len(fact.name) for fact in machine.facts)
+    values = [fact.value or "none" for fact in machine.facts]
+    value_width = max(len(value) for value in values)
+    return [
+        f"{fact.name:<{width}}  {style(f'{value:<{value_width}}', bold=True)}  {fact.origin()}"
+        for fact, value in zip(machine.facts, values, strict=True)
+    ]
+
+
+def machine_json(machine: Any) -> object:
+    """The facts (null when absent) and ``sources``: fact -> where it came from."""
+    return machine.as_json()
+
+
+def machine_notes(machine: Any, *, style: Style = plain) -> list[str]:
+    return [line for warning in machine.warnings for line in warning_text(warning, style=style)]
+
+
 def _never(_report: Any) -> bool:
     return False
 
@@ -741,3 +762,4 @@ def update_json(report: Any) -> dict[str, object]:
 
 
 REGISTRY_UPDATE = View(update_text, update_json)
+MACHINE = View(machine_text, machine_json, notes=machine_notes)

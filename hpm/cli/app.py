@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "check": "check",
     "sync": "sync",
     "explain": "explain",
+    "machine": "machine",
     "graph": "graph",
     "registry": "registry",
 }

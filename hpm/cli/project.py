@@ -116,19 +116,36 @@ def _loaded(state: Globals, load: Load, *, writes: bool, pins: bool) -> Iterator
     if load is Load.GLOBALS:
         yield state
         return
-    if load is Load.REGISTRY:
-        yield context.load_registry_only(state.project, state.registry)
+    if load is Load.REGISTRY:  # any machine, unless --machine describes one
+        one = state.machine if state.machine is not None and state.machine.overrides else None
+        yield _warned(context.load_registry_only(state.project, state.registry, one))
         return
     if writes:
         with context.locked_project(state.project) as restored:
             _report_restored(restored)
-            yield context.load_context(state.project, state.registry, record_pins=pins)
+            yield _warned(
+                context.load_context(
+                    state.project, state.registry, state.machine, record_pins=pins
+                )
+            )
         return
     _recover(state.project)
     if load is Load.OPTIONAL:
         yield context.optional_context(state.project, state.registry)
     else:
-        yield context.load_context(state.project, state.registry, record_pins=pins)
+        yield _warned(
+            context.load_context(state.project, state.registry, state.machine, record_pins=pins)
+        )
+
+
+def _warned(loaded: Any) -> Any:
+    """``loaded``, after printing what machine detection warned about (to stderr)."""
+    from hpm.views import warning_text
+
+    machine = getattr(loaded, "machine", None)
+    for warning in machine.warnings if machine is not None else ():
+        say_lines(warning_text(warning, style=styled), err=True)
+    return loaded
 
 
 def _recover(project_dir: str | None) -> None:

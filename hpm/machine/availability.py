@@ -49,19 +49,36 @@ def resolve_machine(
 
     Bad overrides (``--machine``, ``HPM_MACHINE``) are a UsageError (exit 2) either way.
     """
-    from hpm.machine.detect import detect, overrides_from, probe_from_env
-
     if request.any_machine and request.overrides:
         raise UsageError(
             "--machine and --any-machine contradict each other",
             hint="--machine describes one machine; --any-machine ignores machine conditions",
         )
-    try:
-        overrides = overrides_from(request.overrides, environ)
-    except MachineSpecError as error:
-        raise UsageError(str(error), hint=error.hint) from error
+    overrides = _overrides(request, environ)
     if request.any_machine or not conditions:
         return None
+    return _detect(project, overrides)
+
+
+def machine_facts(
+    request: MachineRequest, project: Path | None, environ: Mapping[str, str]
+) -> Machine:
+    """This machine's facts (``hpm machine``), with the overrides applied."""
+    return _detect(project, _overrides(request, environ))
+
+
+def _overrides(request: MachineRequest, environ: Mapping[str, str]) -> dict[str, Fact]:
+    from hpm.machine.detect import overrides_from
+
+    try:
+        return overrides_from(request.overrides, environ)
+    except MachineSpecError as error:
+        raise UsageError(str(error), hint=error.hint) from error
+
+
+def _detect(project: Path | None, overrides: Mapping[str, Fact]) -> Machine:
+    from hpm.machine.detect import detect, probe_from_env
+
     return detect(probe_from_env(project), overrides)
 
 

@@ -11,7 +11,7 @@ import click
 from hpm import views
 from hpm.cli.app import HpmGroup
 from hpm.cli.complete import complete_groups, complete_options
-from hpm.cli.options import global_options, json_option
+from hpm.cli.options import global_options, json_option, machine_options
 from hpm.cli.project import Load, project_command
 from hpm.context import Context, find_group, resolve_options, upstream_hint
 from hpm.errors import SelectionError, UsageError
@@ -198,6 +198,7 @@ command.add_command(
         _options_option(
             "An option to select (repeat for M-of-N groups). Omit it to leave the choice open."
         ),
+        machine_options,
         name="add",
         write=True,
         help="Select GROUP (and options) in [tool.hpm.groups], checked against the registry's "

@@ -10,7 +10,7 @@ import click
 
 from hpm import views
 from hpm.cli.commands.check import lock_differences
-from hpm.cli.options import json_option
+from hpm.cli.options import json_option, machine_options
 from hpm.cli.project import Load, Ui, project_command
 from hpm.context import Context
 from hpm.errors import DriftError, SelectionError, UsageError
@@ -167,6 +167,7 @@ command = project_command(
         "--locked", is_flag=True, help="Fail if pyproject.toml, the registry and hpm.lock disagree."
     ),
     json_option,
+    machine_options,
     name="sync",
     pin=lambda o: not (o["dry_run"] or o["locked"]),
     write=lambda options: not options["dry_run"],
