@@ -11,8 +11,11 @@ import solver
 from hpm.errors import UsageError
 from hpm.explain_text import render_conflict
 from hpm.machine.availability import (
+    MachineChange,
     MachineRequest,
+    decided_by,
     for_machine,
+    machine_changes,
     resolve_machine,
     unmet_conditions,
     unmet_text,
@@ -118,3 +121,25 @@ def test_bad_env_override_is_a_usage_error() -> None:
     with pytest.raises(UsageError) as caught:
         resolve_machine(MachineRequest(), {}, None, {"HPM_MACHINE": "gpu=intel"})
     assert caught.value.message.startswith("HPM_MACHINE 'gpu=intel'")
+
+
+def test_facts_that_decided_an_auto_choice(tmp_path: Path) -> None:
+    registry = load_registry(accelerator_registry(tmp_path / "registry"))
+    h200 = _machine(tmp_path, recorded="h200")
+    assert decided_by(registry, h200, ("accelerator",)) == {
+        "accelerator": {"compute_capability": "9.0", "cuda": "13.0", "gpu": "nvidia"}
+    }
+
+
+def test_a_different_machine_changes_the_choice(tmp_path: Path) -> None:
+    registry = load_registry(accelerator_registry(tmp_path / "registry"))
+    recorded = {"accelerator": {"compute_capability": "9.0", "cuda": "13.0", "gpu": "nvidia"}}
+    chosen = {"accelerator": ("cu130",)}
+    older = _machine(tmp_path / "a", "cuda=12.8", "compute_capability=9.0")
+    changes = machine_changes(for_machine(registry, older), older, chosen, recorded, chosen)
+    assert changes == (
+        MachineChange("accelerator", ("cu130",), ("cu124",), (("cuda", "13.0", "12.8"),)),
+    )
+    same_choice = _machine(tmp_path / "b", "cuda=13.1", "compute_capability=9.0")
+    registry_here = for_machine(registry, same_choice)
+    assert machine_changes(registry_here, same_choice, chosen, recorded, chosen) == ()
