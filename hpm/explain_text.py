@@ -93,6 +93,11 @@ def _fix_text(fix: tuple[Choice, ...]) -> str:
     return "fix: " + "; and ".join(parts)
 
 
+def is_machine_conflict(conflict: Conflict) -> bool:
+    """Whether only facts of this machine (no registry rule) stand against the choices."""
+    return bool(conflict.constraints) and all(map(_is_machine, conflict.constraints))
+
+
 def _is_machine(element: object) -> bool:
     return isinstance(element, Rule) and element.origin.file == MACHINE_FILE
 
@@ -112,8 +117,7 @@ def render_conflict(conflict: Conflict, *, asked: str | None = None) -> list[str
     ``asked`` names the option a question was about (it is labelled so, not "your choice").
     """
     n = sum(not _is_asked(c, asked) for c in conflict.choices)
-    machine = bool(conflict.constraints) and all(map(_is_machine, conflict.constraints))
-    if machine:  # only facts of this machine stand in the way
+    if is_machine_conflict(conflict):  # only facts of this machine stand in the way
         head = (
             f"{asked} is not possible on this machine:"
             if asked is not None

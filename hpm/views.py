@@ -260,9 +260,24 @@ def group_change_text(change: Any) -> str:
 # --------------------------------------------------------------------------- check
 INVALID_MESSAGE = "the selection is invalid: these choices and rules cannot hold together"
 INVALID_HINT = "change one of the choices above; `hpm explain GROUP` lists what fits"
+MACHINE_MESSAGE = "this machine cannot run the selection"
+MACHINE_HINT = (
+    "choose what it can run (`hpm explain GROUP`); `--machine KEY=VALUE` checks for another "
+    "machine, `--any-machine` ignores machine conditions"
+)
 INCOMPLETE_HINT = (
     "run `hpm sync --auto` to fill them (defaults first), or choose with `hpm group add`"
 )
+
+
+def invalid_message(conflict: Any) -> tuple[str, str]:
+    """The error and hint for an invalid selection (one whose only obstacle is the machine, or
+    not)."""
+    from hpm.explain_text import is_machine_conflict
+
+    if is_machine_conflict(conflict):
+        return MACHINE_MESSAGE, MACHINE_HINT
+    return INVALID_MESSAGE, INVALID_HINT
 
 
 def incomplete_message(verdict: Any) -> str:
@@ -287,9 +302,10 @@ def check_text(report: Any, *, style: Style = plain) -> list[str]:
     else:
         from hpm.explain_text import render_conflict
 
-        lines.append(f"{style('error', fg='red', bold=True)}: {INVALID_MESSAGE}")
+        message, hint = invalid_message(verdict.conflict)
+        lines.append(f"{style('error', fg='red', bold=True)}: {message}")
         lines.extend(f"  {line}" for line in render_conflict(verdict.conflict))
-        lines.append(f"{style('hint', fg='cyan', bold=True)}: {INVALID_HINT}")
+        lines.append(f"{style('hint', fg='cyan', bold=True)}: {hint}")
     if report.drift:
         lines.append(f"{style('error', fg='red', bold=True)}: hpm.lock is not up to date:")
         lines.extend(f"  - {d}" for d in report.drift)

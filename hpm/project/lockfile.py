@@ -25,12 +25,18 @@ torch = "pytorch-cpu"
 
 [indexes]
 pytorch-cpu = { url = "https://download.pytorch.org/whl/cpu", explicit = true }
+
+[machine]
+accelerator = { compute_capability = "9.0", cuda = "13.0", gpu = "nvidia" }
 ```
 
 ``packages`` maps each package hpm added to the requirement string it handed to uv, so the next
 sync knows what to remove and what changed. ``sources`` and ``indexes`` (optional) are the
 ``[tool.uv.sources]`` routes and ``[[tool.uv.index]]`` entries hpm wrote (see
-:mod:`hpm.apply.routing`). Rendering is pure and deterministic (sorted keys).
+:mod:`hpm.apply.routing`). ``machine`` (optional) keeps, per group that ``sync --auto`` filled
+among options with ``machine:`` conditions, the facts those conditions read and their values
+then (``"none"`` for a fact the machine did not have), so ``hpm status`` can tell when another
+machine would choose differently. Rendering is pure and deterministic (sorted keys).
 ``registry-pin`` entries are written by the first command that fetches a git-hosted registry and
 by ``hpm registry update``; every other command reads the registry at the pinned commit.
 """
@@ -80,6 +86,8 @@ class LockState:
     # index name -> the fields hpm wrote to [[tool.uv.index]] (url, explicit, format)
     indexes: Mapping[str, Mapping[str, str | bool]] = field(default_factory=dict)
     pins: tuple[Pin, ...] = ()  # git-hosted registry layers, in layer order
+    # group -> the machine facts that decided its `sync --auto` choice (fact -> value)
+    machine: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         groups = {k: tuple(v) if isinstance(v, list) else v for k, v in self.groups.items()}
@@ -87,6 +95,7 @@ class LockState:
         object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
         object.__setattr__(self, "indexes", MappingProxyType(dict(self.indexes)))
+        object.__setattr__(self, "machine", MappingProxyType(dict(self.machine)))
 
 
 def lock_path(project_dir: Path) -> Path:
@@ -116,6 +125,7 @@ def render_lock(state: LockState) -> bytes:
         ),
         *_optional_table("sources", state.sources, tomlfile.format_value),
         *_optional_table("indexes", state.indexes, _inline),
+        *_optional_table("machine", state.machine, _inline),
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -166,16 +176,19 @@ def read_lock(project_dir: Path) -> LockState | None:
     sources = _packages(data.get("sources", {}), report, "sources", "must be an index name")
     indexes = _indexes(data.get("indexes", {}), report)
     pins = _pins(data.get("registry-pin", []), report)
+    machine = _machine(data.get("machine", {}), report)
     for key in sorted(set(data) - _KEYS):
         report(key, "unknown key")
     if problems:
         raise InputError(problems)
-    return LockState(registry or "", digest or "", groups, packages, sources, indexes, pins)
+    return LockState(
+        registry or "", digest or "", groups, packages, sources, indexes, pins, machine=machine
+    )
 
 
 _KEYS = {
     "version", "registry", "registry-digest", "groups", "packages", "sources", "indexes",
-    "registry-pin",
+    "registry-pin", "machine",
 }  # fmt: skip
 
 
@@ -266,6 +279,19 @@ def _indexes(raw: object, report: Any) -> dict[str, dict[str, str | bool]]:
         else:
             report(f"indexes.{tomlfile.format_key(name)}", "must be a table with a `url`")
     return indexes
+
+
+def _machine(raw: object, report: Any) -> dict[str, dict[str, str]]:
+    if not isinstance(raw, dict):
+        report("machine", "must be a table")
+        return {}
+    machine: dict[str, dict[str, str]] = {}
+    for group, facts in raw.items():
+        if isinstance(facts, dict) and all(isinstance(v, str) for v in facts.values()):
+            machine[group] = dict(facts)
+        else:
+            report(f"machine.{tomlfile.format_key(group)}", "must be a table of fact = value")
+    return machine
 
 
 def _optional_table(name: str, values: Mapping[str, Any], render: Any) -> list[str]:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
-from helpers.cli import invoke_hpm
+from helpers.cli import invoke_hpm, make_demo, set_groups
 from helpers.projects import can_import, write_package, write_project
 from machines import ACCELERATOR, FakeMachine, bare_machine, h200_machine
+
+from hpm.project.lockfile import read_lock
 
 OPTIONS = ("cu130", "cu124", "cpu")
 
@@ -95,6 +98,15 @@ def test_recorded_h200_auto_picks_cu130(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert _chosen(project) == "cu130"
     assert can_import(project, "cu130")
+    decided = {"compute_capability": "9.0", "cuda": "13.0", "gpu": "nvidia"}
+    assert read_lock(project).machine == {"accelerator": decided}  # type: ignore[union-attr]
+    assert (
+        'accelerator = { compute_capability = "9.0", cuda = "13.0", gpu = "nvidia" }'
+        in (project / "hpm.lock").read_text()
+    )
+    # a plain sync keeps what decided the choice; a new --auto choice replaces it
+    assert invoke_hpm("sync", cwd=project, env=env).returncode == 0
+    assert read_lock(project).machine == {"accelerator": decided}  # type: ignore[union-attr]
 
 
 def test_check_a_choice_this_machine_cannot_run(tmp_path: Path) -> None:
@@ -181,3 +193,36 @@ def test_machine_text_and_warnings(tmp_path: Path) -> None:
         in lines
     )
     assert done.stderr.startswith("warning: nvidia-smi --query-gpu")
+
+
+# --------------------------------------------------------------------------- the example: PyTorch
+def _torch(project: Path) -> str:
+    """The ``torch`` build installed in the project's environment (the stand-in wheels say)."""
+    python = project / ".venv" / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-c", "import torch; print(torch.VERSION)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("machine", "overrides", "option", "torch"),
+    [
+        ("bare", {}, "cpu", "2.5.0+cpu"),
+        ("bare", {"HPM_MACHINE": "gpu=nvidia,cuda=12.8"}, "cu124", "2.5.0+cu124"),
+        ("h200", {}, "cu130", "2.9.0+cu130"),
+    ],
+)
+def test_example_pytorch_case(
+    tmp_path: Path, machine: str, overrides: dict[str, str], option: str, torch: str
+) -> None:
+    demo = make_demo(tmp_path)
+    set_groups(demo, 'accelerator = ""\n')
+    fake = h200_machine(tmp_path / "m") if machine == "h200" else bare_machine(tmp_path / "m")
+    done = invoke_hpm("sync", "--auto", cwd=demo, env=_env(fake, **overrides))
+    assert done.returncode == 0, done.stderr
+    assert _chosen(demo) == option
+    assert _torch(demo) == torch

@@ -50,6 +50,13 @@ def _refuse_if_new_conflict(ctx: Context, new: Selection, what: str) -> str:
     before = solver.complete(ctx.registry.model, ctx.selection)
     if before.conflict is not None:
         return "the selection was already inconsistent before this change: run `hpm check`"
+    from hpm.explain_text import is_machine_conflict
+    from hpm.views import MACHINE_HINT
+
+    if is_machine_conflict(after.conflict):
+        raise SelectionError(
+            f"{what}: this machine cannot run it", explanation=after.conflict, hint=MACHINE_HINT
+        )
     raise SelectionError(
         f"{what} conflicts with the rest of the selection",
         explanation=after.conflict,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,7 @@ from hpm.cli.options import json_option, machine_options
 from hpm.cli.project import Load, Ui, project_command
 from hpm.context import Context
 from hpm.errors import DriftError, SelectionError, UsageError
-from hpm.views import INCOMPLETE_HINT, INVALID_HINT, INVALID_MESSAGE, incomplete_message
+from hpm.views import INCOMPLETE_HINT, incomplete_message, invalid_message
 from solver.model import Selection
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ def _resolve_for_sync(ctx: Context, *, auto: bool) -> tuple[Selection, Completio
     if verdict.status == "incomplete":
         raise SelectionError(incomplete_message(verdict), hint=INCOMPLETE_HINT)
     if verdict.status == "invalid":
-        raise SelectionError(INVALID_MESSAGE, explanation=verdict.conflict, hint=INVALID_HINT)
+        message, hint = invalid_message(verdict.conflict)
+        raise SelectionError(message, explanation=verdict.conflict, hint=hint)
     return ctx.selection, None
 
 
@@ -113,6 +114,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         sources=owned.sources,
         indexes={name: entry.lock_fields() for name, entry in owned.indexes.items()},
         pins=ctx.pins,
+        machine=_machine_facts(ctx, completion, previous, recorded),
     )
     if locked:
         drift = lock_differences(ctx, previous)
@@ -129,6 +131,27 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
             packages=plan.packages,
         )
     return SyncOutcome(plan, resolution, lock, write_back, completion)
+
+
+def _machine_facts(
+    ctx: Context,
+    completion: Completion | None,
+    previous: LockState | None,
+    recorded: Mapping[str, str | tuple[str, ...]],
+) -> dict[str, dict[str, str]]:
+    """hpm.lock's ``[machine]``: the facts that decided this run's ``--auto`` choices, plus the
+    earlier ones whose group still has the choice they decided."""
+    from hpm.machine.availability import decided_by
+
+    facts = {
+        group: dict(values)
+        for group, values in (previous.machine if previous else {}).items()
+        if previous is not None and recorded.get(group) == previous.groups.get(group)
+    }
+    if completion is not None and ctx.machine is not None:
+        filled = (*completion.filled, *completion.added)
+        facts.update(decided_by(ctx.registry, ctx.machine, filled))
+    return facts
 
 
 def apply_sync(
