@@ -18,6 +18,7 @@ from helpers.cli import invoke_hpm, make_demo, set_groups
 from helpers.projects import can_import, write_package, write_project
 from machines import ACCELERATOR, FakeMachine, bare_machine, h200_machine
 
+from hpm.machine.facts import FACTS
 from hpm.project.lockfile import read_lock
 
 OPTIONS = ("cu130", "cu124", "cpu")
@@ -178,16 +179,7 @@ def test_machine_text_and_warnings(tmp_path: Path) -> None:
     done = invoke_hpm("machine", cwd=tmp_path, env=_env(machine))
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == [
-        "os",
-        "arch",
-        "python",
-        "gpu",
-        "cuda",
-        "cuda_driver",
-        "compute_capability",
-        "rocm",
-    ]
+    assert tuple(line.split()[0] for line in lines) == FACTS
     assert (
         "cuda                13.0        nvidia driver 580.159.04, from /sys/module/nvidia/version"
         in lines
