@@ -169,9 +169,8 @@ def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
     body = []
     for option in g.options:
         mark = "*" if option in row.chosen else " "
-        body.append(
-            [f"  {mark} {option}", _source_text(row, option), "; ".join(_option_rules(row, option))]
-        )
+        rules = [*_option_rules(row, option), *_machine_rule(row, option)]
+        body.append([f"  {mark} {option}", _source_text(row, option), "; ".join(rules)])
     lines.extend("  " + line for line in table(body, ["", "SOURCE", "RULES"])[1:])
     for name, index in _group_indexes(row).items():
         where = index.url or _registry_path(row, index.path)
@@ -180,6 +179,12 @@ def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
     if own:
         lines.append(f"  the group itself: {'; '.join(own)}")
     return lines
+
+
+def _machine_rule(row: Any, option: str) -> list[str]:
+    """``only where gpu nvidia, cuda >=13.0``: the option's ``machine:`` conditions, if any."""
+    conditions = row.registry.conditions.get(option, ())
+    return [f"only where {', '.join(c.text for c in conditions)}"] if conditions else []
 
 
 def _group_indexes(row: Any) -> dict[str, Any]:
@@ -206,6 +211,11 @@ def group_detail_json(row: Any) -> dict[str, object]:
     data["overrides"] = row.registry.overrides.get(row.group.name)
     data["sources"] = {o: _source_json(row, o) for o in row.group.options}
     data["rules"] = {o: _option_rules(row, o) for o in row.group.options}
+    data["machine"] = {
+        o: {c.fact: c.spec or list(c.values) for c in row.registry.conditions[o]}
+        for o in row.group.options
+        if o in row.registry.conditions
+    }
     data["packages"] = {
         o: [{"name": p.name, **_package_json(p.source)} for p in row.registry.packages(o)]
         for o in row.group.options

@@ -218,3 +218,12 @@ def test_example_pytorch_case(
     assert done.returncode == 0, done.stderr
     assert _chosen(demo) == option
     assert _torch(demo) == torch
+
+
+def test_group_show_lists_the_machine_conditions(tmp_path: Path) -> None:
+    demo = make_demo(tmp_path)
+    text = invoke_hpm("group", "show", "accelerator", cwd=demo).stdout
+    assert "only where gpu nvidia, cuda >=13.0, compute_capability >=7.5" in text
+    data = json.loads(invoke_hpm("group", "show", "accelerator", "--json", cwd=demo).stdout)
+    assert data["machine"]["cu124"] == {"gpu": ["nvidia"], "cuda": ">=12.4"}
+    assert "cpu" not in data["machine"]
