@@ -19,10 +19,10 @@ from hpm.registry.catalog import Registry
 from solver.model import Group, Model, Selection
 
 if TYPE_CHECKING:
-    from hpm.project.lockfile import Pin
-    from hpm.registry.layers import OpenedRegistry
     from hpm.machine.availability import MachineRequest
     from hpm.machine.facts import Machine
+    from hpm.project.lockfile import Pin
+    from hpm.registry.layers import OpenedRegistry
 
 
 @dataclass(frozen=True, slots=True)

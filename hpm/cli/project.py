@@ -124,9 +124,7 @@ def _loaded(state: Globals, load: Load, *, writes: bool, pins: bool) -> Iterator
         with context.locked_project(state.project) as restored:
             _report_restored(restored)
             yield _warned(
-                context.load_context(
-                    state.project, state.registry, state.machine, record_pins=pins
-                )
+                context.load_context(state.project, state.registry, state.machine, record_pins=pins)
             )
         return
     _recover(state.project)

@@ -111,7 +111,7 @@ def machine_rules(unmet: tuple[Unmet, ...]) -> tuple[Rule, ...]:
             RuleKind.CONFLICTS,
             (),
             (item.option,),
-            Origin(MACHINE_FILE, item.fact.name),
+            Origin(MACHINE_FILE, item.fact.name, detail=item.fact.origin()),
             message=unmet_text(item),
         )
         for item in unmet
