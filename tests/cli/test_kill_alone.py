@@ -126,3 +126,21 @@ def test_kill_9_of_hpm_alone_at_random_moments_leaves_the_old_or_the_new_state(
         choose(gated, target)
         assert files(gated) == pending[target]
     assert "old" in outcomes  # the kills did land inside syncs
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_hpm_alone_stops_uv_first_then_restores(gated: Path, signum: int) -> None:
+    # A terminal's Ctrl-C reaches hpm's process group only: uv runs in its own, so hpm must stop
+    # it (and its build backend) itself before it restores the files.
+    gate = gated.parent / "gate"
+    choose(gated, "gated-new")
+    before = files(gated)
+    process = start_sync(gated, gate, "build")
+    wait_for(gate / "started", process)
+    child = recorded_child(gated)
+    assert child is not None
+    process.send_signal(signum)
+    assert process.wait() != 0
+    assert group_members(child["pgid"]) == []
+    assert files(gated) == before
+    assert not (gated / ".hpm" / "txn").exists()

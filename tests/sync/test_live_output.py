@@ -93,3 +93,49 @@ def test_only_the_last_lines_are_kept() -> None:
     tail.feed(b"ee\r\nfo", final=False)
     tail.feed(b"ur: 10%\rfour: 100%", final=True)
     assert tail.text == "three\nfour: 100%"
+
+
+def test_hpm_sync_on_a_terminal_hands_uv_a_terminal(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import threading
+
+    from helpers.cli import hpm_env, make_demo, set_groups
+
+    demo = make_demo(tmp_path)
+    set_groups(demo, 'inference = "vllm-backend"\nmetrics = ["metric-latency"]\n')
+    master, slave = os.openpty()
+    shown = bytearray()
+
+    def drain() -> None:  # read while hpm runs, so a full terminal buffer never blocks it
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    env = hpm_env()
+    env.pop("NO_COLOR", None)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "hpm", "sync"],
+            cwd=demo,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    finally:
+        os.close(slave)
+        reader.join()
+        os.close(master)
+    assert done.returncode == 0, bytes(shown).decode(errors="replace")
+    assert b"Installed" in shown  # uv's own output went to the terminal, as uv wrote it
+    assert b"\x1b[" in shown  # coloured: uv saw a terminal
+    assert b"Installed" not in done.stdout  # not also copied to stdout
