@@ -68,7 +68,7 @@ def machine_facts(
 
 
 def _overrides(request: MachineRequest, environ: Mapping[str, str]) -> dict[str, Fact]:
-    from hpm.machine.detect import overrides_from
+    from hpm.machine.facts import overrides_from
 
     try:
         return overrides_from(request.overrides, environ)

@@ -108,6 +108,13 @@ def parse_overrides(items: Iterable[str], origin: str) -> dict[str, Fact]:
     return facts
 
 
+def overrides_from(items: Iterable[str], environ: Mapping[str, str]) -> dict[str, Fact]:
+    """``HPM_MACHINE``, then ``--machine`` items on top. Raises ``MachineSpecError``."""
+    facts = parse_env(environ.get(ENV_VAR, ""))
+    facts.update(parse_overrides(items, "--machine"))
+    return facts
+
+
 def parse_env(text: str) -> dict[str, Fact]:
     """``HPM_MACHINE="gpu=nvidia,cuda=12.4"`` -> overriding facts (empty text: none)."""
     items = [part for part in text.split(",") if part.strip()]

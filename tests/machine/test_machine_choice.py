@@ -20,8 +20,8 @@ from hpm.machine.availability import (
     unmet_conditions,
     unmet_text,
 )
-from hpm.machine.detect import Probe, detect, overrides_from
-from hpm.machine.facts import Machine
+from hpm.machine.detect import Probe, detect
+from hpm.machine.facts import Machine, overrides_from
 from hpm.registry.loader import load_registry
 from solver.model import Selection
 

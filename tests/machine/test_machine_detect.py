@@ -12,8 +12,8 @@ import pytest
 from machines import H200, FakeMachine, bare_machine, h200_machine, nvidia_machine
 
 from hpm.machine.cuda import cuda_for_driver
-from hpm.machine.detect import Probe, detect, overrides_from
-from hpm.machine.facts import FACTS, MachineSpecError, parse_env
+from hpm.machine.detect import Probe, detect
+from hpm.machine.facts import FACTS, MachineSpecError, overrides_from, parse_env
 
 REPO = Path(__file__).resolve().parents[2]
 
