@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from machines import accelerator_registry, bare_machine, h200_machine
+from machines import ACCELERATOR, accelerator_registry, bare_machine, h200_machine
 
 import solver
 from hpm.errors import UsageError
@@ -143,3 +143,21 @@ def test_a_different_machine_changes_the_choice(tmp_path: Path) -> None:
     same_choice = _machine(tmp_path / "b", "cuda=13.1", "compute_capability=9.0")
     registry_here = for_machine(registry, same_choice)
     assert machine_changes(registry_here, same_choice, chosen, recorded, chosen) == ()
+
+
+@pytest.mark.parametrize(
+    ("default", "items", "expected"),
+    [
+        ("cpu", ("cuda=13.0", "compute_capability=9.0"), "cpu"),  # the default, possible here
+        ("cu130", ("cuda=12.8",), "cu124"),  # the default is not: first possible in order
+        ("cu130", ("gpu=none",), "cpu"),
+    ],
+)
+def test_auto_prefers_the_default_when_this_machine_can_run_it(
+    tmp_path: Path, default: str, items: tuple[str, ...], expected: str
+) -> None:
+    group = ACCELERATOR.replace("options:", f"default: {default}\noptions:")
+    registry = load_registry(accelerator_registry(tmp_path / "registry", group))
+    machine = for_machine(registry, _machine(tmp_path, *items))
+    completion = solver.complete(machine.model, OPEN)
+    assert completion.selection.choices["accelerator"] == (expected,)
