@@ -169,7 +169,10 @@ def _documents(root: Path, layer: Layer, folder: str, problems: list[Problem]):
     if not directory.is_dir():
         return
     # Not only regular files: a FIFO or a link to a device must be reported, not skipped.
-    paths = sorted(p for p in directory.iterdir() if not p.is_dir() and not p.name.startswith("."))
+    paths = sorted(
+        (p for p in directory.iterdir() if not p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,  # names are unique here; comparing Path objects is slow
+    )
     if folder == "groups" and not any(p.suffix == ".yaml" for p in paths):
         problems.append(
             Problem(layer.display(f"{folder}/"), "", "no group files (groups/*.yaml) found")

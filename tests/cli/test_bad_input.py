@@ -45,9 +45,11 @@ def _huge_yaml(root: Path) -> None:
 
 
 def _many_values_yaml(root: Path) -> None:
-    """Under the size limit, but 150,000 options."""
+    """Under the size limit, 120,000 options (more values than the old cap of 100,000, which
+    stopped real registries): read in full, and a mistake at the end is found at its line."""
     lines = ["name: a", "strategy: M-of-N", "options:"]
-    lines += [f"  - o{i}" for i in range(150_000)]
+    lines += [f"  - o{i}" for i in range(120_000)]
+    lines += ["  - name: last", "    requires: [nowhere]"]
     _group_file(root, "\n".join(lines) + "\n")
 
 
