@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 
@@ -39,6 +38,8 @@ def normalize(name: str) -> str:
 def close_matches(word: str, choices: Iterable[str]) -> tuple[str, ...]:
     """At most three of ``choices`` the user may have meant by ``word``: close spellings first,
     then names that contain ``word`` as whole ``-``-separated parts (``git`` -> ``hello-git``)."""
+    import difflib  # only when a name was not found
+
     names = list(choices)
     close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
     if word:

@@ -11,11 +11,10 @@ import re
 import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tomlkit
-import tomlkit.exceptions
-from tomlkit.items import InlineTable
+if TYPE_CHECKING:
+    import tomlkit
 
 from hpm.errors import InputError, Problem
 from hpm.fsutil import atomic_write, check_writable
@@ -64,11 +63,17 @@ def loads(text: str, display: str) -> dict[str, Any]:
 
 def format_key(key: str) -> str:
     """``key`` as TOML writes it: bare when it can be, quoted otherwise."""
-    return key if _BARE_KEY.fullmatch(key) else tomlkit.key(key).as_string()
+    if _BARE_KEY.fullmatch(key):
+        return key
+    import tomlkit  # only to quote: read-only commands need not import it
+
+    return tomlkit.key(key).as_string()
 
 
 def format_value(value: Value | int) -> str:
     """A string, an integer or a list of strings as one line of TOML (lists inline)."""
+    import tomlkit
+
     if isinstance(value, tuple):
         value = list(value)
     return tomlkit.item(value).as_string()
@@ -168,6 +173,8 @@ def edit_uv_routes(
 
     An array or table left empty is removed. The result is parsed again and checked.
     """
+    import tomlkit
+
     if not add_indexes and not drop_indexes and not sources:
         return text
     doc = _parse_document(text, display)
@@ -202,6 +209,8 @@ def edit_uv_routes(
 
 
 def _child_table(container: Any, name: str, *, super_table: bool = True) -> Any:
+    import tomlkit
+
     if name not in container:
         container.append(name, tomlkit.table(is_super_table=super_table))
     return container[name]
@@ -249,6 +258,9 @@ def _split_position(message: str) -> tuple[str, int | None, int | None]:
 
 
 def _parse_document(text: str, display: str) -> tomlkit.TOMLDocument:
+    import tomlkit
+    import tomlkit.exceptions
+
     try:
         return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as e:
@@ -276,6 +288,8 @@ def _walk(data: Mapping[str, Any], table: tuple[str, ...], display: str) -> dict
 
 def _inside_inline_table(text: str, table: tuple[str, ...], display: str) -> bool:
     """Whether the deepest existing ancestor of ``table`` is (inside) an inline table."""
+    from tomlkit.items import InlineTable
+
     item: Any = _parse_document(text, display)
     for name in table:
         if name not in item:
@@ -288,6 +302,8 @@ def _inside_inline_table(text: str, table: tuple[str, ...], display: str) -> boo
 
 def _nested(rest: tuple[str, ...], updates: Mapping[str, Value | None]) -> Any:
     """The new keys as inline tables, for a table that must live inside an inline table."""
+    import tomlkit
+
     leaf = tomlkit.inline_table()
     leaf.update(
         {k: list(v) if isinstance(v, tuple) else v for k, v in updates.items() if v is not None}
