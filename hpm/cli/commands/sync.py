@@ -168,6 +168,12 @@ def apply_sync(
         if outcome.write_back:
             set_groups(ctx.project.pyproject, outcome.write_back)
 
+    if not outcome.plan.commands and not outcome.write_back:
+        from hpm.fsutil import read_bytes_or_none
+        from hpm.project.lockfile import lock_path, render_lock
+
+        if read_bytes_or_none(lock_path(ctx.project.root)) == render_lock(outcome.lock):
+            return  # nothing to run and hpm.lock already says it: no journal, no fsync
     apply_plan(
         ctx.project.root,
         outcome.plan,
