@@ -3,9 +3,14 @@
 Loading a registry parses YAML and validates every file; for a registry that has not changed
 since the last command, that work (and importing the loader) is skipped: the validated result
 is kept as JSON in hpm's cache directory (``HPM_CACHE_DIR``, else ``$XDG_CACHE_HOME/hpm``, else
-``~/.cache/hpm``), under a key made of the registry's location, its content digest, the names of
-the entries in ``groups/`` and ``packages/``, and hpm's version. Only valid registries are cached,
-so every error is always reported afresh. ``HPM_NO_CACHE=1`` turns the cache off.
+``~/.cache/hpm``), in a file named by the registry's content digest and holding the rest of its
+key: the registry's location, the names of the entries in ``groups/`` and ``packages/``, and
+hpm's version. Only valid registries are cached, so every error is always reported afresh.
+``HPM_NO_CACHE=1`` turns the cache off.
+
+The digest itself is computed from per-file hashes, reused while a file's metadata (size,
+mtime, ctime, inode, device) is unchanged (:func:`~hpm.registry.digest.registry_digest_memo`):
+an unchanged registry costs a ``stat`` per file, not a read and a hash.
 
 The checks that depend on the file system rather than on the YAML text (a path source must stay
 inside the registry, symlinks followed) run again on every cache hit: see
@@ -18,19 +23,19 @@ of another format version is ignored and rewritten.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
+import zlib
 from pathlib import Path
 from typing import Any
 
 from hpm.fsutil import require_utf8_path
-from hpm.registry.catalog import Disagreement, Index, Package, Registry, Source
 from hpm.machine.conditions import Condition
-from hpm.registry.digest import registry_digest
+from hpm.registry.catalog import Disagreement, Index, Package, Registry, Source
+from hpm.registry.digest import registry_digest_memo
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
-FORMAT = 2
+FORMAT = 4
 
 
 def cache_dir() -> Path:
@@ -53,20 +58,19 @@ def load_registry_cached(root: Path, *, label: str = "") -> Registry:
     if os.environ.get("HPM_NO_CACHE") or not (root / "groups").is_dir():
         return _load(root, label)
     real = root.resolve()
-    digest = registry_digest(real)
+    digest = _digest(real)
     listing = sorted(
         f"{folder}/{entry.name}"
         for folder in ("groups", "packages")
         if (real / folder).is_dir()
         for entry in (real / folder).iterdir()
     )
-    key = hashlib.sha256(
-        "\0".join([str(FORMAT), __version__, str(real), label, digest, *listing]).encode()
-    ).hexdigest()
-    path = cache_dir() / f"registry-{key[:32]}.json"
+    # the file is named by the content digest; the rest of the key is checked inside it
+    key = [str(FORMAT), __version__, str(real), label, digest, *listing]
+    path = cache_dir() / f"registry-{digest.removeprefix('sha256:')[:32]}.json"
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
         data = json.loads(path.read_bytes())
-        if data.get("format") == FORMAT and data.get("digest") == digest:
+        if data.get("format") == FORMAT and data.get("key") == key:
             cached = decode(data)
             if paths_still_inside(cached, real):
                 return cached
@@ -75,8 +79,38 @@ def load_registry_cached(root: Path, *, label: str = "") -> Registry:
         from hpm.fsutil import atomic_write
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps(encode(registry), separators=(",", ":")).encode())
+        data = {**encode(registry), "key": key}
+        atomic_write(path, json.dumps(data, separators=(",", ":")).encode())
     return registry
+
+
+def _digest(real: Path) -> str:
+    """The registry's digest, hashing only the files changed since the last command.
+
+    The per-file hashes are kept beside the cached registries, keyed by the registry's real
+    path; a memo that cannot be read is ignored (every file is hashed) and rewritten.
+    """
+    # crc32 names the file (a clash only costs a re-hash: the root is checked inside); no
+    # hashlib here, so that a command on an unchanged registry never imports OpenSSL
+    memo_path = cache_dir() / f"digest-{zlib.crc32(os.fsencode(real)):08x}.json"
+    memo: dict[str, Any] = {}
+    known = None
+    with contextlib.suppress(OSError, ValueError):
+        data = json.loads(memo_path.read_bytes())
+        mine = isinstance(data, dict) and data.get("root") == str(real)
+        if mine and data.get("format") == FORMAT:
+            memo, known = data.get("files") or {}, data.get("digest")
+    if not isinstance(memo, dict) or not isinstance(known, str):
+        memo, known = {}, None
+    digest, kept = registry_digest_memo(real, memo, known)
+    if kept != memo or digest != known:
+        with contextlib.suppress(OSError):
+            from hpm.fsutil import atomic_write
+
+            memo_path.parent.mkdir(parents=True, exist_ok=True)
+            memo_data = {"format": FORMAT, "root": str(real), "files": kept, "digest": digest}
+            atomic_write(memo_path, json.dumps(memo_data).encode())
+    return digest
 
 
 def local_paths(registry: Registry) -> list[Path]:

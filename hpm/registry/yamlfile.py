@@ -21,11 +21,12 @@ parser's *events* one by one and reports the problem at its line (the event walk
 alias at its ``*name``, before anything is expanded).
 
 Limits and what each is for (see also docs/): ``MAX_BYTES`` bounds the work and memory of
-reading and parsing one file (both are linear in its size); the ban on aliases and merge keys stops a small
-file from standing for an exponentially large value; ``MAX_DEPTH`` bounds recursion in the
-checks that walk a value; the tag ban keeps registry data from constructing objects. There is
-no cap on the *number* of values in a file: a plain large file (the rules of a 15,000-option
-feature model) costs time in proportion to its size, which ``MAX_BYTES`` already bounds.
+reading and parsing one file (both are linear in its size); the ban on aliases and merge keys
+stops a small file from standing for an exponentially large value; ``MAX_DEPTH`` bounds
+recursion in the checks that walk a value; the tag ban keeps registry data from constructing
+objects. There is no cap on the *number* of values in a file: a plain large file (the rules of
+a 15,000-option feature model) costs time in proportion to its size, which ``MAX_BYTES``
+already bounds.
 
 Every failure is a :class:`~hpm.errors.Problem` with the file and, where YAML gives one, the line.
 """

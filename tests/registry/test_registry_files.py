@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from hpm.errors import InputError
-from hpm.registry import load_registry, registry_digest
-from hpm.registry import yamlfile
+from hpm.registry import load_registry, registry_digest, yamlfile
 from hpm.registry.yamlfile import MAX_BYTES, MAX_DEPTH, parse_document, read_document
 
 REPO = Path(__file__).resolve().parents[2]
