@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hpm.errors import location
 from hpm.machine.facts import MACHINE_FILE
 from solver import Choice, Conflict, GroupLimit
 from solver.model import Origin, Rule, RuleKind
@@ -33,13 +34,12 @@ def _names(terms: tuple[str, ...]) -> str:
 
 
 def origin_text(origin: Origin) -> str:
-    """``groups/inference.yaml:9, options[2].requires[0]``; a fact no registry file states
-    adds where it came from: ``<machine>, cuda: nvidia-smi not found``; a fact of this machine
-    is ``this machine``."""
+    """``groups/inference.yaml:9: options[2].requires[0]`` (:func:`hpm.errors.location`); a
+    fact of this machine is ``this machine``; a fact no registry file states adds where it came
+    from: ``<machine>: cuda: nvidia-smi not found``."""
     if origin.file == MACHINE_FILE:
         return "this machine"
-    where = f"{origin.file}:{origin.line}" if origin.line else origin.file
-    text = f"{where}, {origin.key}" if origin.key else where
+    text = location(origin.file, origin.line, origin.key)
     return f"{text}: {origin.detail}" if origin.detail else text
 
 
