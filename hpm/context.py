@@ -5,6 +5,7 @@ No click, no printing: the CLI renders what these return.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from hpm.registry.catalog import Registry
 from solver.model import Group, Model, Selection
 
 if TYPE_CHECKING:
+    from hpm.machine.availability import MachineRequest
+    from hpm.machine.facts import Machine
     from hpm.project.lockfile import Pin
     from hpm.registry.layers import OpenedRegistry
 
@@ -33,10 +36,27 @@ class Context:
     registry_label: str  # how hpm.lock records the registry location
     pins: tuple[Pin, ...] = ()  # the commits the git-hosted layers were read at
     fresh_pins: tuple[Pin, ...] = ()  # pins resolved by this command (hpm.lock had none)
+    machine: Machine | None = None  # the facts the registry's machine rules came from
 
 
-def load_registry_only(project_dir: str | None, registry_opt: str | None) -> Registry:
+def load_registry_only(
+    project_dir: str | None, registry_opt: str | None, machine: MachineRequest | None = None
+) -> Registry:
     """The registry for commands that may run outside a project (``registry check``, ``graph``).
+
+    With ``machine``, the options that machine cannot run are excluded by rules.
+    """
+    registry = _registry_only(project_dir, registry_opt)
+    if machine is None:
+        return registry
+    from hpm.machine.availability import for_machine, resolve_machine
+
+    facts = resolve_machine(machine, registry.conditions, None, os.environ)
+    return for_machine(registry, facts)
+
+
+def _registry_only(project_dir: str | None, registry_opt: str | None) -> Registry:
+    """The registry, without machine facts.
 
     Inside a project, git-hosted layers are read at the commits hpm.lock pins (nothing is
     recorded); outside one, a ``git+`` registry is read at its ref's current commit.
@@ -96,12 +116,18 @@ def open_project_registry(
 
 
 def load_context(
-    project_dir: str | None, registry_opt: str | None, *, record_pins: bool = True
+    project_dir: str | None,
+    registry_opt: str | None,
+    machine: MachineRequest | None = None,
+    *,
+    record_pins: bool = True,
 ) -> Context:
     """Find the project, read its manifest and registry; turn the choices into a Selection.
 
     ``record_pins`` False (``--dry-run``, ``--locked``) leaves hpm.lock alone even when a git
-    registry had to be pinned; the context's ``fresh_pins`` then says so.
+    registry had to be pinned; the context's ``fresh_pins`` then says so. With ``machine``, the
+    options this machine cannot run are excluded by rules (see :mod:`hpm.machine.availability`);
+    without, machine conditions are ignored.
     """
     from hpm.project.selection import selection_from_manifest
 
@@ -109,10 +135,24 @@ def load_context(
     manifest = read_manifest(project.pyproject)
     location = locate_registry(project, manifest, registry_opt)
     opened = open_project_registry(project, location, record=record_pins)
+    registry = opened.registry
+    facts = None
+    if machine is not None:
+        from hpm.machine.availability import for_machine, resolve_machine
+
+        facts = resolve_machine(machine, registry.conditions, project.root, os.environ)
+        registry = for_machine(registry, facts)
     with upstream_hint(opened.pins):
-        selection = selection_from_manifest(manifest, opened.registry.model)
+        selection = selection_from_manifest(manifest, registry.model)
     return Context(
-        project, manifest, opened.registry, selection, location.recorded, opened.pins, opened.fresh
+        project,
+        manifest,
+        registry,
+        selection,
+        location.recorded,
+        opened.pins,
+        opened.fresh,
+        machine=facts,
     )
 
 

@@ -82,11 +82,34 @@ class UvError(HpmError):
 
     exit_code = 1
 
-    def __init__(self, argv: list[str], returncode: int, output: str, hint: str = "") -> None:
-        super().__init__(f"uv failed (exit {returncode}): {' '.join(argv[1:3])} ...", hint)
+    def __init__(
+        self, argv: list[str], returncode: int, output: str, hint: str = "", step: str = ""
+    ) -> None:
+        step = step or f"uv {' '.join(argv[1:2])}".rstrip()
+        super().__init__(f"{step} failed (exit {returncode})", hint)
         self.argv = argv
+        self.step = step  # e.g. "uv add", "uv pip uninstall"
         self.returncode = returncode
-        self.output = output
+        self.output = output  # the last lines of uv's output (it was shown live already)
+
+
+class UnusableLockError(HpmError):
+    """uv exited 0 but left a ``uv.lock`` hpm cannot read; files were restored (exit 1).
+
+    hpm then uninstalls nothing: pruning ``.venv`` from a lock it cannot read could remove
+    everything, the user's own packages included.
+    """
+
+    exit_code = 1
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(
+            f"uv left a {file} that hpm cannot read: {reason}",
+            hint=f"pyproject.toml, {file} and hpm.lock were restored; run `uv lock` to see what "
+            "uv makes of the project",
+        )
+        self.file = file
+        self.reason = reason
 
 
 class DriftError(HpmError):
@@ -116,12 +139,12 @@ class SyncStepError(UvError):
         returncode: int,
         output: str,
         *,
-        step: int,
+        position: int,
         restored: tuple[str, ...],
         hint: str = "",
     ) -> None:
         super().__init__(argv, returncode, output, hint)
-        self.step = step
+        self.position = position  # which command of the plan (1-based)
         self.restored = restored
         self.command = _shown_command(argv)
         self.action = _ACTIONS.get(argv[1] if len(argv) > 1 else "", "running uv")
@@ -134,12 +157,14 @@ class SyncStepError(UvError):
         self.args = (self.message,)
 
     @classmethod
-    def from_uv(cls, error: UvError, *, step: int, restored: tuple[str, ...]) -> SyncStepError:
+    def from_uv(
+        cls, error: UvError, *, position: int, restored: tuple[str, ...]
+    ) -> SyncStepError:
         return cls(
             error.argv,
             error.returncode,
             without_cli_advice(error.output),
-            step=step,
+            position=position,
             restored=restored,
             hint=error.hint,
         )
@@ -154,7 +179,7 @@ class SyncStepError(UvError):
             self.argv,
             self.returncode,
             self.output,
-            step=self.step,
+            position=self.position,
             restored=self.restored,
             hint=hint,
         )

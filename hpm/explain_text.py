@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hpm.errors import location
+from hpm.machine.facts import MACHINE_FILE
 from solver import Choice, Conflict, GroupLimit
 from solver.model import Origin, Rule, RuleKind
 
@@ -32,10 +34,12 @@ def _names(terms: tuple[str, ...]) -> str:
 
 
 def origin_text(origin: Origin) -> str:
-    """``groups/inference.yaml:9, options[2].requires[0]``; a fact no registry file states
-    adds where it came from: ``<machine>, cuda: nvidia-smi not found``."""
-    where = f"{origin.file}:{origin.line}" if origin.line else origin.file
-    text = f"{where}, {origin.key}" if origin.key else where
+    """``groups/inference.yaml:9: options[2].requires[0]`` (:func:`hpm.errors.location`); a
+    fact of this machine is ``this machine``; a fact no registry file states adds where it came
+    from: ``<machine>: cuda: nvidia-smi not found``."""
+    if origin.file == MACHINE_FILE:
+        return "this machine"
+    text = location(origin.file, origin.line, origin.key)
     return f"{text}: {origin.detail}" if origin.detail else text
 
 
@@ -63,6 +67,8 @@ def describe(element: Choice | Rule | GroupLimit) -> str:
         return f"{element.group} = {element.option}"
     if isinstance(element, GroupLimit):
         return limit_text(element)
+    if _is_machine(element):  # a fact of this machine: its message says it all
+        return element.message
     when = " and ".join(element.when)
     if element.kind is RuleKind.REQUIRES:
         text = (
@@ -88,6 +94,15 @@ def _fix_text(fix: tuple[Choice, ...]) -> str:
     return "fix: " + "; and ".join(parts)
 
 
+def is_machine_conflict(conflict: Conflict) -> bool:
+    """Whether only facts of this machine (no registry rule) stand against the choices."""
+    return bool(conflict.constraints) and all(map(_is_machine, conflict.constraints))
+
+
+def _is_machine(element: object) -> bool:
+    return isinstance(element, Rule) and element.origin.file == MACHINE_FILE
+
+
 def _is_asked(element: object, asked: str | None) -> bool:
     return (
         asked is not None
@@ -103,7 +118,13 @@ def render_conflict(conflict: Conflict, *, asked: str | None = None) -> list[str
     ``asked`` names the option a question was about (it is labelled so, not "your choice").
     """
     n = sum(not _is_asked(c, asked) for c in conflict.choices)
-    if asked is not None:
+    if is_machine_conflict(conflict):  # only facts of this machine stand in the way
+        head = (
+            f"{asked} is not possible on this machine:"
+            if asked is not None
+            else f"{n} choice{'s' if n != 1 else ''} cannot run on this machine:"
+        )
+    elif asked is not None:
         head = f"{asked} cannot hold together with " + (
             "your choices and the registry's rules:" if n else "the registry's rules:"
         )
@@ -115,6 +136,9 @@ def render_conflict(conflict: Conflict, *, asked: str | None = None) -> list[str
     for step in conflict.chain:
         if _is_asked(step.element, asked):
             where = "the option asked about"
+        elif _is_machine(step.element):
+            lines.append(f"  {describe(step.element)}")  # it says where the fact came from
+            continue
         else:
             where = "your choice" if step.origin is None else origin_text(step.origin)
         lines.append(f"  {describe(step.element)}  ({where})")

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 
-# PEP 508 name: letters/digits, with ., _ or - inside; must start and end with a letter or digit.
-_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[-_.]+")
 
 
 def is_valid_name(name: str) -> bool:
-    """Whether ``name`` is a valid PEP 508 distribution name."""
-    return bool(_NAME.match(name))
+    """Whether ``name`` is a valid PEP 508 distribution name, as ``packaging`` decides.
+
+    ASCII letters and digits with ``.``, ``_`` or ``-`` inside: no trailing newline, no look-alike
+    such as ``ſix`` or the Kelvin sign (which a case-insensitive regular expression lets through).
+    """
+    from packaging.utils import InvalidName, canonicalize_name
+
+    if not name.isascii():  # belt and braces: uv's grammar is ASCII-only too
+        return False
+    try:
+        canonicalize_name(name, validate=True)
+    except InvalidName:
+        return False
+    return True
+
+
+def shown(text: str) -> str:
+    """``text`` as a message may quote it: escaped when it holds non-ASCII or control characters."""
+    return text if text.isascii() and text.isprintable() else ascii(text)[1:-1]
 
 
 def normalize(name: str) -> str:
@@ -24,6 +38,8 @@ def normalize(name: str) -> str:
 def close_matches(word: str, choices: Iterable[str]) -> tuple[str, ...]:
     """At most three of ``choices`` the user may have meant by ``word``: close spellings first,
     then names that contain ``word`` as whole ``-``-separated parts (``git`` -> ``hello-git``)."""
+    import difflib  # only when a name was not found
+
     names = list(choices)
     close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
     if word:

@@ -176,9 +176,8 @@ def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
     body = []
     for option in g.options:
         mark = "*" if option in row.chosen else " "
-        body.append(
-            [f"  {mark} {option}", _source_text(row, option), "; ".join(_option_rules(row, option))]
-        )
+        rules = [*_option_rules(row, option), *_machine_rule(row, option)]
+        body.append([f"  {mark} {option}", _source_text(row, option), "; ".join(rules)])
     lines.extend("  " + line for line in table(body, ["", "SOURCE", "RULES"])[1:])
     lines.append(f"  {MARK_LEGEND}")
     for name, index in _group_indexes(row).items():
@@ -188,6 +187,12 @@ def group_detail_text(row: Any, *, style: Style = plain) -> list[str]:
     if own:
         lines.append(f"  the group itself: {'; '.join(own)}")
     return lines
+
+
+def _machine_rule(row: Any, option: str) -> list[str]:
+    """``only where gpu nvidia, cuda >=13.0``: the option's ``machine:`` conditions, if any."""
+    conditions = row.registry.conditions.get(option, ())
+    return [f"only where {', '.join(c.text for c in conditions)}"] if conditions else []
 
 
 def _group_indexes(row: Any) -> dict[str, Any]:
@@ -214,6 +219,11 @@ def group_detail_json(row: Any) -> dict[str, object]:
     data["overrides"] = row.registry.overrides.get(row.group.name)
     data["sources"] = {o: _source_json(row, o) for o in row.group.options}
     data["rules"] = {o: _option_rules(row, o) for o in row.group.options}
+    data["machine"] = {
+        o: {c.fact: c.spec or list(c.values) for c in row.registry.conditions[o]}
+        for o in row.group.options
+        if o in row.registry.conditions
+    }
     data["packages"] = {
         o: [{"name": p.name, **_package_json(p.source)} for p in row.registry.packages(o)]
         for o in row.group.options
@@ -277,9 +287,24 @@ def group_change_text(change: Any) -> str:
 # --------------------------------------------------------------------------- check
 INVALID_MESSAGE = "the selection is invalid: these choices and rules cannot hold together"
 INVALID_HINT = "change one of the choices above; `hpm explain GROUP` lists what fits"
+MACHINE_MESSAGE = "this machine cannot run the selection"
+MACHINE_HINT = (
+    "choose what it can run (`hpm explain GROUP`); `--machine KEY=VALUE` checks for another "
+    "machine, `--any-machine` ignores machine conditions"
+)
 INCOMPLETE_HINT = (
     "run `hpm sync --auto` to fill them (defaults first), or choose with `hpm group add`"
 )
+
+
+def invalid_message(conflict: Any) -> tuple[str, str]:
+    """The error and hint for an invalid selection (one whose only obstacle is the machine, or
+    not)."""
+    from hpm.explain_text import is_machine_conflict
+
+    if is_machine_conflict(conflict):
+        return MACHINE_MESSAGE, MACHINE_HINT
+    return INVALID_MESSAGE, INVALID_HINT
 
 
 def incomplete_message(verdict: Any) -> str:
@@ -304,9 +329,10 @@ def check_text(report: Any, *, style: Style = plain) -> list[str]:
     else:
         from hpm.explain_text import render_conflict
 
-        lines.append(f"{style('error', fg='red', bold=True)}: {INVALID_MESSAGE}")
+        message, hint = invalid_message(verdict.conflict)
+        lines.append(f"{style('error', fg='red', bold=True)}: {message}")
         lines.extend(f"  {line}" for line in render_conflict(verdict.conflict))
-        lines.append(f"{style('hint', fg='cyan', bold=True)}: {INVALID_HINT}")
+        lines.append(f"{style('hint', fg='cyan', bold=True)}: {hint}")
     if report.drift:
         lines.append(f"{style('error', fg='red', bold=True)}: hpm.lock is not up to date:")
         lines.extend(f"  - {d}" for d in report.drift)
@@ -796,6 +822,27 @@ def status_json(report: Any) -> dict[str, object]:
 
 
 # --------------------------------------------------------------------------- one view per report
+# --------------------------------------------------------------------------- machine
+def machine_text(machine: Any, *, style: Style = plain) -> list[str]:
+    """``hpm machine``: one fact a line, its value ("none" when absent) and where it came from."""
+    width = max(len(fact.name) for fact in machine.facts)
+    values = [fact.value or "none" for fact in machine.facts]
+    value_width = max(len(value) for value in values)
+    return [
+        f"{fact.name:<{width}}  {style(f'{value:<{value_width}}', bold=True)}  {fact.origin()}"
+        for fact, value in zip(machine.facts, values, strict=True)
+    ]
+
+
+def machine_json(machine: Any) -> object:
+    """The facts (null when absent) and ``sources``: fact -> where it came from."""
+    return machine.as_json()
+
+
+def machine_notes(machine: Any, *, style: Style = plain) -> list[str]:
+    return [line for warning in machine.warnings for line in warning_text(warning, style=style)]
+
+
 def _never(_report: Any) -> bool:
     return False
 
@@ -922,3 +969,4 @@ def update_json(report: Any) -> dict[str, object]:
 
 
 REGISTRY_UPDATE = View(update_text, update_json)
+MACHINE = View(machine_text, machine_json, notes=machine_notes)

@@ -34,10 +34,17 @@ POLL_SECONDS = 0.1
 def ensure_state_dir(project_dir: Path) -> Path:
     """Create ``<project>/.hpm/`` with its ``.gitignore`` if needed, and return it."""
     state = Path(project_dir) / STATE_DIR
-    state.mkdir(exist_ok=True)
-    ignore = state / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n")
+    try:
+        state.mkdir(exist_ok=True)
+        ignore = state / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n")
+    except OSError as e:
+        raise HpmError(
+            f"cannot use {os.fsdecode(state)} for hpm's lock and journal: {e.strerror}",
+            hint=f"hpm keeps its state in a directory {STATE_DIR}/ in the project; "
+            "move what is there away (or make the project directory writable)",
+        ) from e
     return state
 
 

@@ -19,6 +19,7 @@ as a change.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path, PurePosixPath
 
 from hpm.names import is_valid_name
@@ -28,26 +29,71 @@ EDITABLE_PREFIX = "-e "
 
 
 def requirement(name: str, source: Source, *, project_dir: Path) -> str:
-    """The PEP 508 requirement for package ``name`` from ``source``, seen from ``project_dir``."""
+    """The PEP 508 requirement for package ``name`` from ``source``, seen from ``project_dir``.
+
+    The string is parsed back with ``packaging`` and must give exactly the parts it was built
+    from (name, extras, URL, specifier, marker): what uv reads is what the registry check passed.
+    """
     if not is_valid_name(name) or name.startswith("-"):
         raise ValueError(f"not a PEP 508 package name: {name!r}")
     head = f"{name}[{','.join(source.extras)}]" if source.extras else name
     kind = source.kind
+    url = None
     if kind == "git":
         url = f"git+{source.git}"
         if source.ref:
             url += f"@{source.ref}"
         if source.subdirectory:
             url += f"#subdirectory={source.subdirectory}"
-        text = f"{head} @ {url}"
     elif kind == "path":
         assert source.path is not None
-        text = f"{head} @ {relative_path(source.path, project_dir)}"
-    else:
-        text = f"{head}{source.version or ''}"
+        url = path_reference(source.path, project_dir)
+    text = f"{head} @ {url}" if url else f"{head}{source.version or ''}"
     if source.marker:
         text += f" ; {source.marker}"
+    _verify(text, name, source, url)
     return text
+
+
+def _verify(text: str, name: str, source: Source, url: str | None) -> None:
+    """Parse ``text`` with ``packaging``; ValueError unless it holds exactly the intended parts."""
+    from packaging.markers import Marker
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import SpecifierSet
+
+    try:
+        parsed = Requirement(text)
+    except InvalidRequirement as e:
+        raise ValueError(f"not a valid requirement: {text!r} ({e})") from e
+    expected_marker = Marker(source.marker) if source.marker else None
+    if (
+        parsed.name != name
+        or parsed.extras != set(source.extras)
+        or parsed.url != url
+        or parsed.specifier != SpecifierSet(source.version or "" if url is None else "")
+        or parsed.marker != expected_marker
+    ):
+        raise ValueError(f"the requirement {text!r} does not say what the registry says")
+    if any(not _VERSION_TEXT.fullmatch(spec.version) for spec in parsed.specifier):
+        raise ValueError(f"the requirement {text!r} does not say what the registry says")
+
+
+_VERSION_TEXT = re.compile(r"[A-Za-z0-9._+!*-]+")  # `===` takes any text; hpm takes only these
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9._/+~-]+")
+
+
+def path_reference(target: Path, project_dir: Path) -> str:
+    """How a local path reaches uv: ``./rel`` or ``../rel`` when it can, else a ``file://`` URL.
+
+    A relative path in a PEP 508 requirement cannot carry spaces, ``#``, ``;``, ``@`` or ``%``
+    (uv reads them as a comment, marker, URL or escape), so a registry or project directory whose
+    path holds one is given as an absolute, percent-encoded ``file://`` URL (uv then records an
+    absolute path in ``[tool.uv.sources]``).
+    """
+    relative = relative_path(target, project_dir)
+    if _PLAIN_PATH.fullmatch(relative):
+        return relative
+    return Path(target).resolve().as_uri()
 
 
 def relative_path(target: Path, project_dir: Path) -> str:

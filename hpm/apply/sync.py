@@ -46,9 +46,9 @@ from hpm.apply import uv as uvcmd
 from hpm.apply.ownership import ProjectDependencies, fingerprints_of, project_dependencies
 from hpm.apply.plan import SyncPlan
 from hpm.apply.routing import RouteEdit, route_edit_summary
-from hpm.apply.transaction import transaction
+from hpm.apply.transaction import Journal, transaction
 from hpm.apply.uvbin import shown
-from hpm.errors import SyncStepError, UvError, interrupted_sync
+from hpm.errors import SyncStepError, UnusableLockError, UvError, interrupted_sync
 from hpm.fsutil import atomic_write, read_bytes_or_none
 from hpm.names import normalize
 from hpm.project import lockfile
@@ -58,17 +58,38 @@ if TYPE_CHECKING:
     from hpm.project.lockfile import LockState
 
 PYPROJECT = "pyproject.toml"
+CHECK_LINES = 100_000  # a read-only uv check: keep all of its output (one line per package)
 
 
 def locked_names(data: bytes | None) -> frozenset[str]:
-    """Normalised names of every package in a ``uv.lock`` (empty when there is none)."""
-    if not data:
+    """Normalised names of every package in a ``uv.lock`` (empty when there is none or it is bad).
+
+    For the lock *before* a sync: a lock hpm cannot read only means nothing will be pruned.
+    """
+    try:
+        return read_locked_names(data)
+    except ValueError:
         return frozenset()
+
+
+def read_locked_names(data: bytes | None) -> frozenset[str]:
+    """Normalised names of every package in a ``uv.lock``; ``ValueError`` saying why it is unusable.
+
+    A lock uv wrote always lists at least the project itself, so an empty one counts as unusable.
+    """
+    if not data:
+        raise ValueError("it is empty" if data is not None else "it is missing")
     try:
         document = tomllib.loads(data.decode())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return frozenset()
-    return frozenset(normalize(p["name"]) for p in document.get("package", ()) if "name" in p)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"it is not valid TOML ({e})") from e
+    packages = document.get("package")
+    if not isinstance(packages, list) or not packages:
+        raise ValueError("it lists no packages")
+    names = [p.get("name") if isinstance(p, dict) else None for p in packages]
+    if not all(isinstance(n, str) for n in names):
+        raise ValueError("a package has no name")
+    return frozenset(normalize(str(n)) for n in names)
 
 
 def pyproject_data(project_dir: Path) -> dict:
@@ -147,12 +168,12 @@ def environment_check(project_dir: Path, uv: str, *, locked: bool = False) -> En
     workspace = find_workspace(project_dir)
     missing = not workspace.environment.is_dir()
     argv = [*uvcmd.sync_argv(uv), *(["--locked"] if locked else []), "--check"]
-    done = uvcmd.run(argv, Path(project_dir))
+    done = uvcmd.run(argv, Path(project_dir), tail_lines=CHECK_LINES)
     if done.returncode == 0 and not missing:
         return EnvironmentCheck(False)
     changes = tuple(
         line.strip()
-        for line in (done.stdout or "").splitlines()
+        for line in done.tail.splitlines()
         if line.startswith((" + ", " - ", " ~ "))
     )
     return EnvironmentCheck(True, missing, changes)
@@ -175,39 +196,48 @@ def apply_plan(
     echo: Callable[[str], None] | None = None,
     prepare: Callable[[], None] | None = None,
     write_lock: bool = True,
+    terminal: int | None = None,
 ) -> None:
     """Run ``plan``'s uv commands in ``project_dir``, prune ``.venv``, then write ``new_lock``.
 
-    ``echo`` receives each command (as ``uv ...``) and uv's output as it completes. An empty plan
-    runs no uv command and only writes hpm.lock. ``prepare`` runs first, inside the transaction
-    (``sync --auto`` writes the completed choices into pyproject.toml there, so that a failing
-    uv step rolls them back too). ``write_lock`` False (``--locked``): hpm.lock is left as it is.
-    hpm.lock records how pyproject.toml declares hpm's packages afterwards (``declared``).
+    ``echo`` receives each command (as ``uv ...``) before it runs and, line by line, uv's output
+    while it runs; with ``terminal`` (a TTY's file descriptor) uv's output goes there unchanged
+    instead (progress bars, colours). An empty plan runs no uv command and only writes hpm.lock.
+    ``prepare`` runs first, inside the transaction (``sync --auto`` writes the completed choices
+    into pyproject.toml there, so that a failing uv step rolls them back too). ``write_lock``
+    False (``--locked``): hpm.lock is left as it is. hpm.lock records how pyproject.toml declares
+    hpm's packages afterwards (``declared``). In a workspace member, uv.lock and the environment
+    are the workspace root's.
     """
     project_dir = Path(project_dir)
     workspace = find_workspace(project_dir)
     files = journalled_files(project_dir, workspace)
     original = {name: read_bytes_or_none(project_dir / name) for name in files}
     step = 0
-    with transaction(project_dir, files):
+    with transaction(project_dir, files) as journal:
         try:
             if prepare is not None:
                 prepare()
+                journal.checkpoint()
             before = locked_names(read_bytes_or_none(workspace.lock))
             for position, argv in enumerate(plan.commands):
                 if position == plan.routes_at:
                     _write_routes(project_dir, plan.routes, echo)
+                    journal.checkpoint()
                 step += 1
-                _run(argv, project_dir, echo)
+                _run(argv, project_dir, echo, terminal, journal)
             if plan.commands:
-                after = locked_names(read_bytes_or_none(workspace.lock))
+                try:
+                    after = read_locked_names(read_bytes_or_none(workspace.lock))
+                except ValueError as e:
+                    raise UnusableLockError(workspace.lock.name, str(e)) from e
                 stale = sorted(before - after)
                 if stale and workspace.environment.is_dir():
                     step += 1
                     uninstall = uvcmd.uninstall_argv(
                         plan.commands[-1][0], stale, environment=workspace.environment
                     )
-                    _run(uninstall, project_dir, echo)
+                    _run(uninstall, project_dir, echo, terminal, journal)
             if write_lock:
                 declared = read_declared(project_dir)
                 lockfile.write_lock(
@@ -218,7 +248,7 @@ def apply_plan(
                 )
         except UvError as error:
             raise SyncStepError.from_uv(
-                error, step=step, restored=_changed(project_dir, original)
+                error, position=step, restored=_changed(project_dir, original)
             ) from error
         except KeyboardInterrupt as interrupt:
             raise interrupted_sync(_changed(project_dir, original)) from interrupt
@@ -254,9 +284,14 @@ def _write_routes(project_dir: Path, edit: RouteEdit, echo: Callable[[str], None
         atomic_write(path, out.encode("utf-8"))
 
 
-def _run(argv: tuple[str, ...] | list[str], cwd: Path, echo: Callable[[str], None] | None) -> None:
+def _run(
+    argv: tuple[str, ...] | list[str],
+    cwd: Path,
+    echo: Callable[[str], None] | None,
+    terminal: int | None,
+    journal: Journal,
+) -> None:
     if echo:
         echo(shlex.join(shown(argv)))
-    done = uvcmd.run_checked(argv, cwd)
-    if echo and done.stdout:
-        echo(done.stdout.rstrip("\n"))
+    uvcmd.run_checked(argv, cwd, echo=echo, terminal=terminal, on_start=journal.record_child)
+    journal.checkpoint()

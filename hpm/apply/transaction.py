@@ -1,13 +1,22 @@
 """A journal that makes a sync all-or-nothing, even across a crash.
 
-Before the first uv step, :func:`transaction` copies the bytes of ``pyproject.toml``, ``uv.lock``
-and ``hpm.lock`` (or notes that a file is absent) into ``<project>/.hpm/txn/`` with a
-``manifest.json``, flushed to disk. The journal is written in ``.hpm/txn.new/`` and renamed into
-place, so a journal either exists completely or not at all. If the block raises anything
-(including :class:`KeyboardInterrupt`, and SIGTERM, which is turned into one while the block
-runs), the files are restored byte for byte (an absent file is deleted again) and the exception
-propagates. On success the journal is deleted. If the process dies in between, the next hpm
-command calls :func:`recover`, which restores the files from the journal.
+Before the first uv step, :func:`transaction` copies the bytes of the files it is told to protect
+(``pyproject.toml``, ``uv.lock``, ``hpm.lock``, and for a workspace member the root's ``uv.lock``)
+into ``<project>/.hpm/txn/`` with a ``manifest.json``, flushed to disk. The journal is written in
+``.hpm/txn.new/`` and renamed into place, so it either exists completely or not at all; finishing
+renames it to ``.hpm/txn.done/`` before deleting it, so a journal is never half deleted either
+(the rename is the commit point).
+
+While uv runs, the journal also holds ``child.json``: uv's pid, process group and start time
+(:class:`~hpm.apply.process.Child`). If hpm dies, the next hpm command calls :func:`recover`,
+which first kills what is left of that process group and waits for it to be gone (uv must not
+write a file after it was restored), then restores the files.
+
+If the block raises (including :class:`KeyboardInterrupt`, and SIGTERM, which is turned into one
+while the block runs), the files are restored byte for byte from memory (an absent file is deleted
+again) and the exception propagates. A file that changed under hpm - it differs both from the
+original and from what hpm last saw at a :meth:`Journal.checkpoint` - was edited by someone else
+during the run: its version is kept beside it as ``<name>.hpm-kept`` and a warning says so.
 
 The virtual environment is not journalled: after a failure it may hold some of the new packages;
 the next successful ``hpm sync`` (or ``uv sync``) puts it right.
@@ -16,22 +25,33 @@ the next successful ``hpm sync`` (or ``uv sync``) puts it right.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
 import signal
+import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
 from hpm.apply.filelock import JOURNAL_DIR, STATE_DIR, ensure_state_dir
+from hpm.apply.process import Child, stop
 from hpm.errors import HpmError
-from hpm.fsutil import atomic_write, read_bytes_or_none
+from hpm.fsutil import atomic_write, check_writable, read_bytes_or_none
 
 PROJECT_FILES = ("pyproject.toml", "uv.lock", "hpm.lock")
 JOURNAL = JOURNAL_DIR.rsplit("/", 1)[1]  # "txn", inside STATE_DIR
 MANIFEST = "manifest.json"
+CHILD = "child.json"
+SEEN = "seen.json"
+KEPT_SUFFIX = ".hpm-kept"
+FORMAT = 1
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -49,22 +69,109 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def begin(project_dir: Path, files: Sequence[str] = PROJECT_FILES) -> Path:
-    """Write the journal for ``files`` and return its directory."""
+def _digest(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+class Journal:
+    """An open transaction: the original bytes (in memory and on disk) and what hpm last saw."""
+
+    def __init__(self, project_dir: Path, path: Path, originals: Mapping[str, bytes | None]):
+        self.project_dir = project_dir
+        self.path = path
+        self.originals = dict(originals)  # file as given (relative to project_dir or absolute)
+        self.seen: dict[str, str | None] = {f: _digest(d) for f, d in originals.items()}
+        self.running = False  # a uv step started and has not reached a checkpoint
+
+    def _write(self, name: str, data: dict[str, object]) -> None:
+        try:
+            atomic_write(self.path / name, json.dumps(data).encode())
+        except HpmError as e:
+            if self.path.is_dir():
+                raise
+            raise HpmError(
+                f"hpm's journal {self.path} disappeared while hpm was working",
+                hint=f"do not remove {STATE_DIR}/ while hpm runs; the project files were restored",
+            ) from e
+
+    def record_child(self, child: Child) -> None:
+        """Remember the uv process now running (recovery stops it before restoring anything)."""
+        self._write(CHILD, child.to_json())
+        self.running = True
+
+    def checkpoint(self) -> None:
+        """A step of hpm's finished: what the files hold now is hpm's doing, not someone else's."""
+        self.seen = {f: _digest(read_bytes_or_none(self._target(f))) for f in self.originals}
+        self._write(SEEN, {"seen": self.seen})
+        with contextlib.suppress(FileNotFoundError):
+            (self.path / CHILD).unlink()
+        self.running = False
+
+    def _target(self, name: str) -> Path:
+        return self.project_dir / name
+
+    def restore(
+        self, notify: Callable[[str], None] = _warn, *, interrupted: bool = False
+    ) -> list[str]:
+        """Put every file back as it was; return the names of those that changed.
+
+        ``interrupted``: uv was stopped in the middle of a step, so a difference from the last
+        checkpoint may be uv's half-done work rather than someone else's edit.
+        """
+        seen = None if interrupted and self.running else self.seen
+        return _restore_files(self.project_dir, self.originals, seen, notify)
+
+
+def _restore_files(
+    project_dir: Path,
+    originals: Mapping[str, bytes | None],
+    seen: Mapping[str, str | None] | None,
+    notify: Callable[[str], None],
+) -> list[str]:
+    restored = []
+    for name, old in originals.items():
+        target = project_dir / name
+        now = read_bytes_or_none(target)
+        if now == old:
+            continue
+        if seen is not None and now is not None and _digest(now) != seen.get(name):
+            kept = target.with_name(target.name + KEPT_SUFFIX)
+            atomic_write(kept, now)
+            notify(
+                f"{name} was changed by someone else while hpm was working; hpm restored it "
+                f"and kept that version in {kept.name}"
+            )
+        if old is None:
+            target.unlink(missing_ok=True)
+        else:
+            atomic_write(target, old)
+        restored.append(name)
+    return restored
+
+
+def begin(project_dir: Path, files: Sequence[str | Path] = PROJECT_FILES) -> Journal:
+    """Check ``files`` can be written, journal them, and return the open journal."""
+    project_dir = Path(project_dir)
+    names = [os.fspath(f) for f in files]
+    originals = {}
+    for name in names:
+        check_writable(project_dir / name)
+        originals[name] = read_bytes_or_none(project_dir / name)
     state = ensure_state_dir(project_dir)
     staging = state / f"{JOURNAL}.new"
     final = state / JOURNAL
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     entries = []
-    for index, name in enumerate(files):
-        data = read_bytes_or_none(Path(project_dir) / name)
+    for index, name in enumerate(names):
+        data = originals[name]
         copy = None
         if data is not None:
             copy = f"{index}.bin"
             _write_synced(staging / copy, data)
         entries.append({"file": name, "copy": copy})
-    _write_synced(staging / MANIFEST, json.dumps({"files": entries}, indent=2).encode())
+    manifest = {"format": FORMAT, "files": entries}
+    _write_synced(staging / MANIFEST, json.dumps(manifest, indent=2).encode())
     _fsync_dir(staging)
     if final.exists():  # recover() must have run first
         shutil.rmtree(staging, ignore_errors=True)
@@ -74,39 +181,90 @@ def begin(project_dir: Path, files: Sequence[str] = PROJECT_FILES) -> Path:
         )
     staging.rename(final)
     _fsync_dir(state)
-    return final
-
-
-def _restore(project_dir: Path, journal: Path) -> list[str]:
-    manifest = json.loads((journal / MANIFEST).read_text())
-    restored = []
-    for entry in manifest["files"]:
-        target = Path(project_dir) / entry["file"]
-        old = None if entry["copy"] is None else (journal / entry["copy"]).read_bytes()
-        if read_bytes_or_none(target) == old:
-            continue
-        if old is None:
-            target.unlink(missing_ok=True)
-        else:
-            atomic_write(target, old)
-        restored.append(entry["file"])
-    return restored
+    return Journal(project_dir, final, originals)
 
 
 def finish(journal: Path) -> None:
-    """Delete a journal (the transaction is complete or rolled back)."""
-    shutil.rmtree(journal, ignore_errors=True)
+    """Delete a journal (the transaction is complete or rolled back): rename first, then delete."""
+    done = journal.with_name(f"{JOURNAL}.done")
+    shutil.rmtree(done, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        journal.rename(done)
+        _fsync_dir(journal.parent)
+    shutil.rmtree(done, ignore_errors=True)
 
 
-def recover(project_dir: Path) -> list[str]:
-    """Restore the files of an unfinished transaction; return the names of those restored."""
-    state = Path(project_dir) / STATE_DIR
-    shutil.rmtree(state / f"{JOURNAL}.new", ignore_errors=True)  # never became a journal
-    journal = state / JOURNAL
-    if not (journal / MANIFEST).exists():
-        shutil.rmtree(journal, ignore_errors=True)
+def _damaged(journal: Path, why: str) -> HpmError:
+    return HpmError(
+        f"the journal of an interrupted hpm run is damaged: {journal / MANIFEST}: {why}",
+        hint=(
+            "hpm cannot tell what to restore; check pyproject.toml, uv.lock and hpm.lock "
+            f"(e.g. `git diff`), then delete {journal} and run the command again"
+        ),
+    )
+
+
+def _load_json(journal: Path, name: str) -> object:
+    try:
+        return json.loads((journal / name).read_bytes())
+    except (OSError, ValueError) as e:
+        raise _damaged(journal, f"{name}: {e}") from e
+
+
+def _read_journal(
+    journal: Path,
+) -> tuple[dict[str, bytes | None], dict[str, str | None] | None, Child | None]:
+    """The originals, the last checkpoint and the running child a journal records."""
+    manifest = _load_json(journal, MANIFEST)
+    entries = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        raise _damaged(journal, "expected an object with a `files` list")
+    originals: dict[str, bytes | None] = {}
+    for entry in entries:
+        name = entry.get("file") if isinstance(entry, dict) else None
+        copy = entry.get("copy") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name or not (copy is None or isinstance(copy, str)):
+            raise _damaged(journal, f"not a file entry: {entry!r}")
+        if copy is not None and ("/" in copy or copy.startswith(".")):
+            raise _damaged(journal, f"not a copy in the journal: {copy!r}")
+        try:
+            originals[name] = None if copy is None else (journal / copy).read_bytes()
+        except OSError as e:
+            raise _damaged(journal, f"the saved copy of {name} is missing ({copy})") from e
+    seen = None
+    if (journal / SEEN).exists():
+        data = _load_json(journal, SEEN)
+        seen_map = data.get("seen") if isinstance(data, dict) else None
+        if not isinstance(seen_map, dict):
+            raise _damaged(journal, f"{SEEN}: expected an object with `seen`")
+        seen = seen_map
+    child = None
+    if (journal / CHILD).exists():
+        try:
+            child = Child.from_json(_load_json(journal, CHILD))
+        except ValueError as e:
+            raise _damaged(journal, f"{CHILD}: {e}") from e
+    return originals, seen, child
+
+
+def recover(project_dir: Path, notify: Callable[[str], None] = _warn) -> list[str]:
+    """Finish an unfinished transaction: stop its uv, restore the files; return those restored."""
+    project_dir = Path(project_dir)
+    state = project_dir / STATE_DIR
+    if not state.is_dir():
         return []
-    restored = _restore(project_dir, journal)
+    shutil.rmtree(state / f"{JOURNAL}.new", ignore_errors=True)  # never became a journal
+    shutil.rmtree(state / f"{JOURNAL}.done", ignore_errors=True)  # committed, half deleted
+    journal = state / JOURNAL
+    if not journal.exists():
+        return []
+    if not journal.is_dir():
+        raise _damaged(journal, "not a directory")
+    originals, seen, child = _read_journal(journal)
+    if child is not None:
+        stop(child)
+        seen = None  # uv was running: a difference may be its own half-done work, not a user's
+    restored = _restore_files(project_dir, originals, seen, notify)
     finish(journal)
     return restored
 
@@ -128,14 +286,23 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def transaction(project_dir: Path, files: Sequence[str] = PROJECT_FILES) -> Iterator[Path]:
-    """Run the block with ``files`` journalled: restored if it raises, kept if it returns."""
+def transaction(
+    project_dir: Path,
+    files: Sequence[str | Path] = PROJECT_FILES,
+    *,
+    notify: Callable[[str], None] = _warn,
+) -> Iterator[Journal]:
+    """Run the block with ``files`` journalled: restored if it raises, kept if it returns.
+
+    ``files`` are relative to ``project_dir`` or absolute (a workspace root's ``uv.lock``).
+    ``notify`` receives a warning for each file someone else changed during the run.
+    """
     with _sigterm_as_interrupt():
         journal = begin(project_dir, files)
         try:
             yield journal
-        except BaseException:
-            _restore(project_dir, journal)
-            finish(journal)
+        except BaseException as error:
+            journal.restore(notify, interrupted=isinstance(error, KeyboardInterrupt))
+            finish(journal.path)
             raise
-        finish(journal)
+        finish(journal.path)

@@ -8,15 +8,22 @@ can be read as an option (the registry's names are PEP 508 names anyway).
 
 from __future__ import annotations
 
+import codecs
+import collections
+import contextlib
 import os
+import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from hpm.apply.process import Child, child_setup, describe, group_stopped_on_exit
 from hpm.apply.uvbin import UV_ENV, find_uv
 from hpm.errors import UvError
 
 __all__ = ["UV_ENV", "find_uv"]  # re-exported: callers import them from here
+TAIL_LINES = 40  # how much of uv's output an error message repeats
 
 
 def _positional(args: Sequence[str]) -> list[str]:
@@ -72,25 +79,164 @@ def uninstall_argv(uv: str, names: Sequence[str], *, environment: Path) -> list[
     return [uv, "pip", "uninstall", "--python", os.fspath(environment), *_positional(names)]
 
 
-def run(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` in ``cwd`` and capture its output (stderr folded into stdout)."""
-    return subprocess.run(
-        list(argv),
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        check=False,
-    )
+def step_name(argv: Sequence[str]) -> str:
+    """The uv step an argv runs, as a user would name it: ``uv add``, ``uv pip uninstall``."""
+    words = [w for w in argv[1:3] if not w.startswith("-")]
+    return "uv " + " ".join(words[: 2 if words[:1] == ["pip"] else 1])
 
 
-def run_checked(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Like :func:`run`, raising :class:`UvError` with uv's output when it exits non-zero."""
+@dataclass(frozen=True, slots=True)
+class UvRun:
+    """A finished uv step: its exit status and the last lines of its output (for messages)."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    tail: str
+
+
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
+class _Tail:
+    """The last ``size`` lines of a byte stream, decoded (invalid UTF-8 replaced), escapes removed.
+
+    A carriage return starts the line over, as a terminal would show it (progress bars).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.lines: collections.deque[str] = collections.deque(maxlen=size)
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._partial = ""
+
+    def feed(self, data: bytes, *, final: bool = False) -> list[str]:
+        """Add ``data``; return the lines it completed."""
+        text = self._partial + self._decoder.decode(data, final=final)
+        *complete, self._partial = text.split("\n")
+        if final and self._partial:
+            complete.append(self._partial)
+            self._partial = ""
+        done = [_ESCAPE.sub("", line.rstrip("\r")).rsplit("\r", 1)[-1] for line in complete]
+        self.lines.extend(done)
+        return done
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _copy_window_size(source: int, target: int) -> None:
+    import fcntl
+    import termios
+
+    with contextlib.suppress(OSError):
+        size = fcntl.ioctl(source, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(target, termios.TIOCSWINSZ, size)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def run(
+    argv: Sequence[str],
+    cwd: Path,
+    *,
+    echo: Callable[[str], None] | None = None,
+    terminal: int | None = None,
+    on_start: Callable[[Child], None] | None = None,
+    tail_lines: int = TAIL_LINES,
+) -> UvRun:
+    """Run ``argv`` in ``cwd``; show its output while it runs and keep the last lines.
+
+    With ``terminal`` (a file descriptor that is a TTY, normally 2), uv writes to a pseudo-terminal
+    and hpm copies every byte to ``terminal`` as it comes, so uv shows its progress bars and
+    colours; otherwise each line of uv's output (stderr folded into stdout) goes to ``echo`` as
+    soon as uv prints it. Either way the last ``tail_lines`` lines come back in :class:`UvRun`.
+
+    uv runs in its own process group, dies with hpm (a parent-death signal on Linux), and
+    ``on_start`` learns its :class:`~hpm.apply.process.Child` record before hpm waits for it (the
+    journal keeps it, so that recovery can stop a uv that outlived a killed hpm). If waiting is
+    interrupted (Ctrl-C, SIGTERM), uv's whole group is killed before the exception goes on.
+    """
+    tail = _Tail(tail_lines)
+    master = slave = None
+    if terminal is not None:
+        import pty  # POSIX only, and only when showing uv on a terminal
+
+        master, slave = pty.openpty()
+        _copy_window_size(terminal, slave)
     try:
-        done = run(argv, cwd)
+        process = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=slave if slave is not None else subprocess.PIPE,
+            stderr=slave if slave is not None else subprocess.STDOUT,
+            process_group=0,
+            preexec_fn=child_setup(os.getpid()),
+        )
+    finally:
+        if slave is not None:
+            os.close(slave)
+    child = describe(process.pid)
+    try:
+        with group_stopped_on_exit(child):
+            if on_start is not None:
+                on_start(child)
+            if master is not None:
+                _pump_terminal(master, terminal, tail)  # type: ignore[arg-type]
+            else:
+                _pump_lines(process, echo, tail)
+            returncode = process.wait()
+    finally:
+        if master is not None:
+            os.close(master)
+        if process.stdout is not None:
+            process.stdout.close()
+    return UvRun(tuple(argv), returncode, tail.text)
+
+
+def _pump_lines(
+    process: subprocess.Popen[bytes], echo: Callable[[str], None] | None, tail: _Tail
+) -> None:
+    assert process.stdout is not None
+    for raw in process.stdout:
+        for line in tail.feed(raw):
+            if echo is not None:
+                echo(line)
+    for line in tail.feed(b"", final=True):
+        if echo is not None:
+            echo(line)
+
+
+def _pump_terminal(master: int, terminal: int, tail: _Tail) -> None:
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: every writer of the pseudo-terminal has closed it
+            data = b""
+        if not data:
+            break
+        _write_all(terminal, data)
+        tail.feed(data)
+    tail.feed(b"", final=True)
+
+
+def run_checked(
+    argv: Sequence[str],
+    cwd: Path,
+    *,
+    echo: Callable[[str], None] | None = None,
+    terminal: int | None = None,
+    on_start: Callable[[Child], None] | None = None,
+) -> UvRun:
+    """Like :func:`run`, raising :class:`UvError` (with the output's tail) when uv fails."""
+    try:
+        done = run(argv, cwd, echo=echo, terminal=terminal, on_start=on_start)
     except OSError as e:
-        raise UvError(list(argv), 127, str(e), hint=f"check the uv executable or {UV_ENV}") from e
+        hint = f"check the uv executable or {UV_ENV}"
+        raise UvError(list(argv), 127, str(e), hint=hint, step=step_name(argv)) from e
     if done.returncode != 0:
-        raise UvError(list(argv), done.returncode, done.stdout or "")
+        raise UvError(list(argv), done.returncode, done.tail, step=step_name(argv))
     return done

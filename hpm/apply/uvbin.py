@@ -77,7 +77,7 @@ def uv_version(path: str) -> str:
         done = run([path, "--version"], Path.cwd())
     except OSError:
         return ""
-    match = _VERSION.search(done.stdout or "")
+    match = _VERSION.search(done.tail)
     return ".".join(match.groups()) if match and done.returncode == 0 else ""
 
 

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "sync": "sync",
     "status": "status",
     "explain": "explain",
+    "machine": "machine",
     "graph": "graph",
     "registry": "registry",
 }

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
+
+if TYPE_CHECKING:
+    from hpm.machine.availability import MachineRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,6 +30,8 @@ class Globals:
     registry: str | None = None
     registry_from_flag: bool = False  # True when --registry was given (not only HPM_REGISTRY)
     json: bool = False
+    # the machine to choose for: None when the command takes no --machine/--any-machine
+    machine: MachineRequest | None = None
 
 
 def globals_of(ctx: click.Context) -> Globals:
@@ -85,6 +90,44 @@ json_option = click.option(
     callback=_set_json,
     help="Print JSON instead of text (shapes in docs/json.md).",
 )
+
+
+def _set_machine(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    from dataclasses import replace
+
+    from hpm.machine.availability import MachineRequest
+
+    state = globals_of(ctx)
+    request = state.machine or MachineRequest()
+    if param.name == "any_machine":
+        state.machine = replace(request, any_machine=request.any_machine or bool(value))
+    else:
+        state.machine = replace(request, overrides=(*request.overrides, *value))
+
+
+machine_option = click.option(
+    "--machine",
+    metavar="KEY=VALUE",
+    multiple=True,
+    expose_value=False,
+    callback=_set_machine,
+    help="A fact about the machine to choose for, replacing its detection (repeatable): "
+    "os, arch, python, gpu, cuda, cuda_driver, compute_capability, rocm; "
+    'e.g. --machine gpu=nvidia --machine cuda=12.4 (env HPM_MACHINE="gpu=nvidia,cuda=12.4").',
+)
+
+any_machine_option = click.option(
+    "--any-machine",
+    is_flag=True,
+    expose_value=False,
+    callback=_set_machine,
+    help="Ignore the options' machine conditions (for a manifest shared by many machines).",
+)
+
+
+def machine_options(f: F) -> F:
+    """``--machine KEY=VALUE`` and ``--any-machine``: on check, sync, explain, group add."""
+    return machine_option(any_machine_option(f))
 
 
 def global_options(f: F) -> F:

@@ -8,6 +8,8 @@ not caught here: ``hpm.cli.app`` renders every :class:`hpm.errors.HpmError` in o
 from __future__ import annotations
 
 import enum
+import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +49,14 @@ class Ui:
     def echo(self, line: str) -> None:
         """Print one line of progress (a uv command and its output) as it happens."""
         say_lines([line])
+
+    def terminal(self) -> int | None:
+        """stderr's file descriptor when it is a terminal: uv then shows its progress bars there."""
+        try:
+            fd = sys.stderr.fileno()
+        except (AttributeError, OSError, ValueError):  # CliRunner and other stand-ins
+            return None
+        return fd if os.isatty(fd) else None
 
 
 def show(report: Any, view: View, *, as_json: bool) -> None:
@@ -106,19 +116,34 @@ def _loaded(state: Globals, load: Load, *, writes: bool, pins: bool) -> Iterator
     if load is Load.GLOBALS:
         yield state
         return
-    if load is Load.REGISTRY:
-        yield context.load_registry_only(state.project, state.registry)
+    if load is Load.REGISTRY:  # any machine, unless --machine describes one
+        one = state.machine if state.machine is not None and state.machine.overrides else None
+        yield _warned(context.load_registry_only(state.project, state.registry, one))
         return
     if writes:
         with context.locked_project(state.project) as restored:
             report_restored(restored)
-            yield context.load_context(state.project, state.registry, record_pins=pins)
+            yield _warned(
+                context.load_context(state.project, state.registry, state.machine, record_pins=pins)
+            )
         return
     _recover(state.project)
     if load is Load.OPTIONAL:
         yield context.optional_context(state.project, state.registry)
     else:
-        yield context.load_context(state.project, state.registry, record_pins=pins)
+        yield _warned(
+            context.load_context(state.project, state.registry, state.machine, record_pins=pins)
+        )
+
+
+def _warned(loaded: Any) -> Any:
+    """``loaded``, after printing what machine detection warned about (to stderr)."""
+    from hpm.views import warning_text
+
+    machine = getattr(loaded, "machine", None)
+    for warning in machine.warnings if machine is not None else ():
+        say_lines(warning_text(warning, style=styled), err=True)
+    return loaded
 
 
 def _recover(project_dir: str | None) -> None:

@@ -39,14 +39,12 @@ from pathlib import Path
 
 from hpm.machine.cuda import cuda_for_driver, parse_driver
 from hpm.machine.facts import (
-    ENV_VAR,
     FACTS,
     NVIDIA_FACTS,
     Fact,
     Machine,
     MachineSpecError,
-    parse_env,
-    parse_overrides,
+    overrides_from,
 )
 
 ROOT_ENV_VAR = "HPM_MACHINE_ROOT"  # read the machine's files under this directory (for tests)
@@ -80,13 +78,6 @@ def probe_from_env(project: Path | None = None) -> Probe:
     """The default probe: ``/`` (or ``$HPM_MACHINE_ROOT``) and ``$PATH``."""
     root = os.environ.get(ROOT_ENV_VAR)
     return Probe(root=Path(root) if root else Path("/"), project=project)
-
-
-def overrides_from(items: Sequence[str], environ: Mapping[str, str]) -> dict[str, Fact]:
-    """``HPM_MACHINE``, then ``--machine`` items on top. Raises ``MachineSpecError``."""
-    facts = parse_env(environ.get(ENV_VAR, ""))
-    facts.update(parse_overrides(items, "--machine"))
-    return facts
 
 
 def detect(probe: Probe | None = None, overrides: Mapping[str, Fact] | None = None) -> Machine:

@@ -25,6 +25,9 @@ KNOWN_VALUES: Mapping[str, tuple[str, ...] | None] = {
 NVIDIA_FACTS = ("cuda", "cuda_driver", "compute_capability")
 
 ENV_VAR = "HPM_MACHINE"
+# The origin "file" of the rule that excludes an option this machine cannot run (no registry
+# file has this name); explanations say "this machine" for it.
+MACHINE_FILE = "<machine>"
 _VERSION = re.compile(r"\d+(\.\d+)*")
 _WORD = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
@@ -102,6 +105,13 @@ def parse_overrides(items: Iterable[str], origin: str) -> dict[str, Fact]:
                 origin, item, f"unknown fact {key!r}", f"the facts are: {', '.join(FACTS)}"
             )
         facts[key] = Fact(key, _checked_value(key, raw, origin, item), origin)
+    return facts
+
+
+def overrides_from(items: Iterable[str], environ: Mapping[str, str]) -> dict[str, Fact]:
+    """``HPM_MACHINE``, then ``--machine`` items on top. Raises ``MachineSpecError``."""
+    facts = parse_env(environ.get(ENV_VAR, ""))
+    facts.update(parse_overrides(items, "--machine"))
     return facts
 
 

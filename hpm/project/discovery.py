@@ -19,6 +19,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from hpm.errors import UsageError
+from hpm.fsutil import require_utf8_path
 from hpm.project.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -89,10 +90,10 @@ def find_project(start: Path | None = None, *, cwd: Path | None = None) -> Proje
             )
         if not (root / PYPROJECT).is_file():
             raise UsageError(f"no pyproject.toml in {root}", _INIT_HINT)
-        return Project(root, root / PYPROJECT)
+        return Project(require_utf8_path(root, "project"), root / PYPROJECT)
     for directory in (here, *here.parents):
         if (directory / PYPROJECT).is_file():
-            return Project(directory, directory / PYPROJECT)
+            return Project(require_utf8_path(directory, "project"), directory / PYPROJECT)
     raise UsageError(f"no pyproject.toml found in {here} or any parent directory", _INIT_HINT)
 
 

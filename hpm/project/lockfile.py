@@ -26,6 +26,9 @@ torch = "pytorch-cpu"
 [indexes]
 pytorch-cpu = { url = "https://download.pytorch.org/whl/cpu", explicit = true }
 
+[machine]
+accelerator = { compute_capability = "9.0", cuda = "13.0", gpu = "nvidia" }
+
 [declared]
 vlm-adapter-qwen = { dependencies = ["vlm-adapter-qwen"], source = { path = "registry/..." } }
 ```
@@ -36,8 +39,11 @@ sync knows what to remove and what changed. ``sources`` and ``indexes`` (optiona
 :mod:`hpm.apply.routing`). ``declared`` records how pyproject.toml declared each of hpm's packages
 right after the sync, so that a later hand edit makes the package the user's (see
 :mod:`hpm.apply.ownership`). ``auto-groups`` (optional) lists the groups that ``sync --auto``
-activated only because a rule needed them. All of these are optional, so older locks still read.
-Rendering is pure and deterministic (sorted keys).
+activated only because a rule needed them. ``machine`` (optional) keeps, per group that
+``sync --auto`` filled among options with ``machine:`` conditions, the facts those conditions read
+and their values then (``"none"`` for a fact the machine did not have), so ``hpm status`` can
+tell when another machine would choose differently. All of these are optional, so older locks
+still read. Rendering is pure and deterministic (sorted keys).
 ``registry-pin`` entries are written by the first command that fetches a git-hosted registry and
 by ``hpm registry update``; every other command reads the registry at the pinned commit.
 """
@@ -87,6 +93,8 @@ class LockState:
     # index name -> the fields hpm wrote to [[tool.uv.index]] (url, explicit, format)
     indexes: Mapping[str, Mapping[str, str | bool]] = field(default_factory=dict)
     pins: tuple[Pin, ...] = ()  # git-hosted registry layers, in layer order
+    # group -> the machine facts that decided its `sync --auto` choice (fact -> value)
+    machine: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # name -> {"dependencies": [...], "source": {...}}: pyproject.toml's entries after the sync
     declared: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     auto_groups: tuple[str, ...] = ()  # activated by `sync --auto` only because a rule needed them
@@ -97,6 +105,7 @@ class LockState:
         object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
         object.__setattr__(self, "indexes", MappingProxyType(dict(self.indexes)))
+        object.__setattr__(self, "machine", MappingProxyType(dict(self.machine)))
         object.__setattr__(self, "declared", MappingProxyType(dict(self.declared)))
         object.__setattr__(self, "auto_groups", tuple(sorted(set(self.auto_groups))))
 
@@ -133,6 +142,7 @@ def render_lock(state: LockState) -> bytes:
         ),
         *_optional_table("sources", state.sources, tomlfile.format_value),
         *_optional_table("indexes", state.indexes, _inline),
+        *_optional_table("machine", state.machine, _inline),
         *_optional_table("declared", state.declared, tomlfile.format_inline),
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -186,6 +196,7 @@ def read_lock(project_dir: Path) -> LockState | None:
     declared = _declared(data.get("declared", {}), report)
     auto_groups = _names(data.get("auto-groups", []), "auto-groups", report)
     pins = _pins(data.get("registry-pin", []), report)
+    machine = _machine(data.get("machine", {}), report)
     for key in sorted(set(data) - _KEYS):
         report(key, "unknown key")
     if problems:
@@ -200,12 +211,13 @@ def read_lock(project_dir: Path) -> LockState | None:
         pins,
         declared=declared,
         auto_groups=auto_groups,
+        machine=machine,
     )
 
 
 _KEYS = {
     "version", "registry", "registry-digest", "groups", "packages", "sources", "indexes",
-    "registry-pin", "declared", "auto-groups",
+    "registry-pin", "declared", "auto-groups", "machine",
 }  # fmt: skip
 
 
@@ -291,6 +303,19 @@ def _indexes(raw: object, report: Any) -> dict[str, dict[str, str | bool]]:
         else:
             report(f"indexes.{tomlfile.format_key(name)}", "must be a table with a `url`")
     return indexes
+
+
+def _machine(raw: object, report: Any) -> dict[str, dict[str, str]]:
+    if not isinstance(raw, dict):
+        report("machine", "must be a table")
+        return {}
+    machine: dict[str, dict[str, str]] = {}
+    for group, facts in raw.items():
+        if isinstance(facts, dict) and all(isinstance(v, str) for v in facts.values()):
+            machine[group] = dict(facts)
+        else:
+            report(f"machine.{tomlfile.format_key(group)}", "must be a table of fact = value")
+    return machine
 
 
 def _optional_table(name: str, values: Mapping[str, Any], render: Any) -> list[str]:

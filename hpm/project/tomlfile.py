@@ -11,14 +11,13 @@ import re
 import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tomlkit
-import tomlkit.exceptions
-from tomlkit.items import InlineTable
+if TYPE_CHECKING:
+    import tomlkit
 
 from hpm.errors import InputError, Problem
-from hpm.fsutil import atomic_write
+from hpm.fsutil import atomic_write, check_writable
 
 # A value hpm writes: a string or a list of strings (None in an update means "remove the key").
 Value = str | list[str] | tuple[str, ...]
@@ -28,9 +27,18 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SYNTAX_HINT = "fix the TOML syntax at that line (see https://toml.io)"
 
 
+_UNREADABLE_HINT = "it must be a readable regular file"
+
+
 def read_text(path: Path, display: str) -> str:
     """The file's text with its line endings untouched (FileNotFoundError propagates)."""
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        problem = Problem(display, "", f"cannot be read: {e.strerror}", _UNREADABLE_HINT)
+        raise InputError(problem) from e
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -55,11 +63,17 @@ def loads(text: str, display: str) -> dict[str, Any]:
 
 def format_key(key: str) -> str:
     """``key`` as TOML writes it: bare when it can be, quoted otherwise."""
-    return key if _BARE_KEY.fullmatch(key) else tomlkit.key(key).as_string()
+    if _BARE_KEY.fullmatch(key):
+        return key
+    import tomlkit  # only to quote: read-only commands need not import it
+
+    return tomlkit.key(key).as_string()
 
 
 def format_value(value: Value | int) -> str:
     """A string, an integer or a list of strings as one line of TOML (lists inline)."""
+    import tomlkit
+
     if isinstance(value, tuple):
         value = list(value)
     return tomlkit.item(value).as_string()
@@ -71,6 +85,8 @@ def format_inline(value: Mapping[str, Any]) -> str:
 
 
 def _inline(value: Any) -> Any:
+    import tomlkit
+
     if isinstance(value, Mapping):
         table = tomlkit.inline_table()
         for key, item in value.items():
@@ -125,6 +141,7 @@ def edit_file(
     text = read_text(path, display)
     out = edit_text(text, table, updates, display)
     if out != text:
+        check_writable(Path(path), display)
         atomic_write(Path(path), out.encode("utf-8"))
 
 
@@ -174,6 +191,8 @@ def edit_uv_routes(
 
     An array or table left empty is removed. The result is parsed again and checked.
     """
+    import tomlkit
+
     if not add_indexes and not drop_indexes and not sources:
         return text
     doc = _parse_document(text, display)
@@ -208,6 +227,8 @@ def edit_uv_routes(
 
 
 def _child_table(container: Any, name: str, *, super_table: bool = True) -> Any:
+    import tomlkit
+
     if name not in container:
         container.append(name, tomlkit.table(is_super_table=super_table))
     return container[name]
@@ -255,6 +276,9 @@ def _split_position(message: str) -> tuple[str, int | None, int | None]:
 
 
 def _parse_document(text: str, display: str) -> tomlkit.TOMLDocument:
+    import tomlkit
+    import tomlkit.exceptions
+
     try:
         return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as e:
@@ -282,6 +306,8 @@ def _walk(data: Mapping[str, Any], table: tuple[str, ...], display: str) -> dict
 
 def _inside_inline_table(text: str, table: tuple[str, ...], display: str) -> bool:
     """Whether the deepest existing ancestor of ``table`` is (inside) an inline table."""
+    from tomlkit.items import InlineTable
+
     item: Any = _parse_document(text, display)
     for name in table:
         if name not in item:
@@ -294,6 +320,8 @@ def _inside_inline_table(text: str, table: tuple[str, ...], display: str) -> boo
 
 def _nested(rest: tuple[str, ...], updates: Mapping[str, Value | None]) -> Any:
     """The new keys as inline tables, for a table that must live inside an inline table."""
+    import tomlkit
+
     leaf = tomlkit.inline_table()
     leaf.update(
         {k: list(v) if isinstance(v, tuple) else v for k, v in updates.items() if v is not None}
@@ -348,6 +376,14 @@ def _verify(
         raise InputError(problem)
 
 
+def _basic_string(raw: str) -> str:
+    """The value of a TOML basic string's body (escapes decoded; non-ASCII text kept as it is)."""
+    try:
+        return str(tomllib.loads(f'k = "{raw}"')["k"])
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
 def _parse_dotted_key(text: str) -> tuple[tuple[str, ...], str] | None:
     """Parse a dotted key at the start of ``text``: (its parts, the rest), or None."""
     parts: list[str] = []
@@ -361,7 +397,7 @@ def _parse_dotted_key(text: str) -> tuple[tuple[str, ...], str] | None:
             if end < 0:
                 return None
             raw = rest[1:end]
-            parts.append(raw.encode().decode("unicode_escape") if quote == '"' else raw)
+            parts.append(_basic_string(raw) if quote == '"' else raw)
             rest = rest[end + 1 :]
         else:
             match = _BARE_KEY.match(rest)

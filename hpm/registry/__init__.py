@@ -40,7 +40,7 @@ Decisions:
   leave the root, symlinks included; ``Source.path`` is absolute. Git URLs lose a leading
   ``git+``; scp-like ``user@host:path`` becomes ``ssh://user@host/path``. A packages/ file that
   no option uses is validated all the same.
-- YAML: safe values only, no aliases, at most 50 levels, 100,000 values and 5 MB per file, one
+- YAML: safe values only, no aliases, at most 50 levels and 5 MB per file (no cap on values), one
   document, UTF-8; duplicate keys are errors. See :mod:`hpm.registry.yamlfile`.
 - Files named ``*.yml`` in groups/ or packages/ are reported (rename to .yaml); other files
   there (READMEs, package source directories) are ignored.

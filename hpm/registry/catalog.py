@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from hpm.machine.conditions import Condition
 from solver.model import Model, Origin
 
 
@@ -90,6 +91,8 @@ class Registry:
     indexes: Mapping[str, Index] = field(default_factory=dict)  # indexes.yaml, by name
     disagreements: tuple[Disagreement, ...] = ()  # each is also a conflict rule of the model
     overrides: Mapping[str, str] = field(default_factory=dict)  # group -> file it replaced
+    # option name -> its ``machine:`` conditions (all must hold), for options that have any
+    conditions: Mapping[str, tuple[Condition, ...]] = field(default_factory=dict)
 
     def source(self, option: str) -> Source:
         """The option's source; an option with none comes from the index by name."""

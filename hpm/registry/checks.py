@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from hpm.errors import Problem
-from hpm.names import did_you_mean, is_valid_name, normalize
+from hpm.names import did_you_mean, is_valid_name, normalize, shown
 from hpm.registry.yamlfile import Document, KeyPath, key_text
 
 _TYPE_NAMES = {
@@ -104,7 +104,7 @@ class FileChecker:
             return normalize(value)
         self.report(
             path,
-            f"`{value}` is not a valid {what}",
+            f"`{shown(value)}` is not a valid {what}",
             "use letters, digits and `-`, `_`, `.` inside (PEP 508), e.g. `my-package`",
         )
         return None

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
+import time
+from collections.abc import Mapping
 from pathlib import Path
+
+from hpm.fsutil import REGISTRY_FILE_LIMIT, FileRefused, read_limited
+
+#: A file changed less than this many seconds before its hash was recorded may change again
+#: within the same timestamp tick without its metadata showing it: its hash is not kept.
+RACY_SECONDS = 2.0
 
 
 def registry_files(root: Path) -> list[tuple[str, Path]]:
@@ -21,22 +28,80 @@ def registry_files(root: Path) -> list[tuple[str, Path]]:
             found += [
                 (f"{folder}/{p.name}", p)
                 for p in directory.iterdir()
-                if p.suffix == ".yaml" and p.is_file() and not p.name.startswith(".")
+                if p.suffix == ".yaml" and not p.is_dir() and not p.name.startswith(".")
             ]
     for name in ("rules.yaml", "indexes.yaml"):
-        if (root / name).is_file():
+        if (root / name).exists() and not (root / name).is_dir():
             found.append((name, root / name))
     return sorted(found)
 
 
 def registry_digest(root: Path) -> str:
-    """``sha256:<hex>`` over the sorted relative paths and bytes of the registry's files.
+    """``sha256:<hex>`` over the sorted relative paths and contents of the registry's files.
 
-    Each file contributes its path, a NUL, its length (8 bytes) and its bytes, so that moving
-    bytes from one file to another changes the digest.
+    Each file contributes its path, a NUL, its length (8 bytes) and the SHA-256 of its bytes, so
+    that moving bytes from one file to another changes the digest, and the hash of a file that
+    has not changed can be reused (:func:`registry_digest_memo`).
     """
-    digest = hashlib.sha256()
+    return _combine([(rel, *_hash_file(path)) for rel, path in registry_files(root)])
+
+
+def registry_digest_memo(
+    root: Path, memo: Mapping[str, object], known: str | None = None
+) -> tuple[str, dict[str, list]]:
+    """:func:`registry_digest`, hashing only the files whose metadata changed since ``memo``.
+
+    ``memo`` maps a relative path to ``[size, mtime_ns, ctime_ns, inode, device, sha256 hex]``,
+    as this function returned it last time (``{}`` at first). A file is read and hashed again
+    when any of these differ (an edit changes mtime and ctime; a replacement, the inode; and
+    ctime cannot be set back by hand), or when it had changed less than ``RACY_SECONDS`` before
+    it was recorded (a change within the same timestamp tick would not show). ``known`` is the
+    digest that ``memo`` gave last time: returned as is when no file changed, came or went (no
+    hashing at all, so ``hashlib`` is not even imported). Returns the digest and the memo to
+    keep.
+    """
+    racy_before = time.time_ns() - int(RACY_SECONDS * 1e9)
+    parts, kept = [], {}
+    hashed = False
     for rel, path in registry_files(root):
-        data = path.read_bytes()
-        digest.update(rel.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
+        try:
+            st = path.stat()
+        except OSError:  # a dangling link: hashed as unreadable, never kept
+            parts.append((rel, *_hash_file(path)))
+            hashed = True
+            continue
+        meta = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+        old = memo.get(rel)
+        if isinstance(old, list) and len(old) == 6 and old[:5] == meta:
+            size, hexdigest = st.st_size, str(old[5])
+        else:
+            size, hexdigest = _hash_file(path)
+            hashed = True
+        parts.append((rel, size, hexdigest))
+        if size == st.st_size and max(st.st_mtime_ns, st.st_ctime_ns) < racy_before:
+            kept[rel] = [*meta, hexdigest]
+    if known and not hashed and [rel for rel, _, _ in parts] == sorted(memo):
+        return known, kept  # the same files, none read: the same digest
+    return _combine(parts), kept
+
+
+def _hash_file(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file, read as the loader reads it (never blocking, at most the
+    limit); a file that cannot be read gets the hash of its error: the loader reports it."""
+    import hashlib
+
+    try:
+        data = read_limited(path, REGISTRY_FILE_LIMIT)
+    except (FileRefused, OSError) as e:
+        return -1, hashlib.sha256(b"unreadable\0" + str(e).encode()).hexdigest()
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
+def _combine(parts: list[tuple[str, int, str]]) -> str:
+    import hashlib  # here: an unchanged registry's digest needs no hashing (OpenSSL's import)
+
+    digest = hashlib.sha256()
+    for rel, size, hexdigest in parts:
+        digest.update(rel.encode("utf-8") + b"\0" + size.to_bytes(8, "big", signed=True))
+        digest.update(bytes.fromhex(hexdigest))
     return "sha256:" + digest.hexdigest()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hpm.machine.conditions import Condition
 from hpm.names import did_you_mean
 from hpm.registry.checks import FileChecker, type_name
+from hpm.registry.conditions import read_machine
 from hpm.registry.sources import SOURCE_KEYS
 from hpm.registry.yamlfile import KeyPath
 from solver.model import Strategy
@@ -17,7 +19,16 @@ from solver.model import Strategy
 GROUP_KEYS = (
     "name", "type", "strategy", "description", "default", "min", "max", "options", "override",
 )  # fmt: skip
-OPTION_KEYS = ("name", "description", "requires", "conflicts", *SOURCE_KEYS, "index", "packages")
+OPTION_KEYS = (
+    "name",
+    "description",
+    "requires",
+    "conflicts",
+    "machine",
+    *SOURCE_KEYS,
+    "index",
+    "packages",
+)
 
 # Spellings people reach for, mapped to the strategy they mean (for the hint only).
 _STRATEGY_HINTS = {
@@ -64,6 +75,7 @@ class RawOption:
     path: KeyPath
     key: str
     line: int | None
+    machine: tuple[Condition, ...] = ()  # the machines that can run it (all must hold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,9 +265,18 @@ def _option(check: FileChecker, item: object, path: KeyPath) -> RawOption | None
     description = check.get_str(item, path, "description") or ""
     requires = read_ref_items(check, item, path, "requires", allow_any=True)
     conflicts = read_ref_items(check, item, path, "conflicts", allow_any=False)
+    machine = read_machine(check, item, path)
     if name is None:
         return None
     fields = item if any(k in item for k in (*SOURCE_KEYS, "index", "packages")) else None
     return RawOption(
-        name, description, requires, conflicts, fields, path, check.key(path), check.line(path)
+        name,
+        description,
+        requires,
+        conflicts,
+        fields,
+        path,
+        check.key(path),
+        check.line(path),
+        machine,
     )

@@ -113,6 +113,12 @@ def load_layers(layers: Sequence[Layer]) -> Registry:
         indexes=indexes,
         disagreements=found,
         overrides={item.group.name: item.replaces for item in loaded if item.replaces},
+        conditions={
+            option.name: option.machine
+            for item in loaded
+            for option in item.group.options
+            if option.machine
+        },
     )
 
 
@@ -162,7 +168,11 @@ def _documents(root: Path, layer: Layer, folder: str, problems: list[Problem]):
     directory = root / folder
     if not directory.is_dir():
         return
-    paths = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+    # Not only regular files: a FIFO or a link to a device must be reported, not skipped.
+    paths = sorted(
+        (p for p in directory.iterdir() if not p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,  # names are unique here; comparing Path objects is slow
+    )
     if folder == "groups" and not any(p.suffix == ".yaml" for p in paths):
         problems.append(
             Problem(layer.display(f"{folder}/"), "", "no group files (groups/*.yaml) found")

@@ -18,6 +18,7 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from hpm.names import shown
 from hpm.registry.catalog import Source
 from hpm.registry.checks import FileChecker
 from hpm.registry.yamlfile import KeyPath
@@ -55,6 +56,12 @@ _CLAUSES = {
     ">": re.compile(_PUBLIC),
     "===": re.compile(r"[^\s;,)]+"),  # arbitrary equality: any string
 }
+_ARBITRARY = re.compile(r"[A-Za-z0-9._+!-]+")
+_HOST = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\]")
+_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._~+-]*")
+# A registry path may not hold what uv reads as a marker (`;`), a comment or fragment (`#`), a
+# URL or version (`@`), an escape (`%`), or whitespace and quotes.
+_PATH_FORBIDDEN = re.compile(r"[\s;#@%\\'\"\x00-\x1f\x7f]")
 _CLAUSE = re.compile(r"^\s*(===|~=|==|!=|<=|>=|<|>)\s*(\S*?)\s*$")
 
 
@@ -72,6 +79,17 @@ def check_version_spec(spec: str) -> str | None:
         op, version = match.groups()
         if not _CLAUSES[op].fullmatch(version.lower() if op != "===" else version):
             return f"`{op}{version}` is not a valid PEP 440 version clause"
+        if op == "===" and not _ARBITRARY.fullmatch(version):
+            return (
+                f"`{op}{version}`: arbitrary equality (`===`) takes a plain version string "
+                "(letters, digits and `._+!-`), nothing that uv could read as a URL"
+            )
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        SpecifierSet(spec)
+    except InvalidSpecifier as e:
+        return f"not a PEP 440 specifier set ({e})"
     return None
 
 
@@ -96,6 +114,8 @@ def check_git_url(url: str) -> tuple[str | None, str | None]:
         return None, "a git URL may not contain `#` (use `subdirectory`, and `rev`/`tag`/`branch`)"
     scp = _SCP.match(url)
     if scp and "://" not in url:
+        if not _HOST.fullmatch(scp["host"]) or not _USER.fullmatch(scp["user"]):
+            return None, "the host and user of a git URL must start with a letter or digit"
         path = scp["path"].lstrip("/")
         return f"ssh://{scp['user']}@{scp['host']}/{path}", None
     try:
@@ -107,6 +127,11 @@ def check_git_url(url: str) -> tuple[str | None, str | None]:
         return None, f"unsupported git URL (expected {schemes} or user@host:path)"
     if parts.scheme != "file" and not parts.hostname:
         return None, "the git URL has no host"
+    netloc_host = parts.netloc.rpartition("@")[2].rsplit(":", 1)[0] if parts.netloc else ""
+    if parts.scheme != "file" and not _HOST.fullmatch(netloc_host):
+        return None, f"bad host `{netloc_host}`: it must start with a letter or digit (never `-`)"
+    if parts.username is not None and not _USER.fullmatch(parts.username):
+        return None, f"bad user `{parts.username}`: it must start with a letter or digit"
     if parts.scheme == "file" and not parts.path:
         return None, "the file:// URL has no path"
     if "@" in parts.path or "@" in parts.query:
@@ -139,7 +164,7 @@ def check_subdirectory(subdir: str) -> str | None:
 
 
 def check_marker(marker: str) -> str | None:
-    """Why ``marker`` is not plausibly a PEP 508 environment marker (light check), or None."""
+    """Why ``marker`` is not a PEP 508 environment marker (``packaging`` parses it), or None."""
     if not marker.strip():
         return "empty marker"
     if "\n" in marker or "\r" in marker or re.search(r"[\x00-\x1f\x7f]", marker):
@@ -157,7 +182,21 @@ def check_marker(marker: str) -> str | None:
         return "unbalanced quotes"
     if marker.count("(") != marker.count(")"):
         return "unbalanced parentheses"
+    from packaging.markers import InvalidMarker, Marker
+
+    try:
+        Marker(marker)
+    except InvalidMarker as e:
+        first = str(e).splitlines()[0]
+        return f"not a PEP 508 marker ({first}); a marker holds no URL, `@` or `#` comment"
     return None
+
+
+def normal_marker(marker: str) -> str:
+    """A valid marker as ``packaging`` writes it back (what uv is given is what was checked)."""
+    from packaging.markers import Marker
+
+    return str(Marker(marker))
 
 
 def read_source(
@@ -205,7 +244,7 @@ def read_source(
         why = check_marker(marker)
         if why:
             check.report((*path, "marker"), f"bad marker: {why}", "e.g. `sys_platform == 'linux'`")
-        fields["marker"] = marker.strip()
+        fields["marker"] = normal_marker(marker) if not why else marker.strip()
     if len(check.problems) > before:
         return None
     return Source(**fields)
@@ -257,6 +296,13 @@ def local_path(check: FileChecker, text: str, where: KeyPath, root: Path) -> Pat
     absolute, missing, or leads outside the root (``..`` and symlinks followed)."""
     if not text.strip() or "\x00" in text or "\n" in text:
         check.report(where, "bad path: empty, or contains control characters")
+        return None
+    if _PATH_FORBIDDEN.search(text):
+        check.report(
+            where,
+            f"path `{shown(text)}` may not contain whitespace, quotes or any of `;#@%\\`",
+            "uv would read part of it as a marker, a comment or a URL; rename the directory",
+        )
         return None
     given = Path(text)
     if given.is_absolute() or text.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", text):

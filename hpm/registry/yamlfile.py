@@ -1,14 +1,32 @@
 """Reading one registry YAML file into plain values plus a key-path -> line map.
 
-This is the only module of hpm that imports ``yaml``. It never builds the PyYAML node tree:
-it walks the parser's *events* and builds dicts, lists and scalars itself, so that
+This is the only module of hpm that imports ``yaml``. :func:`read_document` reads the bytes
+(:func:`read_registry_bytes`: regular files only, without blocking, at most
+``MAX_BYTES`` + 1 bytes) and hands them to :func:`parse_document`, which builds dicts, lists and
+scalars itself (never PyYAML's constructed document), so that
 
 - every value's line is known (``Document.line(path)``), for messages that point at it;
-- aliases are refused at the first ``*name`` (a billion-laughs document is never expanded);
-- nesting deeper than ``MAX_DEPTH`` and more than ``MAX_NODES`` values are refused;
+- aliases are refused (a billion-laughs document is never expanded);
+- nesting deeper than ``MAX_DEPTH`` is refused;
 - tags that would construct objects are refused (scalars go through PyYAML's *safe*
   constructor, which knows only the standard YAML types);
 - duplicate keys, which PyYAML would silently let the last one win, are reported.
+
+Two paths give the same result. The fast one lets libyaml parse and compose the whole file in C
+(``yaml.CSafeLoader``; libyaml 0.2.6 and later also stop at 1,000 levels of nesting) and walks
+the node tree, taking each value's line from its node's start mark. It accepts only clean
+documents: at the first alias (a node met twice), unknown tag, over-deep nesting, non-string or
+duplicate key, or YAML error, the file is parsed again on the precise path, which walks the
+parser's *events* one by one and reports the problem at its line (the event walk refuses an
+alias at its ``*name``, before anything is expanded).
+
+Limits and what each is for (see also docs/): ``MAX_BYTES`` bounds the work and memory of
+reading and parsing one file (both are linear in its size); the ban on aliases and merge keys
+stops a small file from standing for an exponentially large value; ``MAX_DEPTH`` bounds
+recursion in the checks that walk a value; the tag ban keeps registry data from constructing
+objects. There is no cap on the *number* of values in a file: a plain large file (the rules of
+a 15,000-option feature model) costs time in proportion to its size, which ``MAX_BYTES``
+already bounds.
 
 Every failure is a :class:`~hpm.errors.Problem` with the file and, where YAML gives one, the line.
 """
@@ -22,19 +40,68 @@ from types import MappingProxyType
 
 import yaml
 from yaml import events
-from yaml.nodes import ScalarNode
+from yaml.nodes import ScalarNode, SequenceNode
 
 from hpm.errors import Problem
+from hpm.fsutil import REGISTRY_FILE_LIMIT, FileRefused, read_limited
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = REGISTRY_FILE_LIMIT
 MAX_DEPTH = 50
-MAX_NODES = 100_000
 
 KeyPath = tuple[str | int, ...]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAGS = {None, "!", "tag:yaml.org,2002:map"}
 _SEQ_TAGS = {None, "!", "tag:yaml.org,2002:seq"}
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "timestamp")
+)
+
+
+def _libyaml_bounds_nesting() -> bool:
+    """libyaml refuses nesting beyond 1,000 levels from 0.2.6 on; before, its C composer
+    would recurse as deep as the file nests (a crash, not an error), so it is not used."""
+    try:
+        from yaml import _yaml
+    except ImportError:
+        return False
+    version = tuple(int(part) for part in _yaml.get_version_string().split(".")[:3])
+    return version >= (0, 2, 6) and hasattr(yaml, "CSafeLoader")
+
+
+#: Plain scalars' resolved tags, shared by every file (names repeat across a registry).
+_RESOLVED: dict[str, str] = {}
+
+
+class _Composer(_Loader):  # type: ignore[misc, valid-type]
+    """The C loader with the resolution of plain scalars memoised and no path resolvers."""
+
+    def resolve(self, kind: type, value: object, implicit: tuple[bool, bool]) -> str:
+        if kind is not ScalarNode:  # SafeLoader has no path resolvers: the default tags
+            return _SEQ if kind is SequenceNode else _MAP
+        if not isinstance(value, str):
+            return super().resolve(kind, value, implicit)
+        if not implicit[0]:  # quoted or tagged: no implicit resolution (SafeLoader's rule)
+            return _STR
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            if len(_RESOLVED) > 200_000:  # a long-running process: keep the memo bounded
+                _RESOLVED.clear()
+            tag = _RESOLVED[value] = super().resolve(kind, value, (True, False))
+        return tag
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        """No path resolvers (SafeLoader registers none): nothing to track."""
+
+    def ascend_resolver(self) -> None:
+        """See :meth:`descend_resolver`."""
+
+
+_FAST = _libyaml_bounds_nesting()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +141,35 @@ class _Frame:
     skip: bool = False  # the pending key was invalid: drop its value
 
 
+def read_registry_bytes(path: Path, display: str) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a registry file, or the problem that stops hpm reading it.
+
+    At most ``MAX_BYTES`` (+1 to notice more), never blocking, regular files only: a FIFO, a
+    link to ``/dev/zero`` or ``/dev/urandom``, a ``/proc`` file is refused with the file named.
+    """
+    try:
+        return read_limited(path, MAX_BYTES), None
+    except FileRefused as e:
+        hint = "registry files must be regular YAML files"
+        return None, Problem(display, "", f"file {e.reason}", hint)
+    except OSError as e:
+        return None, Problem(display, "", f"cannot read file: {e.strerror or e}")
+
+
 def read_document(path: Path, display: str) -> tuple[Document | None, list[Problem]]:
-    """Parse ``path`` (shown as ``display``) into a :class:`Document`.
+    """Read and parse ``path`` (shown as ``display``) into a :class:`Document`.
 
     Returns ``(None, problems)`` when the file cannot be used, else the document and any
     problems that did not stop parsing (duplicate or non-string keys).
     """
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            limit = MAX_BYTES // (1024 * 1024)
-            return None, [Problem(display, "", f"file is larger than {limit} MB ({size} bytes)")]
-        raw = path.read_bytes()
-    except OSError as e:
-        return None, [Problem(display, "", f"cannot read file: {e.strerror or e}")]
+    raw, problem = read_registry_bytes(path, display)
+    if raw is None:
+        return None, [problem] if problem else []
+    return parse_document(raw, display)
+
+
+def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Problem]]:
+    """Parse a file's bytes (see the module docstring for the two paths)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -97,6 +179,13 @@ def read_document(path: Path, display: str) -> tuple[Document | None, list[Probl
         ]
     if not text.strip():
         return None, [Problem(display, "", "empty file")]
+    if _FAST:
+        built = _from_nodes(text)
+        if built is not None:
+            data, lines = built
+            if data is None:
+                return None, [Problem(display, "", "empty file", line=None)]
+            return Document(display, data, MappingProxyType(lines)), []
     soft: list[Problem] = []
     try:
         data, lines = _build(_Loader(text), display, soft)
@@ -114,13 +203,74 @@ def read_document(path: Path, display: str) -> tuple[Document | None, list[Probl
     return Document(display, data, MappingProxyType(lines)), soft
 
 
+class _Unclean(Exception):
+    """The fast path met something only the precise path reports well."""
+
+
+def _from_nodes(text: str) -> tuple[object, dict[KeyPath, int]] | None:
+    """The value and line map from libyaml's node tree, or None: use the precise path."""
+    loader = _Composer(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    if node is None:
+        return None, {}
+    lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
+    # An alias needs an anchor (``&name``; an undefined one fails to compose): without a ``&``
+    # in the text no node can be shared, and the walk need not remember the nodes it met.
+    seen: set[int] | None = set() if "&" in text else None
+    plain, construct = _PLAIN_TAGS, loader.construct_object
+
+    def value(node: yaml.Node, path: KeyPath, depth: int) -> object:
+        if seen is not None:
+            if id(node) in seen:  # the composer shares an anchored node with its aliases
+                raise _Unclean
+            seen.add(id(node))
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag in plain:
+            return construct(node)
+        if depth >= MAX_DEPTH:
+            raise _Unclean
+        if tag == _SEQ:
+            items = []
+            for i, item in enumerate(node.value):
+                at = (*path, i)
+                lines[at] = item.start_mark.line + 1
+                items.append(value(item, at, depth + 1))
+            return items
+        if tag != _MAP:  # another tag, or a scalar with an unknown one
+            raise _Unclean
+        mapping: dict[str, object] = {}
+        for key_node, item in node.value:
+            key = key_node.value
+            if key_node.tag != _STR or key in mapping:
+                raise _Unclean  # a non-string or duplicate key: reported by the precise path
+            if seen is not None:
+                if id(key_node) in seen:
+                    raise _Unclean
+                seen.add(id(key_node))
+            at = (*path, key)
+            lines[at] = key_node.start_mark.line + 1
+            mapping[key] = value(item, at, depth + 1)
+        return mapping
+
+    try:
+        return value(node, (), 0), lines
+    except (_Unclean, yaml.YAMLError):
+        return None
+
+
 def _build(loader: yaml.SafeLoader, display: str, soft: list[Problem]) -> tuple[object, dict]:
     """Walk the event stream, building the document's value and its line map."""
     lines: dict[KeyPath, int] = {}
     stack: list[_Frame] = []
     root: list[object] = []
     documents = 0
-    nodes = 0
 
     def place(value: object, line: int, start: events.Event) -> KeyPath | None:
         """Put ``value`` where the parent expects it; the path it got (None: dropped)."""
@@ -190,14 +340,8 @@ def _build(loader: yaml.SafeLoader, display: str, soft: list[Problem]) -> tuple[
                 "write the value out in full",
             )
         elif isinstance(event, events.ScalarEvent):
-            nodes += 1
-            if nodes > MAX_NODES:
-                raise _Refused(f"more than {MAX_NODES} values in one file", line)
             place(_scalar(loader, event), line, event)
         elif isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
-            nodes += 1
-            if nodes > MAX_NODES:
-                raise _Refused(f"more than {MAX_NODES} values in one file", line)
             if len(stack) >= MAX_DEPTH:
                 raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", line)
             is_map = isinstance(event, events.MappingStartEvent)
@@ -216,13 +360,15 @@ def _scalar(loader: yaml.SafeLoader, event: events.ScalarEvent) -> object:
     tag = event.tag
     if tag is None or tag == "!":
         tag = loader.resolve(ScalarNode, event.value, event.implicit)
+    line = event.start_mark.line + 1 if event.start_mark is not None else None
+    if tag == _MERGE_TAG:
+        raise _Refused("merge keys (`<<`) are not allowed", line, "write the keys out in full")
     # the C parser's marks are yaml._yaml.Mark, which the stubs do not accept: same fields
     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
     try:
         return loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as e:
-        line = event.start_mark.line + 1 if event.start_mark is not None else None
-        raise _Refused(f"YAML tag `{_short(event.tag)}` is not allowed", line) from e
+        raise _Refused(f"YAML tag `{_short(tag)}` is not allowed", line) from e
 
 
 def key_text(path: KeyPath) -> str:

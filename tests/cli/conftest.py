@@ -24,3 +24,11 @@ def hpm_process() -> RunHpm:
 def demo(tmp_path: Path) -> Path:
     """The demo project (no groups chosen yet) beside a copy of the example registry."""
     return make_demo(tmp_path)
+
+
+@pytest.fixture
+def gated(tmp_path: Path) -> Path:
+    """A project synced with ``gated-old`` whose builds the test can hold (see helpers/gated.py)."""
+    from helpers.gated import make_gated
+
+    return make_gated(tmp_path)

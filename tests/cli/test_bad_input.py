@@ -45,9 +45,11 @@ def _huge_yaml(root: Path) -> None:
 
 
 def _many_values_yaml(root: Path) -> None:
-    """Under the size limit, but 150,000 options."""
+    """Under the size limit, 120,000 options (more values than the old cap of 100,000, which
+    stopped real registries): read in full, and a mistake at the end is found at its line."""
     lines = ["name: a", "strategy: M-of-N", "options:"]
-    lines += [f"  - o{i}" for i in range(150_000)]
+    lines += [f"  - o{i}" for i in range(120_000)]
+    lines += ["  - name: last", "    requires: [nowhere]"]
     _group_file(root, "\n".join(lines) + "\n")
 
 
@@ -64,11 +66,39 @@ def _symlink(root: Path) -> None:
     os.symlink(root / "outside", root / "registry" / "pkgs" / "link")
 
 
+def _read_only_pyproject(root: Path) -> None:
+    """``chmod 0444 pyproject.toml``: read-only by its mode bits (tests run as root, which could
+    write it anyway; hpm honours the bits for everyone)."""
+    (root / "project" / "pyproject.toml").chmod(0o444)
+
+
+def _replace(path: Path, make: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    make(path)
+
+
+def _fifo(relative: str) -> Callable[[Path], None]:
+    """A named pipe where a registry file should be (reading it would block forever)."""
+    return lambda root: _replace(root / "registry" / relative, os.mkfifo)
+
+
+def _link_to(relative: str, target: str) -> Callable[[Path], None]:
+    """A registry file that is a symlink to a device or a kernel file."""
+    return lambda root: _replace(root / "registry" / relative, lambda p: p.symlink_to(target))
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
     "huge_yaml": _huge_yaml,
     "many_values_yaml": _many_values_yaml,
     "deep_yaml": _deep_yaml,
     "symlink": _symlink,
+    "read_only_pyproject": _read_only_pyproject,
+    "fifo_group": _fifo("groups/zz.yaml"),
+    "fifo_rules": _fifo("rules.yaml"),
+    "dev_zero_group": _link_to("groups/zero.yaml", "/dev/zero"),
+    "dev_urandom_package": _link_to("packages/metric-bleu.yaml", "/dev/urandom"),
+    "proc_pagemap_rules": _link_to("rules.yaml", "/proc/self/pagemap"),
 }
 
 
@@ -103,7 +133,12 @@ def test_bad_input(case: str, tmp_path: Path, hpm: RunHpm) -> None:
     assert_clean(done)
     for needle in spec["stderr"]:
         assert needle in done.stderr, f"{needle!r} missing\n{shown}"
-    assert tree_bytes(root, skip=PRIVATE) == before
+    if (CASES / case / "project" / ".hpm").exists():  # the case is about hpm's own state
+        skip: tuple[str, ...] = ("project/.hpm/lock", "project/.hpm/.gitignore")
+        before = {k: v for k, v in before.items() if k not in skip}
+        assert tree_bytes(root, skip=skip) == before
+    else:
+        assert tree_bytes(root, skip=PRIVATE) == before
 
 
 # --------------------------------------------------------------------------- registry scenarios

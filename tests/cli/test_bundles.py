@@ -236,7 +236,7 @@ def test_check_explains_two_options_that_disagree_on_a_package(tmp_path: Path, h
     assert (
         "cu124 conflicts with plotting: `cu124` and `plotting` install `numpy` from different "
         "sources (`plotting` gives it at groups/tools.yaml:7: options[1].packages[0])  "
-        "(groups/accelerator.yaml:10, options[0].packages[2])"
+        "(groups/accelerator.yaml:10: options[0].packages[2])"
     ) in done.stderr + done.stdout
     assert registry.is_dir()
 

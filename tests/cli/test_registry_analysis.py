@@ -31,11 +31,11 @@ def test_rules_that_never_apply_and_redundant_rules(tmp_path: Path, hpm: RunHpm)
     assert done.returncode == 0  # warnings, not errors
     assert (
         "warning: rule never applies: vlm-adapter-deepseek and metric-bleu requires "
-        "metric-accuracy  (rules.yaml:11, rules[3].requires[0])"
+        "metric-accuracy  (rules.yaml:11: rules[3].requires[0])"
     ) in done.stdout
     assert (
         "warning: rule is redundant (the other rules imply it): vllm-backend requires one of "
-        "metric-latency, metric-bleu  (rules.yaml:9, rules[2].requires[0])"
+        "metric-latency, metric-bleu  (rules.yaml:9: rules[2].requires[0])"
     ) in done.stdout
 
 

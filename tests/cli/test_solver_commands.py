@@ -283,7 +283,7 @@ def test_group_show_json(demo: Path, hpm: RunHpm) -> None:
 def test_registry_check_json(demo: Path, hpm: RunHpm) -> None:
     data = _json(hpm("registry", "check", "--json", cwd=demo))
     assert data["ok"] is True
-    assert (data["groups"], data["options"], data["rules"]) == (3, 8, 2)
+    assert (data["groups"], data["options"], data["rules"]) == (3, 9, 2)
     assert (data["void"], data["dead"], data["core"]) == (False, [], [])
     assert data["registry"] == str((demo.parent / "registry").resolve())
 

@@ -122,10 +122,13 @@ def test_seed_workflow(tmp_path: Path, hpm: RunHpm) -> None:
     }
     assert "mypkg" not in (demo / "hpm.lock").read_text()
 
-    # 8. a second sync has nothing to do
+    # 8. a second sync has nothing to do, and does nothing: no journal, hpm.lock not rewritten
+    before = (demo / "hpm.lock").stat()
     done = hpm("sync", cwd=demo)
     _ok(done)
     assert "nothing to do" in done.stdout
+    after = (demo / "hpm.lock").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 def test_dry_run_creates_nothing(tmp_path: Path, hpm: RunHpm) -> None:

@@ -182,3 +182,85 @@ def normalize_name(name: str) -> str:
     from hpm.names import normalize
 
     return normalize(name)
+
+
+GATED_BACKEND = '''\
+"""A PEP 517 backend that can hold a build until the test releases it (no network needed).
+
+With GATE_DIR set and the hook named in GATE_HOLD (metadata, build), the hook appends its name to
+GATE_DIR/started, then waits for GATE_DIR/release (at most a minute, so a broken test ends);
+if GATE_DIR/fail exists by then, the hook fails.
+"""
+import base64, hashlib, os, time, zipfile
+
+NAME, MODULE, VERSION = {name!r}, {module!r}, "0.1.0"
+DIST = f"{{MODULE}}-{{VERSION}}.dist-info"
+METADATA = f"Metadata-Version: 2.1\\nName: {{NAME}}\\nVersion: {{VERSION}}\\n"
+
+
+def _gate(hook):
+    gate = os.environ.get("GATE_DIR")
+    if not gate or hook not in os.environ.get("GATE_HOLD", "").split(","):
+        return
+    with open(os.path.join(gate, "started"), "a") as log:
+        log.write(f"{{hook}} {{os.getpid()}}\\n")
+    for _ in range(1200):
+        if os.path.exists(os.path.join(gate, "release")):
+            break
+        time.sleep(0.05)
+    else:
+        with open(os.path.join(gate, "started"), "a") as log:
+            log.write(f"{{hook}} timed out\\n")
+    if os.path.exists(os.path.join(gate, "fail")):
+        raise SystemExit(f"{{hook}} failed on purpose")
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    _gate("metadata")
+    os.makedirs(os.path.join(metadata_directory, DIST), exist_ok=True)
+    with open(os.path.join(metadata_directory, DIST, "METADATA"), "w") as out:
+        out.write(METADATA)
+    return DIST
+
+
+prepare_metadata_for_build_editable = prepare_metadata_for_build_wheel
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    _gate("build")
+    files = {{
+        f"{{MODULE}}/__init__.py": f"NAME = {{NAME!r}}\\n".encode(),
+        f"{{DIST}}/METADATA": METADATA.encode(),
+        f"{{DIST}}/WHEEL": b"Wheel-Version: 1.0\\nGenerator: gated\\nRoot-Is-Purelib: true\\n"
+        b"Tag: py3-none-any\\n",
+    }}
+    wheel = f"{{MODULE}}-{{VERSION}}-py3-none-any.whl"
+    record = []
+    with zipfile.ZipFile(os.path.join(wheel_directory, wheel), "w") as archive:
+        for path, data in files.items():
+            archive.writestr(path, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            record.append(f"{{path}},sha256={{digest.decode()}},{{len(data)}}")
+        record.append(f"{{DIST}}/RECORD,,")
+        archive.writestr(f"{{DIST}}/RECORD", "\\n".join(record) + "\\n")
+    return wheel
+
+
+build_editable = build_wheel
+'''
+
+
+def write_gated_package(directory: Path, name: str) -> Path:
+    """A package whose metadata and build hooks can be held (see ``GATED_BACKEND``).
+
+    Its version is dynamic, so ``uv add`` must ask the backend for metadata; ``uv sync`` builds it.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    module = name.replace("-", "_")
+    (directory / "gated_backend.py").write_text(GATED_BACKEND.format(name=name, module=module))
+    (directory / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\ndynamic = ["version"]\nrequires-python = ">=3.11"\n'
+        'dependencies = []\n\n[build-system]\nrequires = []\nbuild-backend = "gated_backend"\n'
+        'backend-path = ["."]\n'
+    )
+    return directory

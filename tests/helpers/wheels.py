@@ -47,6 +47,11 @@ def _member(name: str) -> zipfile.ZipInfo:
 
 # The builds of the accelerator example: per flat index, (name, version, requires).
 ACCELERATOR_WHEELS = {
+    "cu130": [
+        ("torch", "2.9.0+cu130", ()),
+        ("torchvision", "0.24.0+cu130", ("torch",)),
+        ("nvidia-cuda-runtime", "13.0.96", ()),
+    ],
     "cu124": [
         ("torch", "2.5.0+cu124", ()),
         ("torchvision", "0.20.0+cu124", ("torch",)),

@@ -111,3 +111,22 @@ def nvidia_machine(tmp: Path, driver: str, cuda: str, capabilities: list[str]) -
 def copy_h200(target: Path) -> Path:
     shutil.copytree(H200, target)
     return target
+
+
+ACCELERATOR = """\
+name: accelerator
+strategy: 1-of-N
+options:                      # registry order = preference for --auto
+  - name: cu130
+    machine: {gpu: nvidia, cuda: ">=13.0", compute_capability: ">=7.5"}
+  - name: cu124
+    machine: {gpu: nvidia, cuda: ">=12.4"}
+  - name: cpu
+"""
+
+
+def accelerator_registry(root: Path, group: str = ACCELERATOR) -> Path:
+    """A registry with the PyTorch-like accelerator group (options are index packages)."""
+    (root / "groups").mkdir(parents=True)
+    (root / "groups" / "accelerator.yaml").write_text(group, encoding="utf-8")
+    return root

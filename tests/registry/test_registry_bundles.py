@@ -34,8 +34,8 @@ def test_registry_check_reports_the_pairs_that_disagree_on_a_source() -> None:
     text, data = _check(CASES / "bundles")
     assert (
         "warning: `cu124` and `plotting` install `numpy` from different sources, so they cannot "
-        "be chosen together (groups/accelerator.yaml:10, options[0].packages[2]; "
-        "groups/tools.yaml:7, options[1].packages[0])"
+        "be chosen together (groups/accelerator.yaml:10: options[0].packages[2]; "
+        "groups/tools.yaml:7: options[1].packages[0])"
     ) in text
     pairs = [tuple(d["options"]) for d in data["disagreements"]]
     # cu124/cpu share a 1-of-N group; numpy/lab agree with cu124/cpu on numpy: no pair
@@ -54,7 +54,7 @@ def test_an_index_no_option_uses_is_a_warning(tmp_path: Path) -> None:
     with (root / "indexes.yaml").open("a") as indexes:
         indexes.write("- name: spare\n  url: https://example.org/simple\n")
     text, data = _check(root)
-    assert "warning: index `spare` is used by no option  (indexes.yaml:10, indexes[3])" in text
+    assert "warning: index `spare` is used by no option  (indexes.yaml:10: indexes[3])" in text
     assert data["unused_indexes"] == [
         {"name": "spare", "file": "indexes.yaml", "key": "indexes[3]", "line": 10}
     ]

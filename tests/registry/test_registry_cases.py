@@ -16,6 +16,7 @@ import pytest
 from hpm.registry.catalog import Registry, Source
 from hpm.errors import InputError, Problem
 from hpm.registry import load_registry
+from solver.model import Origin
 
 CASES = Path(__file__).resolve().parents[1] / "cases" / "registry"
 NAMES = sorted(p.name for p in CASES.iterdir() if (p / "expect.json").is_file())
@@ -72,6 +73,11 @@ def _describe(registry: Registry) -> dict:
             }
             for i in registry.indexes.values()
         ]
+    if registry.conditions:
+        described["conditions"] = {
+            name: [f"{c.text} ({_at(c.origin)})" for c in conditions]
+            for name, conditions in registry.conditions.items()
+        }
     return described
 
 
@@ -107,3 +113,7 @@ def test_registry_case(case: str) -> None:
             assert _problem_matches(wanted, got), f"expected {wanted}\ngot {got}\nall:\n{shown}"
     else:
         assert _describe(load_registry(CASES / case)) == expect
+
+
+def _at(origin: Origin) -> str:
+    return f"{origin.file}:{origin.line} ({origin.key})"

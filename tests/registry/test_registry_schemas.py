@@ -144,6 +144,7 @@ def test_valid_cases_conform(case: Path) -> None:
         ("rules", "rules_not_list", "rules.yaml"),
         ("indexes", "bundle_errors", "indexes.yaml"),
         ("group", "bundle_errors", "groups/a.yaml"),
+        ("group", "machine_errors", "groups/accelerator.yaml"),
     ],
 )
 def test_invalid_files_do_not_conform(name: str, case: str, file: str) -> None:

@@ -20,7 +20,7 @@ from helpers.projects import (
 from hpm.apply import uv as uvcmd
 from hpm.apply.plan import SyncPlan, make_plan
 from hpm.apply.sync import apply_plan, declared_dependencies, locked_names, read_declared
-from hpm.errors import Interrupted, UvError
+from hpm.errors import Interrupted, UnusableLockError, UvError
 from hpm.project import lockfile
 from hpm.project.lockfile import LockState, read_lock
 from hpm.registry.catalog import Registry, Source
@@ -181,8 +181,8 @@ def test_an_interrupt_between_uv_steps_restores_the_files(
     before = snapshot(project)
     real = uvcmd.run_checked
 
-    def interrupted_after_first_step(argv, cwd):  # the user presses Ctrl-C after `uv remove`
-        real(argv, cwd)
+    def interrupted_after_first_step(argv, cwd, **kwargs):  # Ctrl-C after `uv remove`
+        real(argv, cwd, **kwargs)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(uvcmd, "run_checked", interrupted_after_first_step)
@@ -224,3 +224,41 @@ def test_a_registry_inside_the_project_and_an_editable_package(
     assert "workspace" not in pyproject(project)["tool"]["uv"]  # uv add --no-workspace
     assert can_import(project, "vllm_backend")
     assert can_import(project, "metric_bleu")
+
+
+@pytest.mark.parametrize("damage", ["empty", "not-toml"])
+def test_an_unreadable_uv_lock_after_uv_sync_uninstalls_nothing_and_restores(
+    tmp_path: Path, project: Path, registry: Registry, uv_bin: str, damage: str
+) -> None:
+    # The real uv never leaves a broken lock behind, so a stand-in wraps it: it runs the real
+    # `uv sync` and then damages uv.lock, exiting 0.
+    write_package(tmp_path / "own", "own-tool")
+    uv_run(project, "add", "../own")  # the user's own dependency, installed
+    sync(project, registry, selection("vllm-backend"), uv_bin)
+    before = snapshot(project)
+    content = "" if damage == "empty" else "this is [not toml"
+    wrapper = tmp_path / "uv-damaging-the-lock"
+    wrapper.write_text(
+        f'#!/bin/sh\n"{uv_bin}" "$@" || exit $?\n'
+        f'if [ "$1" = sync ]; then printf "{content}" > uv.lock; fi\n'
+    )
+    wrapper.chmod(0o755)
+
+    with pytest.raises(UnusableLockError):
+        sync(project, registry, selection("vlm-adapter-qwen"), str(wrapper))
+
+    assert snapshot(project) == before
+    assert can_import(project, "own_tool")  # nothing was uninstalled from the broken lock
+    assert can_import(project, "vllm_backend")
+
+
+def test_a_registry_whose_path_holds_a_hash_and_spaces_reaches_uv_correctly(
+    tmp_path: Path, project: Path, uv_bin: str
+) -> None:
+    from helpers.projects import copy_example_registry
+
+    odd = copy_example_registry(tmp_path / "team #1 registry")
+    registry = example_registry(odd)
+    plan = sync(project, registry, selection("vllm-backend"), uv_bin)
+    assert plan.add == (f"vllm-backend @ {(odd / 'pkgs' / 'vllm-backend').as_uri()}",)
+    assert can_import(project, "vllm_backend")

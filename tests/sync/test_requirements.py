@@ -65,3 +65,15 @@ def test_lock_entry_marks_editable_requirements() -> None:
     assert lock_entry("pkg @ ./x", editable=True) == "-e pkg @ ./x"
     assert split_lock_entry("-e pkg @ ./x") == ("pkg @ ./x", True)
     assert split_lock_entry("pkg>=1") == ("pkg>=1", False)
+
+
+def test_a_path_that_pep_508_cannot_carry_becomes_a_file_url(tmp_path: Path) -> None:
+    target = tmp_path / "a #b" / "x"
+    text = requirement("x", Source(path=target), project_dir=tmp_path / "p")
+    assert text == f"x @ {target.as_uri()}"
+    assert "%20%23" in text
+
+
+def test_the_requirement_is_checked_against_its_parts(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="does not say what the registry says"):
+        requirement("x", Source(version="===1@file:///etc/passwd"), project_dir=tmp_path)

@@ -85,3 +85,68 @@ def test_a_half_written_journal_is_ignored(files: Path) -> None:
     (staging / "0.bin").write_text("partial")
     assert recover(files) == []
     assert not staging.exists()
+
+
+def test_a_journal_renamed_away_but_not_yet_deleted_is_ignored(files: Path) -> None:
+    # Finishing renames .hpm/txn to .hpm/txn.done, then deletes it: a kill in between leaves
+    # the committed journal half deleted, which must not be restored (nor crash the next run).
+    with transaction(files):
+        change_everything(files)
+    after = snapshot(files)
+    done = files / ".hpm" / "txn.done"
+    done.mkdir()
+    (done / "manifest.json").write_text('{"files": [{"file": "pyproject.toml", "copy": "0.bin"}]}')
+    assert recover(files) == []
+    assert not done.exists()
+    assert snapshot(files) == after
+
+
+def test_a_symlinked_pyproject_stays_a_link_and_its_target_is_restored(files: Path) -> None:
+    real = files.parent / "elsewhere.toml"
+    (files / "pyproject.toml").rename(real)
+    (files / "pyproject.toml").symlink_to(real)
+    original = real.read_bytes()
+    with pytest.raises(RuntimeError), transaction(files):
+        real.write_text("changed through the link")
+        raise RuntimeError("boom")
+    assert (files / "pyproject.toml").is_symlink()
+    assert real.read_bytes() == original
+
+
+def test_a_file_changed_by_someone_else_is_kept_aside(files: Path) -> None:
+    before = snapshot(files)
+    warnings: list[str] = []
+    with pytest.raises(RuntimeError), transaction(files, notify=warnings.append) as journal:
+        (files / "uv.lock").write_text("written by uv")
+        journal.checkpoint()  # hpm's step ends here
+        (files / "pyproject.toml").write_text("the user's edit")
+        raise RuntimeError("the next step fails")
+    assert snapshot(files) == before
+    assert (files / "pyproject.toml.hpm-kept").read_text() == "the user's edit"
+    assert not (files / "uv.lock.hpm-kept").exists()  # hpm's own change is simply undone
+    assert len(warnings) == 1 and "pyproject.toml.hpm-kept" in warnings[0]
+
+
+def test_files_outside_the_project_are_journalled_too(files: Path) -> None:
+    root_lock = files.parent / "uv.lock"  # e.g. a workspace root's lock
+    root_lock.write_text("root lock")
+    with pytest.raises(RuntimeError), transaction(files, ["pyproject.toml", root_lock]):
+        root_lock.write_text("changed")
+        raise RuntimeError("boom")
+    assert root_lock.read_text() == "root lock"
+
+
+def test_an_immutable_pyproject_is_refused_before_anything_changes(files: Path) -> None:
+    from hpm.errors import HpmError
+
+    path = files / "pyproject.toml"
+    if subprocess.run(["chattr", "+i", str(path)], check=False).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        before = snapshot(files)
+        with pytest.raises(HpmError, match="immutable"), transaction(files):
+            pass
+        assert snapshot(files) == before
+        assert not (files / ".hpm" / "txn").exists()
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)

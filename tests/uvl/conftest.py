@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from uvl_bench_data import bench_data_dir
+
+from benchmarks.data import bench_data_dir
 
 
 @pytest.fixture(scope="session")

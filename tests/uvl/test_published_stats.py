@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 
 import pytest
-from uvl_bench_data import bench_data_dir
 
+from benchmarks.data import bench_data_dir
 from benchmarks.uvl_model import parse_uvl
 from benchmarks.uvl_registry import plan_registry, plan_to_model
 from solver import analyse

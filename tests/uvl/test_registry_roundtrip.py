@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from uvl_bench_data import bench_data_dir
-from uvl_samples import SAMPLE
+from helpers.uvl_samples import SAMPLE
 
+from benchmarks.data import bench_data_dir
 from benchmarks.uvl_model import parse_uvl
 from benchmarks.uvl_registry import plan_registry, plan_to_model, write_registry
 from hpm.registry import load_registry

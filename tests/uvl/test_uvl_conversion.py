@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers.brute_force import configurations
-from uvl_samples import SAMPLE
+from helpers.uvl_samples import SAMPLE
 
 from benchmarks import uvl_model
 from benchmarks.uvl_model import Feature, FeatureModel, UvlError, parse_uvl, to_clauses

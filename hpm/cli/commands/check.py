@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from hpm import views
-from hpm.cli.options import json_option
+from hpm.cli.options import json_option, machine_options
 from hpm.cli.project import Load, project_command
 from hpm.context import Context
 
@@ -71,6 +71,7 @@ command = project_command(
     Load.CONTEXT,
     views.CHECK,
     json_option,
+    machine_options,
     click.option("--locked", is_flag=True, help="Also fail when hpm.lock is not up to date."),
     name="check",
     pin=lambda o: not o["locked"],

@@ -9,7 +9,7 @@ import click
 
 from hpm import views
 from hpm.cli.complete import complete_groups, complete_options
-from hpm.cli.options import json_option
+from hpm.cli.options import json_option, machine_options
 from hpm.cli.project import Load, project_command
 from hpm.context import Context, find_group, resolve_options, upstream_hint
 from solver.model import Group
@@ -55,6 +55,7 @@ command = project_command(
     click.argument("group", shell_complete=complete_groups),
     click.argument("option", required=False, shell_complete=complete_options),
     json_option,
+    machine_options,
     name="explain",
     help="Which options of GROUP are possible now and, for each rejected one, why.",
 )

@@ -11,7 +11,7 @@ import click
 from hpm import views
 from hpm.cli.app import HpmGroup
 from hpm.cli.complete import complete_groups, complete_options
-from hpm.cli.options import Globals, global_options, json_option
+from hpm.cli.options import Globals, global_options, json_option, machine_options
 from hpm.cli.project import Load, project_command
 from hpm.context import Context, find_group, resolve_options, upstream_hint
 from hpm.errors import SelectionError, UsageError
@@ -54,6 +54,13 @@ def _refuse_if_new_conflict(ctx: Context, new: Selection, what: str) -> str:
     before = solver.complete(ctx.registry.model, ctx.selection)
     if before.conflict is not None:
         return "the selection was already inconsistent before this change: run `hpm check`"
+    from hpm.explain_text import is_machine_conflict
+    from hpm.views import MACHINE_HINT
+
+    if is_machine_conflict(after.conflict):
+        raise SelectionError(
+            f"{what}: this machine cannot run it", explanation=after.conflict, hint=MACHINE_HINT
+        )
     raise SelectionError(
         f"{what} conflicts with the rest of the selection",
         explanation=after.conflict,
@@ -269,6 +276,7 @@ command.add_command(
         _options_option(
             "An option to select (repeat for M-of-N groups). Omit it to leave the choice open."
         ),
+        machine_options,
         name="add",
         write=True,
         help="Select GROUP (and options) in [tool.hpm.groups], checked against the registry's "

@@ -9,7 +9,7 @@ import click
 
 from hpm import views
 from hpm.cli.app import HpmGroup
-from hpm.cli.options import Globals, global_options, json_option
+from hpm.cli.options import Globals, global_options, json_option, machine_option
 from hpm.cli.project import Load, project_command
 from hpm.registry.catalog import Registry
 from solver.model import Selection
@@ -81,6 +81,7 @@ command.add_command(
         Load.REGISTRY,
         views.REGISTRY_CHECK,
         json_option,
+        machine_option,
         click.option(
             "--reasons",
             default=3,

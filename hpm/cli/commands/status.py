@@ -157,8 +157,10 @@ def _environment(project: Path, uv: str, path: Path) -> EnvironmentState:
 
     if not path.is_dir():
         return EnvironmentState(path, exists=False)
-    done = uvcmd.run([*uvcmd.sync_argv(uv, inexact=False), "--frozen", "--check"], project)
-    lines = (done.stdout or "").splitlines()
+    from hpm.apply.sync import CHECK_LINES
+
+    argv = [*uvcmd.sync_argv(uv, inexact=False), "--frozen", "--check"]
+    lines = uvcmd.run(argv, project, tail_lines=CHECK_LINES).tail.splitlines()
     missing = tuple(line.split()[1] for line in lines if line.startswith(" + "))
     extra = tuple(line.split()[1] for line in lines if line.startswith(" - "))
     return EnvironmentState(path, exists=True, missing=missing, extra=extra)

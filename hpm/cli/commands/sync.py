@@ -11,11 +11,11 @@ import click
 
 from hpm import views
 from hpm.cli.commands.check import lock_differences
-from hpm.cli.options import json_option
+from hpm.cli.options import json_option, machine_options
 from hpm.cli.project import Load, Ui, project_command
 from hpm.context import Context
 from hpm.errors import DriftError, SelectionError, SyncStepError, UsageError
-from hpm.views import INCOMPLETE_HINT, INVALID_HINT, INVALID_MESSAGE, incomplete_message
+from hpm.views import INCOMPLETE_HINT, incomplete_message, invalid_message
 from solver.model import Selection
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def run(ctx: Context, *, auto: bool, dry_run: bool, locked: bool, ui: Ui) -> Syn
     ui.show(SyncReport(outcome, dry_run), views.PLAN)
     if dry_run:
         return None
-    apply_sync(ctx, outcome, echo=ui.echo)
+    apply_sync(ctx, outcome, echo=ui.echo, terminal=ui.terminal())
     return SyncReport(outcome, dry_run)
 
 
@@ -81,7 +81,8 @@ def _resolve_for_sync(
     if verdict.status == "incomplete":
         raise SelectionError(incomplete_message(verdict), hint=INCOMPLETE_HINT)
     if verdict.status == "invalid":
-        raise SelectionError(INVALID_MESSAGE, explanation=verdict.conflict, hint=INVALID_HINT)
+        message, hint = invalid_message(verdict.conflict)
+        raise SelectionError(message, explanation=verdict.conflict, hint=hint)
     return ctx.selection, None
 
 
@@ -157,6 +158,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         indexes={name: entry.lock_fields() for name, entry in owned.indexes.items()},
         auto_groups=tuple(auto_groups),
         pins=ctx.pins,
+        machine=_machine_facts(ctx, completion, previous, recorded),
     )
     if locked:
         if not drift and plan.edits_project:
@@ -195,8 +197,32 @@ def locked_differences(ctx: Context, previous: LockState | None) -> list[str]:
     return [str(d) for d in lock_differences(ctx, previous)]
 
 
+def _machine_facts(
+    ctx: Context,
+    completion: Completion | None,
+    previous: LockState | None,
+    recorded: Mapping[str, str | tuple[str, ...]],
+) -> dict[str, dict[str, str]]:
+    """hpm.lock's ``[machine]``: the facts that decided this run's ``--auto`` choices, plus the
+    earlier ones whose group still has the choice they decided."""
+    from hpm.machine.availability import decided_by
+
+    facts = {
+        group: dict(values)
+        for group, values in (previous.machine if previous else {}).items()
+        if previous is not None and recorded.get(group) == previous.groups.get(group)
+    }
+    if completion is not None and ctx.machine is not None:
+        filled = (*completion.filled, *completion.added)
+        facts.update(decided_by(ctx.registry, ctx.machine, filled))
+    return facts
+
+
 def apply_sync(
-    ctx: Context, outcome: SyncOutcome, echo: Callable[[str], None] | None = None
+    ctx: Context,
+    outcome: SyncOutcome,
+    echo: Callable[[str], None] | None = None,
+    terminal: int | None = None,
 ) -> None:
     """Write back ``--auto`` choices and run the plan, all in one transaction.
 
@@ -211,6 +237,9 @@ def apply_sync(
         for group in outcome.dropped:
             remove_group(ctx.project.pyproject, group)
 
+    idle = not outcome.plan.commands and not outcome.write_back and not outcome.dropped
+    if idle and (outcome.locked or _lock_is_current(ctx, outcome.lock)):
+        return  # nothing to run and hpm.lock already says it: no journal, no fsync
     try:
         apply_plan(
             ctx.project.root,
@@ -219,9 +248,25 @@ def apply_sync(
             echo=echo,
             prepare=write_back,
             write_lock=not outcome.locked,
+            terminal=terminal,
         )
     except SyncStepError as error:
         raise error.with_hint(next_step_hint(ctx, outcome, error)) from error
+
+
+def _lock_is_current(ctx: Context, lock: LockState) -> bool:
+    """Whether hpm.lock already holds ``lock`` as apply_plan would write it (with the
+    declarations of hpm's packages as pyproject.toml has them now)."""
+    from dataclasses import replace
+
+    from hpm.apply.ownership import fingerprints_of
+    from hpm.apply.sync import read_declared
+    from hpm.fsutil import read_bytes_or_none
+    from hpm.project.lockfile import lock_path, render_lock
+
+    declared = fingerprints_of(lock.packages, read_declared(ctx.project.root))
+    wanted = render_lock(replace(lock, declared=declared))
+    return read_bytes_or_none(lock_path(ctx.project.root)) == wanted
 
 
 def next_step_hint(ctx: Context, outcome: SyncOutcome, error: SyncStepError) -> str:
@@ -278,6 +323,7 @@ command = project_command(
         "--locked", is_flag=True, help="Fail if pyproject.toml, the registry and hpm.lock disagree."
     ),
     json_option,
+    machine_options,
     name="sync",
     pin=lambda o: not (o["dry_run"] or o["locked"]),
     write=lambda options: not options["dry_run"],

@@ -1,0 +1,146 @@
+"""Keep uv from outliving hpm: a parent-death signal, its own process group, and a record of both.
+
+hpm starts every uv in a new process group. On Linux the child also asks the kernel (``prctl
+PR_SET_PDEATHSIG``) for SIGKILL the moment hpm dies, however it dies (``kill -9`` included).
+uv's own children (a build backend, git) are not covered by that signal, but they stay in uv's
+process group; the transaction journal records the group (:class:`Child`: pid, process group and
+the kernel's start time of the pid) so that the next hpm command can kill whatever is left of it,
+and wait for it to be gone, before it restores any file.
+
+The start time guards against a recycled pid: a process whose pid equals the recorded group but
+that started at another time is someone else's, and while a process group has members Linux does
+not hand its number out as a new pid, so no other group can carry the recorded number then.
+
+No :mod:`subprocess` here: :mod:`hpm.apply.uv` starts the process and calls :func:`child_setup`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hpm.errors import HpmError
+
+_PR_SET_PDEATHSIG = 1
+_PROC = Path("/proc")
+STOP_WAIT_SECONDS = 30.0
+_POLL_SECONDS = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A process hpm started (uv), as the journal records it."""
+
+    pid: int
+    pgid: int
+    start: str | None  # field 22 of /proc/PID/stat (clock ticks since boot); None off Linux
+
+    def to_json(self) -> dict[str, object]:
+        return {"pid": self.pid, "pgid": self.pgid, "start": self.start}
+
+    @classmethod
+    def from_json(cls, data: object) -> Child:
+        """The record back from JSON; ``ValueError`` when it has the wrong shape."""
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        pid, pgid, start = data.get("pid"), data.get("pgid"), data.get("start")
+        if not (isinstance(pid, int) and isinstance(pgid, int) and pid > 1 and pgid > 1):
+            raise ValueError("pid and pgid must be integers above 1")
+        if start is not None and not isinstance(start, str):
+            raise ValueError("start must be a string")
+        return cls(pid, pgid, start)
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name, or None when there is no such pid."""
+    try:
+        text = (_PROC / str(pid) / "stat").read_text(errors="replace")
+    except OSError:
+        return None
+    return text[text.rfind(")") + 2 :].split()  # the name may hold spaces and parentheses
+
+
+def start_time(pid: int) -> str | None:
+    """When ``pid`` started (clock ticks since boot), or None (gone, or no /proc)."""
+    fields = _stat_fields(pid)
+    return fields[19] if fields and len(fields) > 19 else None
+
+
+def describe(pid: int) -> Child:
+    """The record for a process just started in its own group."""
+    return Child(pid, pid, start_time(pid))
+
+
+def child_setup(parent: int) -> Callable[[], None]:
+    """A ``preexec_fn``: SIGKILL when ``parent`` dies; exit at once if it already has."""
+    libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    libc = ctypes.CDLL(libc_name, use_errno=True) if libc_name else None
+
+    def setup() -> None:
+        if libc is not None:
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # hpm died before the signal was armed
+            os._exit(137)
+
+    return setup
+
+
+def _members(pgid: int) -> list[int]:
+    """Live (not zombie) processes in process group ``pgid``."""
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in _PROC.iterdir():
+            if not entry.name.isdigit():
+                continue
+            fields = _stat_fields(int(entry.name))
+            if fields and len(fields) > 2 and fields[0] != "Z" and fields[2] == str(pgid):
+                found.append(int(entry.name))
+    return found
+
+
+def _recycled(child: Child) -> bool:
+    """True when the recorded pid now belongs to another process (a different start time)."""
+    now = start_time(child.pid)
+    return now is not None and child.start is not None and now != child.start
+
+
+def stop(child: Child, *, wait: float = STOP_WAIT_SECONDS) -> None:
+    """Kill what is left of ``child``'s process group and wait until it is gone.
+
+    Raises :class:`HpmError` when it is still there after ``wait`` seconds (then nothing may be
+    restored: it could still write the project's files).
+    """
+    if not _PROC.is_dir():  # pragma: no cover - not Linux: best effort
+        with contextlib.suppress(OSError):
+            os.killpg(child.pgid, signal.SIGKILL)
+        return
+    if child.pid == child.pgid and _recycled(child):
+        return  # the group died with its leader, and the number was given to someone else
+    deadline = time.monotonic() + wait
+    while _members(child.pgid):
+        with contextlib.suppress(OSError):
+            os.killpg(child.pgid, signal.SIGKILL)
+        if time.monotonic() >= deadline:
+            raise HpmError(
+                f"uv (process group {child.pgid}) is still running after being killed",
+                hint=f"stop it (`kill -9 -- -{child.pgid}`), then run the hpm command again",
+            )
+        time.sleep(_POLL_SECONDS)
+
+
+@contextlib.contextmanager
+def group_stopped_on_exit(child: Child) -> Iterator[None]:
+    """Stop ``child``'s group if the block raises (an interrupt while hpm waits for uv)."""
+    try:
+        yield
+    except BaseException:
+        stop(child)
+        raise

@@ -1,0 +1,77 @@
+"""A project whose packages' build can be held by the test (see ``helpers.projects.GATED_BACKEND``).
+
+``gated`` (a fixture in conftest.py) is a project synced with ``gated-old``; its registry offers
+``gated-new`` too. The gate directory is ``gated.parent / "gate"``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpers.cli import hpm_env, run_hpm
+from helpers.projects import write_gated_package, write_project
+
+PROJECT_FILES = ("pyproject.toml", "uv.lock", "hpm.lock")
+GROUP = """\
+name: feature
+strategy: 1-of-N
+options:
+  - name: gated-old
+    path: pkgs/gated-old
+  - name: gated-new
+    path: pkgs/gated-new
+"""
+
+
+def files(project: Path) -> dict[str, bytes | None]:
+    """The bytes of pyproject.toml, uv.lock and hpm.lock (None: absent)."""
+    paths = {name: project / name for name in PROJECT_FILES}
+    return {n: p.read_bytes() if p.exists() else None for n, p in paths.items()}
+
+
+def choose(project: Path, option: str) -> None:
+    path = project / "pyproject.toml"
+    text = path.read_text()
+    head = text.split("\n[tool.hpm.groups]\n")[0]
+    path.write_text(f'{head}\n[tool.hpm.groups]\nfeature = "{option}"\n')
+
+
+def make_gated(tmp_path: Path) -> Path:
+    """A project synced with ``gated-old``, its registry offering ``gated-new`` too."""
+    registry = tmp_path / "registry"
+    (registry / "groups").mkdir(parents=True)
+    (registry / "groups" / "feature.yaml").write_text(GROUP)
+    for name in ("gated-old", "gated-new"):
+        write_gated_package(registry / "pkgs" / name, name)
+    project = write_project(tmp_path / "project")
+    with (project / "pyproject.toml").open("a") as out:
+        out.write('\n[tool.hpm]\nregistry = "../registry"\n')
+    choose(project, "gated-old")
+    done = run_hpm("sync", cwd=project)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "gate").mkdir()
+    return project
+
+
+def start_sync(
+    project: Path, gate: Path, hold: str, *, capture: bool = False
+) -> subprocess.Popen[bytes]:
+    """``hpm sync`` in a subprocess, holding the backend hook ``hold`` (``""``: none)."""
+    stream = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "hpm", "sync"],
+        cwd=project,
+        env=hpm_env({"GATE_DIR": str(gate), "GATE_HOLD": hold}),
+        stdout=stream,
+        stderr=stream,
+        start_new_session=True,  # like a terminal's job: the test kills hpm's pid only
+    )
+
+
+def wait_for(mark: Path, process: subprocess.Popen[bytes]) -> None:
+    while not mark.exists():
+        assert process.poll() is None, "hpm ended before uv reached the held step"
+        time.sleep(0.02)
