@@ -33,10 +33,17 @@ def files(project: Path) -> dict[str, bytes | None]:
 
 
 def choose(project: Path, option: str) -> None:
+    """Set ``feature = option`` in [tool.hpm.groups], leaving the rest of the file alone (uv's
+    [tool.uv.sources] comes after it: dropping it would be a hand edit of hpm's package)."""
+    import re
+
     path = project / "pyproject.toml"
     text = path.read_text()
-    head = text.split("\n[tool.hpm.groups]\n")[0]
-    path.write_text(f'{head}\n[tool.hpm.groups]\nfeature = "{option}"\n')
+    line = f'feature = "{option}"'
+    if "\n[tool.hpm.groups]\n" in text:
+        path.write_text(re.sub(r'(?m)^feature = ".*"$', line, text, count=1))
+    else:
+        path.write_text(f"{text}\n[tool.hpm.groups]\n{line}\n")
 
 
 def make_gated(tmp_path: Path) -> Path:
