@@ -62,7 +62,8 @@ def open_registry(
         if layer.spec is not None and layer.pin is not None:
             registry = _pin_path_sources(registry, layer.root, layer.spec, layer.pin.commit)
     pins = tuple(o.pin for o in opened if o.pin is not None)
-    return OpenedRegistry(registry, pins, fresh)
+    label = " + ".join(o.label for o in opened)
+    return OpenedRegistry(replace(registry, label=label), pins, fresh)
 
 
 def _open(layer: LayerLocation, pinned: Sequence[Pin], *, resolve: bool) -> _Opened:
