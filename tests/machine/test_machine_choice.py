@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from machines import (
+from helpers.machines import (
     ACCELERATOR,
     H200_PLATFORM,
     accelerator_registry,
