@@ -562,7 +562,7 @@ def registry_text(report: Any, *, style: Style = plain) -> list[str]:
     model, a = report.registry.model, report.analysis
     err, warn = style("error", fg="red", bold=True), style("warning", fg="yellow", bold=True)
     lines = [
-        f"registry {report.registry.root}: {len(model.groups)} groups, "
+        f"registry {report.registry.location}: {len(model.groups)} groups, "
         f"{len(model.options)} options, {len(model.rules)} rules"
     ]
     if a.void:
@@ -618,7 +618,7 @@ def registry_json(report: Any) -> dict[str, object]:
     model, a = report.registry.model, report.analysis
     return {
         "ok": report.ok,
-        "registry": str(report.registry.root),
+        "registry": report.registry.location,
         "groups": len(model.groups),
         "options": len(model.options),
         "rules": len(model.rules),

@@ -9,9 +9,11 @@ The search uses what each solution proves: every option it selects is not dead, 
 it leaves out is not core. The remaining candidates are settled in bulk: "is one of these
 candidates selectable?" is one SAT call (a clause over all of them, switched on by an
 assumption, with the solver's phases pointing at them so that one solution clears many at
-once). An unsatisfiable answer proves every remaining candidate at once. Pointing the options
-already cleared away from the answer (tried for issue 16) took 10x more calls on automotive01,
-whose options require their parents: the phases they keep hold those parents selected.
+once). An unsatisfiable answer proves every remaining candidate at once. In a group with fewer
+slots than options (1-of-N, or an M-of-N ``max``) that still holds candidates, the options
+already cleared are pointed off, so that they stop taking the candidates' slots (230 -> 42
+calls, 18 -> 4.3 s on the 100,000-option synthetic registry). Pointing *every* cleared option
+off took 10x more calls on automotive01, whose options require their parents.
 """
 
 from __future__ import annotations
@@ -20,6 +22,18 @@ from solver import problem
 from solver.answers import Analysis, RuleFindings
 from solver.cnf import Oracle
 from solver.model import Model
+
+
+def _slots(oracle: Oracle) -> dict[int, list[int]]:
+    """Per option variable of a group that selects fewer than all its options (a 1-of-N group,
+    or an M-of-N ``max``), the variables of that group: the options competing for its slots."""
+    found: dict[int, list[int]] = {}
+    for group in oracle.model.groups:
+        limit = problem.group_limit(group)
+        if limit is not None and limit.upper < len(group.options):
+            lits = [oracle.var(o) for o in group.options]
+            found.update(dict.fromkeys(lits, lits))
+    return found
 
 
 def _settle(
@@ -33,6 +47,7 @@ def _settle(
     """
     sign = 1 if polarity else -1
     seen: list[set[int]] = []
+    slots = _slots(oracle) if polarity else {}
     while candidates:
         switch = oracle.fresh()
         oracle.add([-switch, *(sign * v for v in candidates)])
@@ -43,7 +58,19 @@ def _settle(
             break
         selected = oracle.selected_vars()
         seen.append(selected)
-        candidates = candidates - selected if polarity else candidates & selected
+        cleared = candidates & selected if polarity else candidates - selected
+        candidates = candidates - cleared
+        # a cleared option that keeps its "on" phase keeps taking a slot of its group from the
+        # candidates left there: point the group's other options off (only groups that changed)
+        off = {
+            w
+            for v in cleared
+            if any(w in candidates for w in slots.get(v, ()))
+            for w in slots[v]
+            if w not in candidates
+        }
+        if off:
+            oracle.prefer([-w for w in off])
     return candidates, seen
 
 

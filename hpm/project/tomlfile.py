@@ -213,11 +213,14 @@ def edit_uv_routes(
             entry.add(tomlkit.nl())  # a blank line before whatever table follows
             uv["index"].append(entry)
     if sources:
+        created = "sources" not in uv
         table = _child_table(uv, "sources", super_table=False)
         for package, index in sources.items():
             route = tomlkit.inline_table()
             route["index"] = index
             table[package] = route
+        if created:
+            table.add(tomlkit.nl())  # a blank line before whatever table follows
     out = doc.as_string()
     if out.endswith("\n\n") and not text.endswith("\n\n"):
         out = out.rstrip("\n") + "\n"

@@ -93,6 +93,12 @@ class Registry:
     overrides: Mapping[str, str] = field(default_factory=dict)  # group -> file it replaced
     # option name -> its ``machine:`` conditions (all must hold), for options that have any
     conditions: Mapping[str, tuple[Condition, ...]] = field(default_factory=dict)
+    label: str = ""  # how to name a git-hosted or layered registry (else: its root)
+
+    @property
+    def location(self) -> str:
+        """The registry as the user configured it: ``git+URL@REF``, the layers, or its root."""
+        return self.label or str(self.root)
 
     def source(self, option: str) -> Source:
         """The option's source; an option with none comes from the index by name."""

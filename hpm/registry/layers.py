@@ -40,6 +40,29 @@ class _Opened:
     spec: GitRegistry | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RemoteState:
+    """Where a pinned layer's ref points on the remote now (``hpm status --remote``)."""
+
+    pin: Pin
+    remote: str | None  # the ref's commit on the remote; None: a commit ref, or the ref is gone
+
+    @property
+    def moved(self) -> bool:
+        return self.remote is not None and self.remote != self.pin.commit
+
+
+def remote_states(pins: Sequence[Pin]) -> tuple[RemoteState, ...]:
+    """Ask each pinned layer's remote where its ref points now (``git ls-remote``, no fetch)."""
+    from hpm.registry import gitfetch
+    from hpm.registry.gitspec import GitRegistry
+
+    return tuple(
+        RemoteState(pin, gitfetch.remote_commit(GitRegistry(pin.url, pin.ref, pin.subdirectory)))
+        for pin in pins
+    )
+
+
 def pin_of(spec: GitRegistry, commit: str) -> Pin:
     return Pin(spec.url, spec.ref, spec.subdirectory, commit)
 
@@ -62,7 +85,8 @@ def open_registry(
         if layer.spec is not None and layer.pin is not None:
             registry = _pin_path_sources(registry, layer.root, layer.spec, layer.pin.commit)
     pins = tuple(o.pin for o in opened if o.pin is not None)
-    return OpenedRegistry(registry, pins, fresh)
+    label = " + ".join(o.label for o in opened)
+    return OpenedRegistry(replace(registry, label=label), pins, fresh)
 
 
 def _open(layer: LayerLocation, pinned: Sequence[Pin], *, resolve: bool) -> _Opened:

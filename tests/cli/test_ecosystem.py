@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers.cli import EXAMPLE_REGISTRY, REPO, RunHpm, assert_clean, hpm_env, set_groups
+from helpers.cli import (
+    EXAMPLE_REGISTRY,
+    REPO,
+    RunHpm,
+    assert_clean,
+    hpm_env,
+    invoke_hpm,
+    set_groups,
+)
 
 HPM_SCRIPT = Path(sys.executable).parent / "hpm"  # the console script a user's shell runs
 ANSI = re.compile(r"\x1b\[")
@@ -113,12 +121,9 @@ def test_example_registry_validates_against_printed_schemas(tmp_path: Path, hpm:
 
 # --------------------------------------------------------------------------- completion
 def _complete(shell: str, words: str, cword: str, cwd: Path) -> list[str]:
-    env = hpm_env({"_HPM_COMPLETE": f"{shell}_complete", "COMP_WORDS": words, "COMP_CWORD": cword})
-    done = subprocess.run(
-        [str(HPM_SCRIPT)], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
+    env = {"_HPM_COMPLETE": f"{shell}_complete", "COMP_WORDS": words, "COMP_CWORD": cword}
+    done = invoke_hpm(cwd=cwd, env=env)
     assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
     if shell == "zsh":  # triples: type, value, help ("_" for none)
         lines = done.stdout.splitlines()
         return [lines[i + 1] for i in range(0, len(lines), 3)]
@@ -127,10 +132,7 @@ def _complete(shell: str, words: str, cword: str, cwd: Path) -> list[str]:
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_completion_script(shell: str, tmp_path: Path) -> None:
-    env = hpm_env({"_HPM_COMPLETE": f"{shell}_source"})
-    done = subprocess.run(
-        [str(HPM_SCRIPT)], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
-    )
+    done = invoke_hpm(cwd=tmp_path, env={"_HPM_COMPLETE": f"{shell}_source"})
     assert done.returncode == 0, done.stderr
     assert "_hpm_completion" in done.stdout
     assert "_HPM_COMPLETE" in done.stdout

@@ -55,3 +55,27 @@ def test_the_example_registry_has_no_rule_findings(tmp_path: Path, hpm: RunHpm) 
         "registry", "check", "--registry", str(EXAMPLE_REGISTRY), "--redundant", cwd=tmp_path
     )
     assert done.returncode == 0 and "warning" not in done.stdout
+
+
+def test_a_dead_option_is_explained_by_genuine_elements_only(tmp_path: Path, hpm: RunHpm) -> None:
+    """Issue 12, point 4: no "listed without a choice" in registry check (there is no
+    manifest), and the group's min is printed as its own line, so the lines alone conflict."""
+    root = tmp_path / "registry"
+    shutil.copytree(EXAMPLE_REGISTRY, root)
+    metrics = root / "groups" / "metrics.yaml"
+    metrics.write_text(
+        metrics.read_text().replace('strategy: "M-of-N"', 'min: 2\nstrategy: "M-of-N"')
+    )
+    with (root / "rules.yaml").open("a") as rules:
+        rules.write("- when: [metric-bleu]\n  conflicts: [metric-accuracy, metric-latency]\n")
+    done = hpm("registry", "check", "--registry", str(root), cwd=tmp_path)
+    assert_clean(done)
+    lines = done.stdout.splitlines()
+    start = lines.index("  why `metric-bleu` is dead:")
+    assert [line.split("  (")[0].strip() for line in lines[start + 2 : start + 6]] == [
+        "metrics = metric-bleu",
+        "metrics selects between 2 and 3 options when active",
+        "metric-bleu conflicts with metric-accuracy",
+        "metric-bleu conflicts with metric-latency",
+    ]
+    assert "listed" not in done.stdout

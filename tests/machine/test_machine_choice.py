@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from machines import ACCELERATOR, accelerator_registry, bare_machine, h200_machine
+from helpers.machines import (
+    ACCELERATOR,
+    H200_PLATFORM,
+    accelerator_registry,
+    bare_machine,
+    h200_machine,
+)
 
 import solver
 from hpm.errors import UsageError
@@ -30,7 +36,8 @@ OPEN = Selection({"accelerator": None})
 
 def _machine(tmp: Path, *items: str, recorded: str = "bare") -> Machine:
     fake = h200_machine(tmp) if recorded == "h200" else bare_machine(tmp)
-    probe = Probe(root=fake.root, path=fake.path, environ={})
+    platform = H200_PLATFORM if recorded == "h200" else None
+    probe = Probe(root=fake.root, path=fake.path, environ={}, platform=platform)
     return detect(probe, overrides_from(items, {}))
 
 
@@ -160,4 +167,27 @@ def test_auto_prefers_the_default_when_this_machine_can_run_it(
     registry = load_registry(accelerator_registry(tmp_path / "registry", group))
     machine = for_machine(registry, _machine(tmp_path, *items))
     completion = solver.complete(machine.model, OPEN)
+    assert completion.selection.choices["accelerator"] == (expected,)
+
+
+PYTORCH = Path(__file__).resolve().parents[2] / "examples" / "pytorch" / "registry"
+
+
+@pytest.mark.parametrize(
+    ("items", "recorded", "expected"),
+    [
+        ((), "h200", "cu130"),
+        (("os=linux", "gpu=nvidia", "cuda=12.8", "compute_capability=8.6"), "bare", "cu128"),
+        (("os=windows", "cuda=12.6"), "bare", "cu124"),
+        (("os=linux", "cuda=13.0", "compute_capability=6.1"), "bare", "cu128"),  # Pascal
+        (("os=linux", "cuda_driver=535.104.05", "cuda=12.2"), "bare", "cpu"),
+        (("os=linux", "gpu=amd"), "bare", "rocm"),
+        (("os=macos", "gpu=none"), "bare", "cpu"),
+    ],
+)
+def test_the_pytorch_example_on_several_machines(
+    tmp_path: Path, items: tuple[str, ...], recorded: str, expected: str
+) -> None:
+    registry = for_machine(load_registry(PYTORCH), _machine(tmp_path, *items, recorded=recorded))
+    completion = solver.complete(registry.model, OPEN)
     assert completion.selection.choices["accelerator"] == (expected,)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import invoke_hpm, make_demo, set_groups
+from helpers.machines import ACCELERATOR, FakeMachine, bare_machine, h200_machine
 from helpers.projects import can_import, write_package, write_project
-from machines import ACCELERATOR, FakeMachine, bare_machine, h200_machine
 
 from hpm.machine.facts import FACTS
 from hpm.project.lockfile import read_lock

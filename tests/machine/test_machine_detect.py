@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from machines import H200, FakeMachine, bare_machine, h200_machine, nvidia_machine
+from helpers.machines import H200, FakeMachine, bare_machine, h200_machine, nvidia_machine
 
 from hpm.machine.cuda import cuda_for_driver
 from hpm.machine.detect import Probe, detect

@@ -246,3 +246,12 @@ def test_remote_commit_asks_without_fetching(tmp_path: Path) -> None:
     assert gitfetch.remote_commit(parse_git_registry(repo.spec("v1"))) == first
     assert gitfetch.remote_commit(parse_git_registry(repo.spec(first))) is None
     assert not gitfetch.repo_path(repo.url).exists()
+
+
+def test_registry_check_names_the_git_registry(tmp_path: Path) -> None:
+    repo = registry_repo(tmp_path / "r")
+    project = project_using(tmp_path / "p", repo.spec())
+    assert hpm(project, "group", "list").exit_code == 0
+    done = hpm(project, "registry", "check")
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith(f"registry {repo.spec()}: ")

@@ -123,3 +123,18 @@ def test_update_without_a_git_registry_is_a_usage_error(tmp_path: Path) -> None:
     done = hpm(project, "registry", "update")
     assert done.exit_code == 2
     assert "not in a git repository" in done.output
+
+
+def test_remote_states_say_whether_the_ref_moved(tmp_path: Path) -> None:
+    from hpm.registry.layers import remote_states
+
+    repo = registry_repo(tmp_path / "r")
+    project = project_using(tmp_path / "p", repo.spec())
+    assert hpm(project, "group", "list").exit_code == 0
+    lock = read_lock(project)
+    assert lock is not None
+    [state] = remote_states(lock.pins)
+    assert not state.moved
+    second_version(repo)
+    [state] = remote_states(lock.pins)
+    assert state.moved and state.remote == repo.head()

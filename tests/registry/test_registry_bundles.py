@@ -79,7 +79,7 @@ def test_the_pytorch_example_routes_each_build_to_its_own_index() -> None:
     root = Path(__file__).resolve().parents[2] / "examples" / "pytorch" / "registry"
     registry = load_registry(root)
     (group,) = registry.model.groups
-    assert group.options == ("cu124", "cu128", "cu130", "rocm", "cpu")
+    assert group.options == ("cu130", "cu128", "cu124", "rocm", "cpu")  # order = preference
     for option in group.options:
         packages = registry.packages(option)
         assert [p.name for p in packages] == ["torch", "torchvision", "torchaudio"]

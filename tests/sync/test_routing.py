@@ -93,3 +93,22 @@ def test_a_package_two_chosen_options_agree_on_is_added_once() -> None:
     wanted = desired_packages(registry, chosen, CASES / "bundles" / "project")
     assert list(wanted) == ["torch", "torchvision", "numpy", "jupyterlab"]
     assert wanted["numpy"] == "numpy"
+
+
+def test_the_edit_keeps_tables_apart_and_drops_what_it_emptied() -> None:
+    from hpm.project.tomlfile import edit_uv_routes
+
+    text = (
+        '[project]\nname = "app"  # mine\n\n[[tool.uv.index]]\nname = "mine"\n'
+        'url = "https://example.org/simple"\n\n[tool.hpm]\nregistry = "../registry"\n'
+    )
+    added = edit_uv_routes(text, add_indexes=[CPU.fields()], sources={"torch": "cpu"})
+    assert added == text.replace(
+        "\n[tool.hpm]",
+        '\n[[tool.uv.index]]\nname = "cpu"\nurl = "../registry/wheels/cpu"\nformat = "flat"\n'
+        'explicit = true\n\n[tool.uv.sources]\ntorch = {index = "cpu"}\n\n[tool.hpm]',
+    )
+    assert edit_uv_routes(added, drop_indexes=["cpu", "mine"]) == (
+        '[project]\nname = "app"  # mine\n\n[tool.uv.sources]\ntorch = {index = "cpu"}\n\n'
+        '[tool.hpm]\nregistry = "../registry"\n'
+    )

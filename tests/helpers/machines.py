@@ -14,7 +14,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-H200 = Path(__file__).resolve().parent / "data" / "nvidia-h200"
+H200 = Path(__file__).resolve().parents[1] / "machine" / "data" / "nvidia-h200"
+# (system, machine) as Python's platform reported them there: "x86_64 Linux 3.12.3"
+_ARCH, _SYSTEM, _ = (H200 / "python-platform.txt").read_text().split()
+H200_PLATFORM = (_SYSTEM, _ARCH)
 
 STAND_IN = """\
 import csv, pathlib, sys
