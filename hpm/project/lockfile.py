@@ -50,7 +50,7 @@ by ``hpm registry update``; every other command reads the registry at the pinned
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -292,30 +292,42 @@ def _packages(
     return packages
 
 
-def _indexes(raw: object, report: Any) -> dict[str, dict[str, str | bool]]:
+def _table_of(
+    raw: object, key: str, fits: Callable[[Any], bool], message: str, report: Any
+) -> dict[str, Any]:
+    """``raw`` as a table whose values all ``fit``; each value that does not is reported."""
     if not isinstance(raw, dict):
-        report("indexes", "must be a table")
+        report(key, "must be a table")
         return {}
-    indexes: dict[str, dict[str, str | bool]] = {}
+    table: dict[str, Any] = {}
     for name, value in raw.items():
-        if isinstance(value, dict) and isinstance(value.get("url"), str):
-            indexes[name] = value
+        if fits(value):
+            table[name] = value
         else:
-            report(f"indexes.{tomlfile.format_key(name)}", "must be a table with a `url`")
-    return indexes
+            report(f"{key}.{tomlfile.format_key(name)}", message)
+    return table
+
+
+def _indexes(raw: object, report: Any) -> dict[str, dict[str, str | bool]]:
+    def fits(value: Any) -> bool:
+        return isinstance(value, dict) and isinstance(value.get("url"), str)
+
+    return _table_of(raw, "indexes", fits, "must be a table with a `url`", report)
 
 
 def _machine(raw: object, report: Any) -> dict[str, dict[str, str]]:
-    if not isinstance(raw, dict):
-        report("machine", "must be a table")
-        return {}
-    machine: dict[str, dict[str, str]] = {}
-    for group, facts in raw.items():
-        if isinstance(facts, dict) and all(isinstance(v, str) for v in facts.values()):
-            machine[group] = dict(facts)
-        else:
-            report(f"machine.{tomlfile.format_key(group)}", "must be a table of fact = value")
-    return machine
+    def fits(value: Any) -> bool:
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+    table = _table_of(raw, "machine", fits, "must be a table of fact = value", report)
+    return {group: dict(facts) for group, facts in table.items()}
+
+
+def _declared(raw: object, report: Any) -> dict[str, Mapping[str, Any]]:
+    def fits(value: Any) -> bool:
+        return isinstance(value, dict) and isinstance(value.get("dependencies"), list)
+
+    return _table_of(raw, "declared", fits, "must be a table with `dependencies`", report)
 
 
 def _optional_table(name: str, values: Mapping[str, Any], render: Any) -> list[str]:
@@ -331,19 +343,6 @@ def _inline(fields: Mapping[str, str | bool]) -> str:
         f"{tomlfile.format_key(k)} = {tomlfile.format_value(v)}" for k, v in fields.items()
     )
     return "{ " + inner + " }"
-
-
-def _declared(raw: object, report: Any) -> dict[str, Mapping[str, Any]]:
-    if not isinstance(raw, dict):
-        report("declared", "must be a table")
-        return {}
-    declared: dict[str, Mapping[str, Any]] = {}
-    for name, value in raw.items():
-        if isinstance(value, dict) and isinstance(value.get("dependencies"), list):
-            declared[name] = value
-        else:
-            report(f"declared.{tomlfile.format_key(name)}", "must be a table with `dependencies`")
-    return declared
 
 
 def _names(raw: object, key: str, report: Any) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from helpers.cli import assert_clean, invoke_hpm
+from helpers.cli import hpm_output, invoke_hpm
 from helpers.projects import (
     can_import,
     flat_index,
@@ -64,11 +64,7 @@ def app(tmp_path: Path, wheels: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return use_registry(write_project(tmp_path / "app"), "../registry")
 
 
-def hpm(project: Path, *args: str, code: int = 0) -> str:
-    done = invoke_hpm(*args, cwd=project)
-    assert_clean(done)
-    assert done.returncode == code, done.stdout + done.stderr
-    return done.stdout + done.stderr
+hpm = hpm_output
 
 
 def dependencies(project: Path) -> list[str]:

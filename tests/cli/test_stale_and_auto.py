@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from helpers.cli import assert_clean, invoke_hpm
+from helpers.cli import hpm_output
 from helpers.projects import can_import, use_registry, write_package, write_project, write_registry
 
 ENGINE = """\
@@ -58,11 +58,7 @@ def app(tmp_path: Path) -> Path:
     return use_registry(write_project(tmp_path / "app"), "../registry")
 
 
-def hpm(project: Path, *args: str, code: int = 0) -> str:
-    done = invoke_hpm(*args, cwd=project)
-    assert_clean(done)
-    assert done.returncode == code, done.stdout + done.stderr
-    return done.stdout + done.stderr
+hpm = hpm_output
 
 
 def manifest(project: Path) -> dict:

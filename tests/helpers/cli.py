@@ -110,3 +110,11 @@ def assert_clean(done: subprocess.CompletedProcess[str]) -> None:
     for stream in (done.stdout, done.stderr):
         assert "Traceback" not in stream, stream
         assert "\x1b[" not in stream, stream
+
+
+def hpm_output(project: Path, *args: str, code: int = 0) -> str:
+    """``hpm ARGS`` in-process in ``project``: clean output, exit ``code``; stdout + stderr."""
+    done = invoke_hpm(*args, cwd=project)
+    assert_clean(done)
+    assert done.returncode == code, done.stdout + done.stderr
+    return done.stdout + done.stderr
