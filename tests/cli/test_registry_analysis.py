@@ -74,7 +74,7 @@ def test_a_dead_option_is_explained_by_genuine_elements_only(tmp_path: Path, hpm
     start = lines.index("  why `metric-bleu` is dead:")
     assert [line.split("  (")[0].strip() for line in lines[start + 2 : start + 6]] == [
         "metrics = metric-bleu",
-        "metrics selects between 2 and 3 options when active",
+        "metrics takes between 2 and 3 options when active",
         "metric-bleu conflicts with metric-accuracy",
         "metric-bleu conflicts with metric-latency",
     ]
