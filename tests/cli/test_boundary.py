@@ -133,3 +133,8 @@ def test_exit_codes_of_the_real_process(demo: Path, hpm_process: RunHpm) -> None
     )
     assert hpm_process("check", cwd=demo).returncode == 1  # incomplete
     assert hpm_process("group", "list", cwd=demo).returncode == 0
+
+
+def test_a_misspelt_status_suggests_status(tmp_path: Path, hpm: RunHpm) -> None:
+    err = _usage_error(hpm("stauts", cwd=tmp_path))
+    assert err == "error: unknown command `stauts`\nhint: did you mean `status`?\n"
