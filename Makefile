@@ -25,8 +25,13 @@ demo: $(BIN)/hpm
 	$(BIN)/hpm --project $(DEMO) sync
 	$(DEMO)/.venv/bin/python -c "import vlm_adapter_deepseek as m; print('imported', m.NAME)"
 	$(BIN)/hpm --project $(DEMO) explain metrics
-	$(BIN)/hpm --project $(DEMO) group add accelerator --option cu124
-	$(BIN)/hpm --project $(DEMO) sync
+	$(BIN)/hpm --project $(DEMO) machine
+	$(BIN)/hpm --project $(DEMO) group add accelerator
+	$(BIN)/hpm --project $(DEMO) sync --auto
+	$(DEMO)/.venv/bin/python -c "import torch; print('torch', torch.VERSION)"
+	$(BIN)/hpm --project $(DEMO) explain accelerator
+	$(BIN)/hpm --project $(DEMO) group add accelerator --option cu124 --machine cuda=12.8
+	$(BIN)/hpm --project $(DEMO) sync --machine cuda=12.8
 	$(DEMO)/.venv/bin/python -c "import torch; print('torch', torch.VERSION)"
 	$(BIN)/hpm --project $(DEMO) group add accelerator --option cpu
 	$(BIN)/hpm --project $(DEMO) sync

@@ -273,10 +273,10 @@ def group_change_text(change: Any) -> str:
         return f"{name}: {before} -> {after}{stale}; run `hpm sync` to apply"
     step = f"run `{change.next_step}`"
     if change.next_step != "hpm sync":
-        why = [f"{', '.join(change.open_groups)} open"] if change.open_groups else []
+        why = [f"{', '.join(change.open_groups)} left open"] if change.open_groups else []
         if change.needed_groups:
             why.append(f"rules now require {', '.join(change.needed_groups)}")
-        step += f" ({'; '.join(why)}: it fills them)"
+        step += f" ({'; '.join(why)}: --auto chooses)"
     if not change.was_listed:
         return f"added {name} = {after}; {step} to install"
     if change.before == change.after:
@@ -465,7 +465,7 @@ def fill_reason_text(reason: Any) -> str:
         return f"{head}required by {origin_text(reason.origin)}{said}"
     if reason.kind == "default":
         return f"{head}the default"
-    return f"{head}the first options that fit, in registry order"
+    return f"{head}the first that fit, in registry order"
 
 
 def kept_lines(plan: Any, *, style: Style = plain) -> list[str]:

@@ -72,11 +72,11 @@ def lock(project: Path) -> dict:
 
 def test_advice_and_reasons_and_auto_groups_that_leave_again(app: Path) -> None:
     out = hpm(app, "group", "add", "engine", "--option", "fast")
-    assert "run `hpm sync --auto` (rules now require accel: it fills them) to install" in out
+    assert "run `hpm sync --auto` (rules now require accel: --auto chooses) to install" in out
     hpm(app, "sync", code=1)  # plain sync stops: accel is needed
 
     out = hpm(app, "group", "add", "tools")
-    assert "run `hpm sync --auto` (tools open; rules now require accel" in out
+    assert "run `hpm sync --auto` (tools left open; rules now require accel" in out
 
     dry = hpm(app, "sync", "--auto", "--dry-run")
     assert "choose   tools = fmt  (the default)" in dry
