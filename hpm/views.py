@@ -765,6 +765,7 @@ def status_text(report: Any, *, style: Style = plain) -> list[str]:
     lines.append(f"environment: {env.path}" + ("" if env.exists else " (missing)"))
     if env.extra:
         lines.append(f"  not in uv.lock (left alone): {', '.join(env.extra)}")
+    lines.extend(machine_change_text(change) for change in report.machine)
     if report.ok:
         lines.append(
             f"{style('ok', fg='green', bold=True)}: the choices, hpm.lock, pyproject.toml, "
@@ -818,6 +819,34 @@ def status_json(report: Any) -> dict[str, object]:
             "extra": list(env.extra),
         },
         "problems": [{"what": p.what, "fix": p.fix} for p in report.problems],
+        "machine": [machine_change_json(change) for change in report.machine],
+    }
+
+
+def machine_change_text(change: Any) -> str:
+    """``machine: accelerator = cu130 was chosen where cuda 13.0; here cuda 12.8, so
+    `hpm sync --auto` would choose cu124 (hpm group add accelerator --option cu124)``."""
+    there = ", ".join(f"{fact} {locked}" for fact, locked, _ in change.facts)
+    here = ", ".join(f"{fact} {now}" for fact, _, now in change.facts)
+    chose = f"{change.group} = {', '.join(change.recorded)} was chosen where {there}; here {here}"
+    if change.now is None:
+        return f"machine: {chose}, and no option of {change.group} fits this machine"
+    now = ", ".join(change.now)
+    flags = " ".join(f"--option {option}" for option in change.now)
+    return (
+        f"machine: {chose}, so `hpm sync --auto` would choose {now} "
+        f"(to switch: hpm group add {change.group} {flags}, then hpm sync)"
+    )
+
+
+def machine_change_json(change: Any) -> dict[str, object]:
+    return {
+        "group": change.group,
+        "recorded": list(change.recorded),
+        "now": None if change.now is None else list(change.now),
+        "facts": [
+            {"fact": fact, "locked": locked, "here": here} for fact, locked, here in change.facts
+        ],
     }
 
 

@@ -227,3 +227,33 @@ def test_group_show_lists_the_machine_conditions(tmp_path: Path) -> None:
     data = json.loads(invoke_hpm("group", "show", "accelerator", "--json", cwd=demo).stdout)
     assert data["machine"]["cu124"] == {"gpu": ["nvidia"], "cuda": ">=12.4"}
     assert "cpu" not in data["machine"]
+
+
+def test_status_says_when_this_machine_would_choose_differently(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    env = _env(h200_machine(tmp_path / "m"))
+    done = invoke_hpm("sync", "--auto", "--machine", "cuda=12.8", cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert _chosen(project) == "cu124"
+    done = invoke_hpm("status", cwd=project, env=env)  # the H200 itself: cuda 13.0
+    assert done.returncode == 0, done.stdout + done.stderr  # a note, not a problem
+    assert (
+        "machine: accelerator = cu124 was chosen where compute_capability 9.0, cuda 12.8, "
+        "gpu nvidia; here"
+    ) not in done.stdout  # only the facts that differ are named
+    assert (
+        "machine: accelerator = cu124 was chosen where cuda 12.8; here cuda 13.0, so "
+        "`hpm sync --auto` would choose cu130 (to switch: hpm group add accelerator --option "
+        "cu130, then hpm sync)"
+    ) in done.stdout
+    data = json.loads(invoke_hpm("status", "--json", cwd=project, env=env).stdout)
+    assert data["machine"] == [
+        {
+            "group": "accelerator",
+            "recorded": ["cu124"],
+            "now": ["cu130"],
+            "facts": [{"fact": "cuda", "locked": "12.8", "here": "13.0"}],
+        }
+    ]
+    same = invoke_hpm("status", "--json", "--machine", "cuda=12.9", cwd=project, env=env)
+    assert json.loads(same.stdout)["machine"] == []  # differs, but the choice would not

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hpm import views
-from hpm.cli.options import json_option
+from hpm.cli.options import json_option, machine_options
 from hpm.cli.project import Load, project_command
 from hpm.context import Context
 
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from hpm.apply.drift import Difference
     from hpm.apply.ownership import Kept
     from hpm.apply.uvbin import UvBinary
+    from hpm.machine.availability import MachineChange
+    from hpm.project.lockfile import LockState
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class StatusReport:
     environment: EnvironmentState
     uv: UvBinary
     problems: tuple[Problem, ...] = field(default=())
+    # groups whose `sync --auto` choice this machine would make differently (hpm.lock [machine])
+    machine: tuple[MachineChange, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -142,6 +146,20 @@ def run(ctx: Context) -> StatusReport:
         environment=environment,
         uv=binary,
         problems=tuple(problems),
+        machine=_machine_changes(ctx, state),
+    )
+
+
+def _machine_changes(ctx: Context, state: LockState | None) -> tuple[MachineChange, ...]:
+    """Where hpm.lock says machine facts decided a choice and this machine would decide
+    differently (a note, not a problem: the recorded choice may be meant for another machine)."""
+    if ctx.machine is None or state is None or not state.machine:
+        return ()
+    from hpm.machine.availability import machine_changes
+
+    recorded = {g: (v,) if isinstance(v, str) else tuple(v) for g, v in state.groups.items()}
+    return machine_changes(
+        ctx.registry, ctx.machine, ctx.selection.choices, state.machine, recorded
     )
 
 
@@ -171,6 +189,7 @@ command = project_command(
     Load.CONTEXT,
     views.STATUS,
     json_option,
+    machine_options,
     name="status",
     help="""Show the choices, what hpm installed, and whether pyproject.toml, uv.lock, hpm.lock
     and the environment agree.
