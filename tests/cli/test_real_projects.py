@@ -324,7 +324,7 @@ def test_status_says_whether_everything_agrees_and_what_fixes_it(app: Path) -> N
     data = status_json(app, 0)
     assert set(data) == {
         "ok", "project", "workspace_root", "registry", "uv", "selection", "choices",
-        "installed_by_hpm", "yours", "drift", "uv_lock", "environment", "problems",
+        "installed_by_hpm", "yours", "drift", "uv_lock", "environment", "problems", "machine",
     }  # fmt: skip
     assert data["uv"]["version"] and data["uv"]["found"] in {"HPM_UV", "UV", "PATH", "bundled"}
     assert data["choices"] == {"tools": ["fmt", "lint"], "http": ["requests"]}
