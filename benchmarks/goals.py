@@ -86,7 +86,7 @@ def evaluate(data: dict[str, Any]) -> list[Goal]:
     rules = freebsd["hpm"].get("rule-findings", {}).get("seconds") if freebsd else None
     goals.append(_abs_goal("rule findings, freebsd-8.0.0", "", rules, 0.5, "in process"))
     goals.append(_all_analysed(real))
-    goals.append(_converted(real, ("Linux", "CVE")))
+    goals.append(_converted(real, ("__Linux__", "__CVE__")))
     auto = _find(real, "automotive2")
     check = auto["user"].get("check") if auto else None
     goals.append(_abs_goal("hpm registry check, automotive2_4 (18,616 options)", "", check, 2.0,

@@ -179,13 +179,14 @@ def real_table(rows: list[dict[str, Any]]) -> list[str]:
             got += " ok" if same else f" MISMATCH {pub[0]}/{pub[1]}"
         failed = "failed" in fl.get("read", {}) or "read" not in fl
         fl_all = _sum(seconds(fl, "read"), seconds(fl, "to-sat"), seconds(fl, "analysis"))
+        fl_text = "not run" if not fl else ("fails" if failed else fmt(fl_all))
         size = hpm.get("size", {})
         lines.append(
             f"| {r['model']} | {size.get('options', '?')} | {size.get('rules', '?')} "
             f"| {cell(hpm, 'convert')} | {cell(hpm, 'load', 'load')} | {cell(hpm, 'analysis')} "
             f"| {got} | {cell(hpm, 'rule-findings')} | {cell(hpm, 'check-valid')} "
             f"| {cell(hpm, 'check-invalid')} | {cell(hpm, 'explain', 'explain')} "
-            f"| {cell(hpm, 'complete', 'complete')} | {'fails' if failed else fmt(fl_all)} "
+            f"| {cell(hpm, 'complete', 'complete')} | {fl_text} "
             f"| {'-' if failed else ratio(seconds(hpm, 'analysis'), seconds(fl, 'analysis'))} |"
         )
     return lines
@@ -212,10 +213,15 @@ def user_table(rows: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {r['model']} | {fmt(u.get('convert'))} | {fmt(u.get('check'))} "
             f"| {u.get('check-exit', '-')} | {'-' if mb is None else f'{mb:.0f}'} | {got} "
-            f"| {fmt(total)} | {fmt(u.get('flamapy')) if u.get('flamapy') else 'fails'} "
-            f"| {ratio(total, u.get('flamapy'))} |"
+            f"| {fmt(total)} | {_flamapy_cell(u)} | {ratio(total, u.get('flamapy'))} |"
         )
     return lines
+
+
+def _flamapy_cell(user: dict[str, Any]) -> str:
+    if "flamapy" not in user:
+        return "not run"
+    return fmt(user["flamapy"]) if user["flamapy"] else "fails or timeout"
 
 
 def synthetic_table(rows: list[dict[str, Any]]) -> list[str]:
@@ -344,11 +350,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=None, help="seconds per subject")
     parser.add_argument("--models", default=None, help="a directory of extra UVL models")
     parser.add_argument(
+        "--report", default=None, help="only rewrite results/latest.md from this raw JSON file"
+    )
+    parser.add_argument(
         "--only",
         default="startup,sync,real,synthetic,cli,suite",
         help="comma-separated parts: startup, sync, real, synthetic, cli, suite",
     )
     args = parser.parse_args(argv)
+    if args.report:
+        data = json.loads(Path(args.report).read_text(encoding="utf-8"))
+        text = report(data["machine"], data, data.get("quick", False))
+        (HERE / "results" / "latest.md").write_text(text, encoding="utf-8")
+        print(text)
+        return 0
     parts = set(args.only.split(","))
     runs = 3 if args.quick else 7
     timeout = args.timeout or (60.0 if args.quick else 300.0)
