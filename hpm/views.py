@@ -751,7 +751,8 @@ def status_text(report: Any, *, style: Style = plain) -> list[str]:
     lines = [f"project: {report.project}"]
     if report.workspace_root is not None:
         lines[0] += f" (a member of the uv workspace at {report.workspace_root})"
-    lines.append(f"registry: {report.registry}")
+    lines.append(f"registry: {report.registry_location}")
+    lines.extend(_pin_lines(report))
     uv = report.uv
     lines.append(f"uv: uv {uv.version or '(version unknown)'} ({uv.path}, {_UV_FOUND[uv.found]})")
     lines.append(f"selection: {report.selection}")
@@ -781,6 +782,40 @@ def status_text(report: Any, *, style: Style = plain) -> list[str]:
     return lines
 
 
+def _pin_lines(report: Any) -> list[str]:
+    """Each git layer's pinned commit; with ``--remote``, whether its ref has moved since."""
+    remote = {state.pin: state for state in report.remote or ()}
+    lines: list[str] = []
+    for pin in report.pins:
+        where = f"{pin.url}@{pin.ref}" + (
+            f"#subdirectory={pin.subdirectory}" if pin.subdirectory else ""
+        )
+        lines.append(f"  pinned: {where} at {pin.commit[:12]}")
+        if pin in remote:
+            lines.append(f"    remote: {_remote_text(remote[pin])}")
+    if report.remote is not None and not report.pins:
+        lines.append("  remote: no git-hosted registry layer, nothing to ask")
+    return lines
+
+
+def _remote_text(state: Any) -> str:
+    ref = state.pin.ref
+    if state.fixed:
+        return f"pinned to the commit {ref}, which never moves"
+    if state.remote is None:
+        return f"the remote has no `{ref}` any more (hpm keeps reading the pinned commit)"
+    if state.moved:
+        return (
+            f"`{ref}` has moved to {state.remote[:12]} "
+            "(to take it: `hpm registry update`, then `hpm sync`)"
+        )
+    return f"`{ref}` is still at the pinned commit"
+
+
+def _pin_json(pin: Any) -> dict[str, str]:
+    return {"url": pin.url, "ref": pin.ref, "subdirectory": pin.subdirectory, "commit": pin.commit}
+
+
 _UV_FOUND = {
     "HPM_UV": "from HPM_UV",
     "UV": "the uv running hpm (UV)",
@@ -796,7 +831,17 @@ def status_json(report: Any) -> dict[str, object]:
         "ok": report.ok,
         "project": str(report.project),
         "workspace_root": None if report.workspace_root is None else str(report.workspace_root),
-        "registry": {"path": str(report.registry), "digest": report.registry_digest},
+        "registry": {
+            "location": report.registry_location,
+            "path": str(report.registry),
+            "digest": report.registry_digest,
+            "pins": [_pin_json(pin) for pin in report.pins],
+            "remote": None
+            if report.remote is None
+            else [
+                {**_pin_json(s.pin), "remote": s.remote, "moved": s.moved} for s in report.remote
+            ],
+        },
         "uv": {"path": report.uv.path, "version": report.uv.version, "found": report.uv.found},
         "selection": report.selection,
         "choices": {g: (list(c) if c is not None else None) for g, c in report.choices.items()},

@@ -219,12 +219,17 @@ def _resolve(repo: Path, ref: str) -> str | None:
     return None
 
 
+def is_commit_ref(ref: str) -> bool:
+    """Whether ``ref`` names a commit (hex), which never moves, rather than a branch or tag."""
+    return ref != "HEAD" and bool(_HEX.match(ref))
+
+
 def remote_commit(spec: GitRegistry) -> str | None:
     """The commit ``spec.ref`` names on the remote now (``git ls-remote``: nothing is fetched).
 
     None when the ref is a commit (it never moves) or the remote does not have the ref.
     """
-    if spec.ref != "HEAD" and _HEX.match(spec.ref):
+    if is_commit_ref(spec.ref):
         return None
     names = (
         ["HEAD"]

@@ -51,6 +51,13 @@ class RemoteState:
     def moved(self) -> bool:
         return self.remote is not None and self.remote != self.pin.commit
 
+    @property
+    def fixed(self) -> bool:
+        """The ref is a commit: there is nothing on the remote to move."""
+        from hpm.registry.gitfetch import is_commit_ref
+
+        return is_commit_ref(self.pin.ref)
+
 
 def remote_states(pins: Sequence[Pin]) -> tuple[RemoteState, ...]:
     """Ask each pinned layer's remote where its ref points now (``git ls-remote``, no fetch)."""

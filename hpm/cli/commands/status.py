@@ -7,6 +7,12 @@ Compared, in one report: the manifest's choices (valid, complete?), hpm.lock (dr
 know, listed but not counted as a problem: hpm syncs inexactly), and which uv hpm runs. The two uv
 questions are read-only and cost about 15 ms each.
 
+A git-hosted registry is shown as configured (``git+URL@REF``), with the commit each git layer is
+pinned at (hpm.lock). ``--remote`` also asks each layer's remote where its ref points now (``git
+ls-remote``, nothing fetched): a moved ref is information, not a problem (the pin is on purpose;
+``hpm registry update`` takes the new commit), so it does not change the exit code. A remote that
+cannot be reached is an error (exit 2): the question asked was not answered.
+
 Exit: 0 when everything agrees, 1 when something is out of date (each problem names the command
 that fixes it), 2 on bad input (raised as InputError/UsageError by loading).
 """
@@ -16,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import click
 
 from hpm import views
 from hpm.cli.options import json_option, machine_options
@@ -27,7 +35,8 @@ if TYPE_CHECKING:
     from hpm.apply.ownership import Kept
     from hpm.apply.uvbin import UvBinary
     from hpm.machine.availability import MachineChange
-    from hpm.project.lockfile import LockState
+    from hpm.project.lockfile import LockState, Pin
+    from hpm.registry.layers import RemoteState
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +61,11 @@ class StatusReport:
 
     project: Path
     workspace_root: Path | None  # set when the project is a member of a uv workspace
-    registry: Path
+    registry: Path  # the directory read (for a git layer: an export in hpm's cache)
+    registry_location: str  # as configured: a directory, git+URL@REF, or the layers
     registry_digest: str
+    pins: tuple[Pin, ...]  # the commit each git-hosted layer is read at (hpm.lock)
+    remote: tuple[RemoteState, ...] | None  # --remote: where each pinned ref points now
     choices: dict[str, tuple[str, ...] | None]  # as the manifest lists them (None: open)
     selection: str  # "valid" | "incomplete" | "invalid"
     installed_by_hpm: dict[str, str]  # package -> requirement hpm handed to uv (hpm.lock)
@@ -72,10 +84,10 @@ class StatusReport:
         return not self.problems
 
 
-def run(ctx: Context) -> StatusReport:
+def run(ctx: Context, *, remote: bool = False) -> StatusReport:
     """Choices, what hpm installed, and whether the manifest, hpm.lock, pyproject.toml,
     uv.lock and the environment agree (exit 0), or what is out of date and which command
-    fixes it (exit 1); which uv hpm runs."""
+    fixes it (exit 1); which uv hpm runs. ``remote``: ask where pinned registry refs point now."""
     import solver
     from hpm.apply.ownership import kept_packages
     from hpm.apply.plan import desired_packages, ownership_of
@@ -135,7 +147,10 @@ def run(ctx: Context) -> StatusReport:
         project=root,
         workspace_root=workspace.root if workspace.member else None,
         registry=ctx.registry.root,
+        registry_location=ctx.registry.location,
         registry_digest=ctx.registry.digest,
+        pins=ctx.pins,
+        remote=_remote_states(ctx.pins) if remote else None,
         choices=dict(ctx.selection.choices),
         selection=verdict.status,
         installed_by_hpm=installed,
@@ -163,6 +178,17 @@ def _machine_changes(ctx: Context, state: LockState | None) -> tuple[MachineChan
     )
 
 
+def _remote_states(pins: tuple[Pin, ...]) -> tuple[RemoteState, ...]:
+    from hpm.registry.gitfetch import GitFetchError
+    from hpm.registry.layers import remote_states
+
+    try:
+        return remote_states(pins)
+    except GitFetchError as e:
+        hint = f"{e.hint}; `hpm status` without --remote needs no network"
+        raise GitFetchError(e.message, hint, url=e.url, output=e.output) from e
+
+
 def _uv_lock_current(project: Path, uv: str) -> bool:
     from hpm.apply import uv as uvcmd
 
@@ -188,6 +214,12 @@ command = project_command(
     run,
     Load.CONTEXT,
     views.STATUS,
+    click.option(
+        "--remote",
+        is_flag=True,
+        help="Also ask each git-hosted registry layer's remote whether its ref has moved since "
+        "the commit hpm.lock pins (git ls-remote; nothing is fetched).",
+    ),
     json_option,
     machine_options,
     name="status",
