@@ -25,8 +25,8 @@ from itertools import combinations
 from pathlib import Path
 
 from hpm.errors import location
-from hpm.registry.catalog import Disagreement, Index, Package, Source
 from hpm.names import did_you_mean
+from hpm.registry.catalog import Disagreement, Index, Package, Source
 from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.sources import SOURCE_KEYS, read_source
 from hpm.registry.yamlfile import KeyPath

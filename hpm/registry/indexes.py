@@ -20,8 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from hpm.errors import Problem
-from hpm.registry.catalog import Index
 from hpm.names import did_you_mean
+from hpm.registry.catalog import Index
 from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.sources import local_path
 from hpm.registry.yamlfile import read_document

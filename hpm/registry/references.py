@@ -105,7 +105,7 @@ class ReferenceResolver:
         return tuple(dict.fromkeys(self.resolve(t, group=group.name) for t in texts))
 
     def resolve(self, text: str, *, group: str | None = None, allow_group: bool = True) -> str:
-        """See :func:`resolve_reference`. With a context ``group``, the answer is an option of it."""
+        """See :func:`resolve_reference`; with a ``group``, the answer is an option of it."""
         model = self.model
         if not isinstance(text, str) or not text.strip():
             raise UnresolvedReference(str(text), "empty reference", "write an option or group name")

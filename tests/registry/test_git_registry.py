@@ -206,7 +206,9 @@ def test_init_with_an_unreachable_git_registry_changes_nothing(tmp_path: Path) -
     assert not (project / "hpm.lock").exists()
 
 
-def test_concurrent_fetches_and_exports_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_concurrent_fetches_and_exports_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from hpm.registry import gitfetch

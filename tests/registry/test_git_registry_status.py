@@ -1,4 +1,4 @@
-"""``hpm status [--remote]`` with a git-hosted registry: the pinned commit, and whether the ref moved.
+"""``hpm status [--remote]`` with a git registry: the pinned commit, and whether the ref moved.
 
 Every repository is a local bare one (``git+file://``); nothing leaves the machine.
 """

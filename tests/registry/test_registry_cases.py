@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from hpm.registry.catalog import Registry, Source
 from hpm.errors import InputError, Problem
 from hpm.registry import load_registry
+from hpm.registry.catalog import Registry, Source
 from solver.model import Origin
 
 CASES = Path(__file__).resolve().parents[1] / "cases" / "registry"

@@ -91,7 +91,7 @@ def test_override_replaces_the_earlier_group(tmp_path: Path) -> None:
 def test_override_within_one_layer_is_still_a_duplicate(tmp_path: Path) -> None:
     root = base_layer(tmp_path)
     write(root, {"groups/again.yaml": INFERENCE_LOCAL})
-    with pytest.raises(InputError, match="`inference` is also declared in groups/again.yaml"):
+    with pytest.raises(InputError, match=r"`inference` is also declared in groups/again\.yaml"):
         load_layers([Layer(root)])
 
 
@@ -111,7 +111,9 @@ def test_packages_and_indexes_in_two_layers(tmp_path: Path) -> None:
     ]
     write(local, {
         "packages/vllm-backend.yaml": "version: '>=2'\noverride: true\n",
-        "indexes.yaml": "- name: team\n  url: https://mirror.example.org/simple\n  override: true\n",
+        "indexes.yaml": (
+            "- name: team\n  url: https://mirror.example.org/simple\n  override: true\n"
+        ),
     })  # fmt: skip
     registry = load_layers([Layer(base_layer(tmp_path), "base"), Layer(local, "local")])
     assert registry.source("vllm-backend").version == ">=2"
