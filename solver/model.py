@@ -33,10 +33,6 @@ class Origin:
     #: a rule with no ``when``), where it came from, e.g. "nvidia-smi not found"
     detail: str | None = None
 
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where} ({self.key})" if self.key else where
-
 
 @dataclass(frozen=True, slots=True)
 class Group:

@@ -51,7 +51,7 @@ def _describe(registry: Registry) -> dict:
             "kind": rule.kind.value,
             "when": list(rule.when),
             "targets": list(rule.targets),
-            "origin": str(rule.origin),
+            "origin": _where(rule.origin),
         }
         if rule.message:
             item["message"] = rule.message
@@ -117,3 +117,9 @@ def test_registry_case(case: str) -> None:
 
 def _at(origin: Origin) -> str:
     return f"{origin.file}:{origin.line} ({origin.key})"
+
+
+def _where(origin: Origin) -> str:
+    """A rule's origin as the expected files spell it: ``file:line (key)``."""
+    where = f"{origin.file}:{origin.line}" if origin.line else origin.file
+    return f"{where} ({origin.key})" if origin.key else where
