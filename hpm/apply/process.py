@@ -11,6 +11,15 @@ The start time guards against a recycled pid: a process whose pid equals the rec
 that started at another time is someone else's, and while a process group has members Linux does
 not hand its number out as a new pid, so no other group can carry the recorded number then.
 
+A Ctrl-C or SIGTERM must end hpm while it waits for uv. CPython runs a Python signal handler
+(the one that raises :class:`KeyboardInterrupt`) only between bytecodes: a signal that lands just
+before a blocking ``read()`` starts (or in another thread) is recorded, but the read is not
+interrupted and PEP 475 would retry it anyway, so hpm would wait for uv for ever. So hpm never
+blocks on uv's output without also watching :func:`interrupt_wakeup`'s pipe, which the C-level
+handler writes to the moment a signal arrives (:func:`signal.set_wakeup_fd`); and it holds SIGINT
+and SIGTERM while uv starts (:func:`hold_interrupts`), so that one cannot land after uv exists but
+before hpm knows which group to kill.
+
 No :mod:`subprocess` here: :mod:`hpm.apply.uv` starts the process and calls :func:`child_setup`.
 """
 
@@ -20,8 +29,10 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import select
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +44,7 @@ _PR_SET_PDEATHSIG = 1
 _PROC = Path("/proc")
 STOP_WAIT_SECONDS = 30.0
 _POLL_SECONDS = 0.02
+INTERRUPTS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +91,17 @@ def describe(pid: int) -> Child:
     return Child(pid, pid, start_time(pid))
 
 
-def child_setup(parent: int) -> Callable[[], None]:
-    """A ``preexec_fn``: SIGKILL when ``parent`` dies; exit at once if it already has."""
+def child_setup(parent: int, mask: set[int | signal.Signals] | None = None) -> Callable[[], None]:
+    """A ``preexec_fn``: SIGKILL when ``parent`` dies; exit at once if it already has.
+
+    ``mask``: the signal mask the child gets back (hpm holds the interrupts while it starts uv).
+    """
     libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
     libc = ctypes.CDLL(libc_name, use_errno=True) if libc_name else None
 
     def setup() -> None:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         if libc is not None:
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # hpm died before the signal was armed
@@ -144,3 +161,51 @@ def group_stopped_on_exit(child: Child) -> Iterator[None]:
     except BaseException:
         stop(child)
         raise
+
+
+def hold_interrupts() -> set[int | signal.Signals]:
+    """Hold SIGINT and SIGTERM (they wait, pending); return the mask to give to :func:`release`."""
+    return signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+
+
+def release(mask: set[int | signal.Signals]) -> None:
+    """Set the signal mask back: a signal held meanwhile is handled now."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+@contextlib.contextmanager
+def interrupt_wakeup() -> Iterator[int | None]:
+    """The read end of a pipe that gets a byte whenever a signal with a Python handler arrives.
+
+    None off the main thread (only the main thread handles signals, and sets the wake-up fd).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield None
+        return
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    os.set_blocking(write_end, False)
+    try:
+        previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+        try:
+            yield read_end
+        finally:
+            signal.set_wakeup_fd(previous)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def wait_readable(fd: int, wakeup: int | None) -> bool:
+    """Wait until ``fd`` can be read (True), or a signal arrived (False: its handler runs next)."""
+    if wakeup is None:
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    poller.register(wakeup, select.POLLIN)
+    ready = {ready_fd for ready_fd, _events in poller.poll()}
+    if wakeup in ready:
+        with contextlib.suppress(BlockingIOError):
+            while os.read(wakeup, 512):
+                pass
+    return fd in ready

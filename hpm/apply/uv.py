@@ -18,7 +18,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hpm.apply.process import Child, child_setup, describe, group_stopped_on_exit
+from hpm.apply.process import (
+    Child,
+    child_setup,
+    describe,
+    group_stopped_on_exit,
+    hold_interrupts,
+    interrupt_wakeup,
+    release,
+    wait_readable,
+)
 from hpm.apply.uvbin import UV_ENV, find_uv
 from hpm.errors import UvError
 
@@ -160,67 +169,86 @@ def run(
     interrupted (Ctrl-C, SIGTERM), uv's whole group is killed before the exception goes on.
     """
     tail = _Tail(tail_lines)
-    master = slave = None
-    if terminal is not None:
-        import pty  # POSIX only, and only when showing uv on a terminal
+    with interrupt_wakeup() as wakeup:
+        master = slave = None
+        if terminal is not None:
+            import pty  # POSIX only, and only when showing uv on a terminal
 
-        master, slave = pty.openpty()
-        _copy_window_size(terminal, slave)
-    try:
-        process = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=slave if slave is not None else subprocess.PIPE,
-            stderr=slave if slave is not None else subprocess.STDOUT,
-            process_group=0,
-            preexec_fn=child_setup(os.getpid()),
-        )
-    finally:
-        if slave is not None:
-            os.close(slave)
-    child = describe(process.pid)
-    try:
-        with group_stopped_on_exit(child):
-            if on_start is not None:
-                on_start(child)
+            master, slave = pty.openpty()
+            _copy_window_size(terminal, slave)
+        mask = hold_interrupts()  # released once uv's group is known, inside the block below
+        try:
+            process = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=slave if slave is not None else subprocess.PIPE,
+                stderr=slave if slave is not None else subprocess.STDOUT,
+                process_group=0,
+                preexec_fn=child_setup(os.getpid(), mask),
+            )
+        except BaseException:
+            release(mask)
             if master is not None:
-                _pump_terminal(master, terminal, tail)  # type: ignore[arg-type]
-            else:
-                _pump_lines(process, echo, tail)
-            returncode = process.wait()
-    finally:
-        if master is not None:
-            os.close(master)
-        if process.stdout is not None:
-            process.stdout.close()
+                os.close(master)
+            raise
+        finally:
+            if slave is not None:
+                os.close(slave)
+        child = describe(process.pid)
+        try:
+            with group_stopped_on_exit(child):
+                release(mask)  # a signal held while uv started is raised here: uv is stopped
+                if on_start is not None:
+                    on_start(child)
+                if master is not None:
+                    assert terminal is not None
+                    _pump(master, wakeup, _to_terminal(terminal, tail))
+                else:
+                    assert process.stdout is not None
+                    _pump(process.stdout.fileno(), wakeup, _to_lines(echo, tail))
+                returncode = process.wait()
+        finally:
+            if master is not None:
+                os.close(master)
+            if process.stdout is not None:
+                process.stdout.close()
     return UvRun(tuple(argv), returncode, tail.text)
 
 
-def _pump_lines(
-    process: subprocess.Popen[bytes], echo: Callable[[str], None] | None, tail: _Tail
-) -> None:
-    assert process.stdout is not None
-    for raw in process.stdout:
-        for line in tail.feed(raw):
-            if echo is not None:
-                echo(line)
-    for line in tail.feed(b"", final=True):
-        if echo is not None:
-            echo(line)
+def _pump(fd: int, wakeup: int | None, sink: Callable[[bytes], None]) -> None:
+    """Give ``sink`` each chunk read from ``fd`` until its end, then ``b""``.
 
-
-def _pump_terminal(master: int, terminal: int, tail: _Tail) -> None:
+    It never blocks in ``read()`` itself: a signal makes :func:`wait_readable` return, and its
+    handler (raising KeyboardInterrupt) runs before the loop waits again.
+    """
     while True:
+        if not wait_readable(fd, wakeup):
+            continue
         try:
-            data = os.read(master, 65536)
+            data = os.read(fd, 65536)
         except OSError:  # EIO: every writer of the pseudo-terminal has closed it
             data = b""
+        sink(data)
         if not data:
-            break
+            return
+
+
+def _to_lines(echo: Callable[[str], None] | None, tail: _Tail) -> Callable[[bytes], None]:
+    def sink(data: bytes) -> None:
+        for line in tail.feed(data, final=not data):
+            if echo is not None:
+                echo(line)
+
+    return sink
+
+
+def _to_terminal(terminal: int, tail: _Tail) -> Callable[[bytes], None]:
+    def sink(data: bytes) -> None:
         _write_all(terminal, data)
-        tail.feed(data)
-    tail.feed(b"", final=True)
+        tail.feed(data, final=not data)
+
+    return sink
 
 
 def run_checked(
