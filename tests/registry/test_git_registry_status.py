@@ -11,6 +11,8 @@ from pathlib import Path
 from helpers.gitrepos import hpm, make_unreachable, project_using, registry_repo
 from helpers.projects import copy_example_registry
 
+from hpm.project.lockfile import read_lock
+
 
 def test_status_shows_the_configured_registry_and_its_pinned_commit(tmp_path: Path) -> None:
     repo = registry_repo(tmp_path / "r")
@@ -19,6 +21,9 @@ def test_status_shows_the_configured_registry_and_its_pinned_commit(tmp_path: Pa
     assert f"registry: {repo.spec()}\n" in done.output
     assert f"  pinned: {repo.url}@main at {repo.head()[:12]}\n" in done.output
     assert "remote:" not in done.output  # only when asked
+    assert "not pinned" not in done.output  # this first command pinned it (as every command does)
+    lock = read_lock(project)
+    assert lock is not None and [p.commit for p in lock.pins] == [repo.head()]
     data = json.loads(hpm(project, "status", "--json").output)
     assert data["registry"]["location"] == repo.spec()
     assert data["registry"]["pins"] == [
