@@ -180,12 +180,12 @@ def chain(model: Model, conflict: Conflict) -> tuple[Step, ...]:
     # constraints first: the depth-first search visits them first
     found: list[Element] = [*conflict.constraints, *conflict.choices]
     graph = nx.Graph()
-    terms: set[str] = set()
+    terms: dict[str, None] = {}  # in element order, not a set's: the walk must not vary
     for index, element in enumerate(found):
         graph.add_node(("e", index))
         for term in _terms(element):
             graph.add_edge(("e", index), ("t", term))
-            terms.add(term)
+            terms[term] = None
     for term in terms:  # an option links to its group, so group terms and limits connect
         if model.is_option(term) and model.group_of(term).name in terms:
             graph.add_edge(("t", term), ("t", model.group_of(term).name))
