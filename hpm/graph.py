@@ -77,6 +77,8 @@ def _add_rule(graph: nx.DiGraph, index: int, rule: Rule) -> None:
 
 def focus(graph: nx.DiGraph, group: str) -> nx.DiGraph:
     """The part of ``graph`` within two steps of ``group`` or its options (either direction)."""
+    import networkx as nx
+
     start = {group, *(n for n, d in graph.nodes(data=True) if d.get("group") == group)}
     keep = set(start)
     frontier = set(start)
@@ -91,7 +93,11 @@ def focus(graph: nx.DiGraph, group: str) -> nx.DiGraph:
         owner = graph.nodes[node].get("group")
         if owner:
             keep.add(owner)
-    return graph.subgraph(keep).copy()
+    # built in ``graph``'s order: a subgraph view of a small set iterates that set (hash order)
+    part = nx.DiGraph(**graph.graph)
+    part.add_nodes_from((n, d) for n, d in graph.nodes(data=True) if n in keep)
+    part.add_edges_from((u, v, d) for u, v, d in graph.edges(data=True) if u in keep and v in keep)
+    return part
 
 
 def _ident(name: str) -> str:
