@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from helpers.cli import EXAMPLE_REGISTRY, RunHpm, assert_clean
+from helpers.cli import EXAMPLE_REGISTRY, RunHpm, assert_clean, run_hpm
 
 EXTRA_RULES = """\
 - when: [vllm-backend]
@@ -57,9 +57,9 @@ def test_the_example_registry_has_no_rule_findings(tmp_path: Path, hpm: RunHpm) 
     assert done.returncode == 0 and "warning" not in done.stdout
 
 
-def test_a_dead_option_is_explained_by_genuine_elements_only(tmp_path: Path, hpm: RunHpm) -> None:
-    """Issue 12, point 4: no "listed without a choice" in registry check (there is no
-    manifest), and the group's min is printed as its own line, so the lines alone conflict."""
+def _dead_bleu_registry(tmp_path: Path) -> Path:
+    """The example registry where metric-bleu is dead: metrics takes at least 2 options and
+    metric-bleu conflicts with both others."""
     root = tmp_path / "registry"
     shutil.copytree(EXAMPLE_REGISTRY, root)
     metrics = root / "groups" / "metrics.yaml"
@@ -68,6 +68,13 @@ def test_a_dead_option_is_explained_by_genuine_elements_only(tmp_path: Path, hpm
     )
     with (root / "rules.yaml").open("a") as rules:
         rules.write("- when: [metric-bleu]\n  conflicts: [metric-accuracy, metric-latency]\n")
+    return root
+
+
+def test_a_dead_option_is_explained_by_genuine_elements_only(tmp_path: Path, hpm: RunHpm) -> None:
+    """Issue 12, point 4: no "listed without a choice" in registry check (there is no
+    manifest), and the group's min is printed as its own line, so the lines alone conflict."""
+    root = _dead_bleu_registry(tmp_path)
     done = hpm("registry", "check", "--registry", str(root), cwd=tmp_path)
     assert_clean(done)
     lines = done.stdout.splitlines()
@@ -79,3 +86,21 @@ def test_a_dead_option_is_explained_by_genuine_elements_only(tmp_path: Path, hpm
         "metric-bleu conflicts with metric-latency",
     ]
     assert "listed" not in done.stdout
+
+
+def test_answers_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """The explanation (and a focused graph) are the same bytes whatever PYTHONHASHSEED is:
+    seed 2 once printed the two "metric-bleu conflicts with" lines the other way round."""
+    root = _dead_bleu_registry(tmp_path)
+    outputs = []
+    for seed in ("0", "2"):
+        env = {"PYTHONHASHSEED": seed}
+        check = run_hpm("registry", "check", "--registry", str(root), cwd=tmp_path, env=env)
+        graph = run_hpm(
+            "graph", "--registry", str(root), "--group", "accelerator", cwd=tmp_path, env=env
+        )
+        assert_clean(check)
+        assert_clean(graph)
+        assert "why `metric-bleu` is dead" in check.stdout and "index" in graph.stdout
+        outputs.append((check.stdout, check.stderr, graph.stdout, graph.stderr))
+    assert outputs[0] == outputs[1]
