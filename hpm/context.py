@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from hpm.machine.availability import MachineRequest
     from hpm.machine.facts import Machine
     from hpm.project.lockfile import Pin
-    from hpm.registry.layers import OpenedRegistry
+    from hpm.registry.catalog import OpenedRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +99,15 @@ def open_project_registry(
     A git layer that hpm.lock does not pin yet is fetched and its ref resolved; with ``record``
     the new pin is written into hpm.lock at once (every later command then reads that commit).
     """
-    from hpm.registry.layers import OpenedRegistry, open_registry
+    from hpm.registry.catalog import OpenedRegistry
 
-    if location.is_plain:
+    if location.is_plain:  # no layers, no git: hpm.registry.layers is not even imported
         from hpm.registry import load_registry_cached
 
         assert location.root is not None
         return OpenedRegistry(load_registry_cached(location.root), (), ())
     from hpm.project.lockfile import read_lock, record_pins
+    from hpm.registry.layers import open_registry
 
     lock = read_lock(project.root)
     opened = open_registry(location.layers, lock.pins if lock else ())

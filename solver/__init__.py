@@ -26,21 +26,52 @@ loaded lazily); :mod:`solver.csp` compiles the same elements for python-constrai
 gives the completion's first witness on small parts.
 """
 
-from solver.analysis import analyse, rule_findings
-from solver.answers import (
-    Analysis,
-    Choice,
-    Completion,
-    Conflict,
-    Constraint,
-    Element,
-    GroupLimit,
-    RuleFindings,
-    Step,
-    Verdict,
-)
-from solver.engine import SolverLimits, check, complete, feasible, why_not
-from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy, TermRules
+from typing import TYPE_CHECKING, Any
+
+# Imported on first use (PEP 562), so that ``hpm check`` does not load the analysis modules and
+# ``import solver.model`` stays cheap; ``from solver import X`` works as before.
+_HOME = {
+    "analyse": "solver.analysis",
+    "rule_findings": "solver.analysis",
+    **dict.fromkeys(
+        (
+            "Analysis",
+            "Choice",
+            "Completion",
+            "Conflict",
+            "Constraint",
+            "Element",
+            "GroupLimit",
+            "RuleFindings",
+            "Step",
+            "Verdict",
+        ),
+        "solver.answers",
+    ),
+    **dict.fromkeys(("SolverLimits", "check", "complete", "feasible", "why_not"), "solver.engine"),
+    **dict.fromkeys(
+        ("Group", "Model", "Origin", "Rule", "RuleKind", "Selection", "Strategy", "TermRules"),
+        "solver.model",
+    ),
+}
+
+if TYPE_CHECKING:
+    from solver.analysis import analyse, rule_findings
+    from solver.answers import (
+        Analysis,
+        Choice,
+        Completion,
+        Conflict,
+        Constraint,
+        Element,
+        GroupLimit,
+        RuleFindings,
+        Step,
+        Verdict,
+    )
+    from solver.engine import SolverLimits, check, complete, feasible, why_not
+    from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy, TermRules
+
 
 __all__ = [
     "Analysis",
@@ -69,3 +100,14 @@ __all__ = [
     "rule_findings",
     "why_not",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'solver' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -126,9 +126,10 @@ def locate_registry(
 
 
 def _layer(project: Project, base: Path, text: str, source: str) -> LayerLocation:
-    from hpm.registry.gitspec import BadRegistryUrl, is_git_location, parse_git_registry
+    # hpm.registry.gitspec.PREFIX, spelled out: a directory registry imports no git module
+    if text.startswith("git+"):
+        from hpm.registry.gitspec import BadRegistryUrl, parse_git_registry
 
-    if is_git_location(text):
         try:
             spec = parse_git_registry(text)
         except BadRegistryUrl as e:

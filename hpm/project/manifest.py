@@ -226,8 +226,6 @@ def _registry(value: object, report: Any) -> str | tuple[str, ...] | None:
 
 
 def _registry_entry(value: object, key: str, report: Any) -> str | None:
-    from hpm.registry.gitspec import BadRegistryUrl, looks_like_url, parse_git_registry
-
     example = 'e.g. registry = "registry" or registry = "git+https://host/acme/registry@v3"'
     if not isinstance(value, str):
         what = "a directory relative to the project, a git+URL@REF, or a list of them"
@@ -236,6 +234,10 @@ def _registry_entry(value: object, key: str, report: Any) -> str | None:
     if not value.strip():
         report(key, "must not be empty", example)
         return None
+    if "://" not in value and not value.startswith("git+"):
+        return value  # a directory: the git parser is not imported (start-up)
+    from hpm.registry.gitspec import BadRegistryUrl, looks_like_url, parse_git_registry
+
     if looks_like_url(value):
         report(key, f"`{value}` is a URL: a registry in a git repository starts with `git+`",
                f"write git+{value}")  # fmt: skip

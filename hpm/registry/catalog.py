@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hpm.machine.conditions import Condition
 from solver.model import Model, Origin
+
+if TYPE_CHECKING:
+    from hpm.project.lockfile import Pin
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +119,16 @@ class Registry:
         """The indexes of indexes.yaml that no package of any option is routed to."""
         used = {p.source.index for o in self.model.options for p in self.packages(o)}
         return tuple(i for name, i in self.indexes.items() if name not in used)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedRegistry:
+    """A registry loaded from its layers, with the commits its git layers were read at.
+
+    Here rather than in :mod:`hpm.registry.layers`, so that a plain directory registry is opened
+    without importing the layer and git machinery (start-up of ``hpm check``).
+    """
+
+    registry: Registry
+    pins: tuple[Pin, ...]  # one per git layer, in layer order
+    fresh: tuple[Pin, ...]  # the pins resolved now because hpm.lock had none for them

@@ -16,20 +16,11 @@ from typing import TYPE_CHECKING
 
 from hpm.errors import UsageError
 from hpm.project.lockfile import Pin
-from hpm.registry.catalog import Registry, Source
+from hpm.registry.catalog import OpenedRegistry, Registry, Source
 
 if TYPE_CHECKING:
     from hpm.project.discovery import LayerLocation
     from hpm.registry.gitspec import GitRegistry
-
-
-@dataclass(frozen=True, slots=True)
-class OpenedRegistry:
-    """A registry loaded from its layers, with the commits its git layers were read at."""
-
-    registry: Registry
-    pins: tuple[Pin, ...]  # one per git layer, in layer order
-    fresh: tuple[Pin, ...]  # the pins resolved now because hpm.lock had none for them
 
 
 @dataclass(frozen=True, slots=True)
