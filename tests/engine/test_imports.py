@@ -41,3 +41,16 @@ def test_importing_solver_loads_neither_python_sat_nor_networkx() -> None:
     code = "import sys, solver; print('pysat' in sys.modules, 'networkx' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_solver_exports_every_public_name_lazily_and_only_those() -> None:
+    import solver
+
+    assert sorted(solver._HOME) == sorted(solver.__all__)
+    code = (
+        "import sys, solver; print('solver.analysis' in sys.modules); "
+        "from solver import analyse, check, Verdict, Model; "
+        "print('solver.analysis' in sys.modules, solver.check.__module__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True", "solver.engine"]
