@@ -24,7 +24,7 @@ from hpm.apply.ownership import ProjectDependencies, classify
 from hpm.apply.requirements import requirement, split_lock_entry
 from hpm.names import normalize
 from hpm.project.lockfile import LockState, group_changes
-from hpm.registry.catalog import Registry, Source
+from hpm.registry.catalog import Package, Registry, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,18 +61,29 @@ def registry_changes(state: LockState, registry: Registry, project_dir: Path) ->
     for group in state.groups:
         if not model.is_group(group):
             found.append(Difference("registry", f"group {group} no longer exists"))
+    installers = _installers(registry, state)
     for name, entry in state.packages.items():
-        option = _option_named(registry, name)
-        if option is None:
-            found.append(Difference("registry", f"option {name} no longer exists"))
+        installer = installers.get(normalize(name))
+        if installer is None:
+            found.append(Difference("registry", f"no option installs {name} any more"))
             continue
-        source = registry.source(option)
-        now = requirement(option, source, project_dir=project_dir)
+        option, package = installer
+        source = package.source
+        where = source.origin.file or model.group_of(option).origin.file
+        now = requirement(package.name, source, project_dir=project_dir)
         was, _editable = split_lock_entry(entry)
         if now != was:
-            where = source.origin.file or model.group_of(option).origin.file
             change = describe_change(was, now, ref_kind=_ref_kind(source))
             found.append(Difference("registry", f"{where} changed: {change}"))
+        routed = state.sources.get(name)
+        if routed != source.index:
+            found.append(
+                Difference(
+                    "registry",
+                    f"{where} changed: {package.name} index "
+                    f"{routed or '(none)'} -> {source.index or '(none)'}",
+                )
+            )
     if state.digest != registry.digest and not found:
         found.append(
             Difference(
@@ -142,9 +153,16 @@ def _ref_kind(source: Source) -> str:
     return "tag" if source.tag else "branch" if source.branch else "rev" if source.rev else "ref"
 
 
-def _option_named(registry: Registry, package: str) -> str | None:
-    wanted = normalize(package)
-    return next((o for o in registry.model.options if normalize(o) == wanted), None)
+def _installers(registry: Registry, state: LockState) -> dict[str, tuple[str, Package]]:
+    """Normalised package name -> (option, package) for every package an option installs (a
+    bundle's packages included); the options hpm.lock records as chosen answer first."""
+    options = set(registry.model.options)
+    chosen = [o for v in state.groups.values() for o in ((v,) if isinstance(v, str) else v)]
+    found: dict[str, tuple[str, Package]] = {}
+    for option in [*(o for o in chosen if o in options), *registry.model.options]:
+        for package in registry.packages(option):
+            found.setdefault(normalize(package.name), (option, package))
+    return found
 
 
 def _chosen_packages(manifest_groups: Mapping[str, object]) -> set[str]:

@@ -272,3 +272,30 @@ def test_an_index_of_the_same_name_that_the_user_wrote_stops_the_sync(
     assert "pyproject.toml: tool.uv.index" in done.stderr + done.stdout
     assert "an index named `accel-cu124` is already declared" in done.stderr + done.stdout
     assert snapshot(app) == before
+
+
+def test_a_synced_bundle_is_up_to_date_and_a_registry_edit_is_named_per_package(
+    app: Path, hpm: RunHpm
+) -> None:
+    done = hpm("sync", cwd=app)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for args in (("check", "--locked"), ("status",)):
+        done = hpm(*args, cwd=app)
+        assert done.returncode == 0, (args, done.stdout + done.stderr)
+
+    group = app.parent / "registry" / "groups" / "accelerator.yaml"
+    group.write_text(
+        GROUP.replace('{name: torch, version: ">=2.5", index: accel-cu124}',
+                      '{name: torch, version: ">=2.6", index: accel-cu124}')
+        .replace("{name: torchvision, index: accel-cu124}", "{name: torchvision, index: accel-cpu}")
+    )  # fmt: skip
+    done = hpm("check", "--locked", cwd=app)
+    assert done.returncode == 1
+    assert "groups/accelerator.yaml changed: torch version >=2.5 -> >=2.6" in done.stderr
+    assert "groups/accelerator.yaml changed: torchvision index accel-cu124 -> accel-cpu" in (
+        done.stderr
+    )
+    assert "no option installs" not in done.stderr
+    status = hpm("status", cwd=app)
+    assert status.returncode == 1
+    assert "torch version >=2.5 -> >=2.6" in status.stdout + status.stderr
