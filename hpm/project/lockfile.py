@@ -280,16 +280,7 @@ def _groups(raw: object, report: Any) -> dict[str, GroupValue]:
 def _packages(
     raw: object, report: Any, table: str = "packages", what: str = "must be a requirement string"
 ) -> dict[str, str]:
-    if not isinstance(raw, dict):
-        report(table, "must be a table")
-        return {}
-    packages: dict[str, str] = {}
-    for name, value in raw.items():
-        if isinstance(value, str):
-            packages[name] = value
-        else:
-            report(f"{table}.{tomlfile.format_key(name)}", what)
-    return packages
+    return _table_of(raw, table, lambda value: isinstance(value, str), what, report)
 
 
 def _table_of(
