@@ -28,6 +28,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,15 @@ def _sum(*values: float | None) -> float | None:
     return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
 
+def core_dead(found: dict[str, Any], published: Sequence[int] | None) -> str:
+    """The core/dead counts found, then "ok" or the published figures they miss."""
+    got = f"{found.get('core', '?')}/{found.get('dead', '?')}"
+    if published is None:
+        return got
+    same = (found.get("core"), found.get("dead")) == tuple(published)
+    return got + (" ok" if same else f" MISMATCH {published[0]}/{published[1]}")
+
+
 def real_table(rows: list[dict[str, Any]]) -> list[str]:
     """In-process figures per model, flamapy in process beside them."""
     lines = [
@@ -171,12 +181,7 @@ def real_table(rows: list[dict[str, Any]]) -> list[str]:
     ]
     for r in rows:
         hpm, fl = r["hpm"], r["flamapy"]
-        res = hpm.get("analysis-result", {})
-        pub = r["published"]
-        got = f"{res.get('core', '?')}/{res.get('dead', '?')}"
-        if pub is not None:
-            same = (res.get("core"), res.get("dead")) == tuple(pub)
-            got += " ok" if same else f" MISMATCH {pub[0]}/{pub[1]}"
+        got = core_dead(hpm.get("analysis-result", {}), r["published"])
         failed = "failed" in fl.get("read", {}) or "read" not in fl
         fl_all = _sum(seconds(fl, "read"), seconds(fl, "to-sat"), seconds(fl, "analysis"))
         fl_text = "not run" if not fl else ("fails" if failed else fmt(fl_all))
@@ -205,10 +210,7 @@ def user_table(rows: list[dict[str, Any]]) -> list[str]:
             lines.append(f"| {r['model']} | fails: {u['convert-failed'][:100]} |" + " |" * 7)
             continue
         total = _sum(u.get("convert"), u.get("check"))
-        got = f"{u.get('core', '?')}/{u.get('dead', '?')}"
-        if r["published"] is not None:
-            same = (u.get("core"), u.get("dead")) == tuple(r["published"])
-            got += " ok" if same else f" MISMATCH {r['published'][0]}/{r['published'][1]}"
+        got = core_dead(u, r["published"])
         mb = u.get("check MB")
         lines.append(
             f"| {r['model']} | {fmt(u.get('convert'))} | {fmt(u.get('check'))} "
