@@ -66,25 +66,6 @@ def run(
     return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, *text)
 
 
-def median_run(
-    cmd: Sequence[str],
-    runs: int,
-    cwd: Path | None = None,
-    env: Mapping[str, str] | None = None,
-    timeout: float | None = None,
-) -> tuple[float | None, Run]:
-    """Median seconds over ``runs`` (None when the command crashes) and the last run."""
-    times = []
-    last = run(cmd, cwd, env, timeout)
-    for i in range(runs):
-        if i:
-            last = run(cmd, cwd, env, timeout)
-        if last.crashed:
-            return None, last
-        times.append(last.seconds)
-    return statistics.median(times), last
-
-
 def alternate(
     cmds: Sequence[Sequence[str]],
     runs: int,
