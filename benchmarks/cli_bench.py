@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.processes import PYTHON, Run, alternate, hpm_exe, run
+from benchmarks.processes import PYTHON, alternate, hpm_exe, last_line, run
 
 REPO = Path(__file__).resolve().parents[1]
 FLOOR = "import click, yaml, tomlkit, constraint"
@@ -104,14 +104,10 @@ def startup(runs: int) -> dict[str, Any]:
             times, last = alternate(cmds, runs, project, kenv)
             for r, name in zip(last, ("check", "explain"), strict=False):
                 if r.crashed:
-                    out["notes"].append(f"{kind}: hpm {name} failed: {_tail(r)}")
+                    out["notes"].append(f"{kind}: hpm {name} failed: {last_line(r.stderr)}")
             out[kind] = {"check": times[0], "explain": times[1], "floor": times[2]}
         out["python -c pass"] = alternate([[PYTHON, "-c", "pass"]], runs, project, env)[0][0]
     return out
-
-
-def _tail(r: Run) -> str:
-    return (r.stderr.strip().splitlines() or ["?"])[-1][:200]
 
 
 def sync_overhead(runs: int) -> dict[str, Any]:
@@ -136,7 +132,7 @@ def sync_overhead(runs: int) -> dict[str, Any]:
         project = demo_copy(base, "sync", SYNCED.format(SWITCH[0]))
         first = run([hpm_exe(), "sync"], project, env)
         if first.returncode != 0:
-            out["notes"].append(f"first hpm sync failed: {_tail(first)}")
+            out["notes"].append(f"first hpm sync failed: {last_line(first.stderr)}")
             return out
         totals, inside, before, after, calls = [], [], [], [], []
         pyproject = project / "pyproject.toml"
@@ -149,7 +145,7 @@ def sync_overhead(runs: int) -> dict[str, Any]:
             r = run([hpm_exe(), "sync"], project, env)
             t1 = time.time_ns()
             if r.returncode != 0:
-                out["notes"].append(f"hpm sync failed: {_tail(r)}")
+                out["notes"].append(f"hpm sync failed: {last_line(r.stderr)}")
                 break
             spans = [tuple(map(int, line.split())) for line in log.read_text().splitlines()]
             uv = sum(e - s for s, e in spans) / 1e9

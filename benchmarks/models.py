@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.processes import PYTHON, hpm_exe, run
+from benchmarks.processes import PYTHON, hpm_exe, last_line, run
 from benchmarks.uvl_registry import auxiliary_options
 
 HERE = Path(__file__).resolve().parent
@@ -39,7 +39,7 @@ def probe(args: list[str], timeout: float) -> dict[str, dict[str, Any]]:
             entry = json.loads(line)
             out[entry.pop("op")] = entry
     if failed:
-        out["error"] = {"stderr": (stderr.strip().splitlines() or ["?"])[-1][:300]}
+        out["error"] = {"stderr": last_line(stderr, 300)}
     return out
 
 
@@ -68,7 +68,7 @@ def as_user(model: Path, timeout: float) -> dict[str, Any]:
             out["convert-failed"] = f"stopped after {timeout:.0f} s"
             return out
         if conv.returncode != 0:
-            out["convert-failed"] = (conv.stderr.strip().splitlines() or ["?"])[-1][:300]
+            out["convert-failed"] = last_line(conv.stderr, 300)
             return out
         out["convert"] = conv.seconds
         try:
@@ -88,7 +88,7 @@ def as_user(model: Path, timeout: float) -> dict[str, Any]:
                 out["core"] = len(set(report["core"]) - aux)
                 out["dead"] = len(set(report["dead"]) - aux)
             except (ValueError, KeyError, TypeError):
-                out["check-failed"] = (check.stderr.strip().splitlines() or ["?"])[-1][:300]
+                out["check-failed"] = last_line(check.stderr, 300)
     try:
         flama = run([PYTHON, str(HERE / "probe.py"), "flamapy", str(model), "1"], None, env,
                     timeout)  # fmt: skip

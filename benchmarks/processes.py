@@ -90,6 +90,11 @@ def alternate(
     return [None if i in dead else statistics.median(t) for i, t in enumerate(times)], last
 
 
+def last_line(text: str, width: int = 200) -> str:
+    """The last line of a command's output (``"?"`` when there is none), cut to ``width``."""
+    return (text.strip().splitlines() or ["?"])[-1][:width]
+
+
 def hpm_exe() -> str:
     """The ``hpm`` console script of the running interpreter's environment."""
     return shutil.which("hpm", path=str(Path(PYTHON).parent)) or "hpm"

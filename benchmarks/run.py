@@ -41,7 +41,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 from benchmarks import cli_bench, models, scaling  # noqa: E402
 from benchmarks.data import bench_data_dir, extra_models_dir, published  # noqa: E402
 from benchmarks.goals import evaluate, goals_table  # noqa: E402
-from benchmarks.processes import run  # noqa: E402
+from benchmarks.processes import last_line, run  # noqa: E402
 
 SYNTHETIC = (1_000, 5_000, 10_000, 50_000, 100_000)
 QUICK_SYNTHETIC = (1_000, 5_000, 10_000)
@@ -121,7 +121,7 @@ def test_suite(timeout: float) -> dict[str, Any]:
         "seconds": time.perf_counter() - started,
         "exit": done.returncode,
         "cores": len(os.sched_getaffinity(0)),
-        "summary": (done.stdout.strip().splitlines() or ["?"])[-1][:200],
+        "summary": last_line(done.stdout),
     }
 
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.processes import growth_exponent, hpm_exe, run
+from benchmarks.processes import growth_exponent, hpm_exe, last_line, run
 from benchmarks.scenario import scenario, write_project
 from benchmarks.synthetic import synthetic_plan
 
@@ -49,7 +49,7 @@ def cli_series(sizes: tuple[int, ...], runs: int, timeout: float) -> list[dict[s
                     for _ in range(runs):
                         r = run(cmd, cwd, cenv, timeout)
                         if r.crashed:
-                            tail = (r.stderr.strip().splitlines() or ["?"])[-1][:200]
+                            tail = last_line(r.stderr)
                             row["notes"].append(f"{name}: exit {r.returncode}: {tail}")
                             break
                         times.append(r.seconds)
