@@ -14,6 +14,7 @@ from hpm.context import Context
 
 if TYPE_CHECKING:
     from hpm.apply.drift import Difference
+    from hpm.apply.ownership import ProjectDependencies
     from hpm.project.lockfile import LockState
     from solver import Verdict
 
@@ -36,23 +37,26 @@ def run(ctx: Context, *, locked: bool) -> CheckReport:
 
     verdict = solver.check(ctx.registry.model, ctx.selection)
     if locked:
+        from hpm.apply.sync import read_declared
         from hpm.project.lockfile import read_lock
 
-        drift = tuple(str(d) for d in lock_differences(ctx, read_lock(ctx.project.root)))
+        root = ctx.project.root
+        differences = lock_differences(ctx, read_lock(root), read_declared(root))
+        drift = tuple(str(d) for d in differences)
     else:
         drift = ()
     return CheckReport(verdict, drift)
 
 
-def lock_differences(ctx: Context, state: LockState | None) -> list[Difference]:
+def lock_differences(
+    ctx: Context, state: LockState | None, declared: ProjectDependencies
+) -> list[Difference]:
     """How hpm.lock (``state``, as read) differs from the manifest, the registry and
-    pyproject.toml's packages (empty: up to date). ``check --locked``, ``sync --locked`` and
-    ``status`` all use this."""
+    pyproject.toml's packages (``declared``, as the command parsed them; empty: up to date).
+    ``check --locked``, ``sync --locked`` and ``status`` all use this."""
     from hpm.apply.drift import Difference as Diff
     from hpm.apply.drift import differences
-    from hpm.apply.sync import read_declared
 
-    declared = read_declared(ctx.project.root)
     pins = [
         Diff(
             "registry",

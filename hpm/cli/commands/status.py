@@ -101,7 +101,7 @@ def run(ctx: Context, *, remote: bool = False) -> StatusReport:
     verdict = solver.check(ctx.registry.model, ctx.selection)
     state = read_lock(root)
     declared = read_declared(root)
-    drift = tuple(lock_differences(ctx, state))
+    drift = tuple(lock_differences(ctx, state, declared))
     ownership = ownership_of(state, declared)
     installed = {
         name: entry

@@ -92,8 +92,9 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
     When pyproject.toml needs no change, uv is asked (read-only) whether the environment
     matches uv.lock; if not, the plan still runs ``uv sync --inexact`` (see hpm.apply.sync).
     """
+    from hpm.apply.ownership import fingerprints_of, project_dependencies
     from hpm.apply.plan import SyncPlan, make_plan
-    from hpm.apply.sync import environment_check, pyproject_data, read_declared
+    from hpm.apply.sync import environment_check, pyproject_data
     from hpm.apply.uv import find_uv, sync_argv
     from hpm.project.autofill import fill_reasons, unneeded_auto_groups
     from hpm.project.lockfile import LockState, read_lock
@@ -118,13 +119,13 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         write_back = {g: values[g] for g in (*completion.filled, *completion.added)}
         reasons = fill_reasons(model, resolution, completion.filled, completion.added)
         auto_groups.update(completion.added)
-    declared = read_declared(ctx.project.root)
+    project = pyproject_data(ctx.project.root)
+    declared = project_dependencies(project)
     uv = find_uv()
     if locked:
-        drift = locked_differences(ctx, previous)
+        drift = [str(d) for d in lock_differences(ctx, previous, declared)]
         if write_back:
             drift.append("open groups would be filled: " + ", ".join(write_back))
-    project = pyproject_data(ctx.project.root)
 
     def plan_for(outdated: bool = False, changes: tuple[str, ...] = ()) -> SyncPlan:
         return make_plan(
@@ -159,6 +160,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         auto_groups=tuple(auto_groups),
         pins=ctx.pins,
         machine=_machine_facts(ctx, completion, previous, recorded),
+        declared=fingerprints_of(plan.packages, declared),  # apply_plan records them anew
     )
     if locked:
         if not drift and plan.edits_project:
@@ -190,11 +192,6 @@ def _predicted_uninstall(
     name = str(project.get("project", {}).get("name", ""))
     lock = read_bytes_or_none(find_workspace(ctx.project.root).lock)
     return predicted_uninstall(lock, name, removed)
-
-
-def locked_differences(ctx: Context, previous: LockState | None) -> list[str]:
-    """What ``--locked`` reports, for check and sync alike (one sentence per difference)."""
-    return [str(d) for d in lock_differences(ctx, previous)]
 
 
 def _machine_facts(
@@ -255,18 +252,12 @@ def apply_sync(
 
 
 def _lock_is_current(ctx: Context, lock: LockState) -> bool:
-    """Whether hpm.lock already holds ``lock`` as apply_plan would write it (with the
-    declarations of hpm's packages as pyproject.toml has them now)."""
-    from dataclasses import replace
-
-    from hpm.apply.ownership import fingerprints_of
-    from hpm.apply.sync import read_declared
+    """Whether hpm.lock already holds ``lock`` (whose declarations of hpm's packages are
+    pyproject.toml's as :func:`prepare_sync` read it: an idle sync changes nothing there)."""
     from hpm.fsutil import read_bytes_or_none
     from hpm.project.lockfile import lock_path, render_lock
 
-    declared = fingerprints_of(lock.packages, read_declared(ctx.project.root))
-    wanted = render_lock(replace(lock, declared=declared))
-    return read_bytes_or_none(lock_path(ctx.project.root)) == wanted
+    return read_bytes_or_none(lock_path(ctx.project.root)) == render_lock(lock)
 
 
 def next_step_hint(ctx: Context, outcome: SyncOutcome, error: SyncStepError) -> str:
