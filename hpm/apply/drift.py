@@ -20,7 +20,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from hpm.apply.ownership import ProjectDependencies, classify
+from hpm.apply.ownership import ProjectDependencies, ownership_of
 from hpm.apply.requirements import requirement, split_lock_entry
 from hpm.names import normalize
 from hpm.project.lockfile import LockState, group_changes
@@ -101,8 +101,7 @@ def declaration_changes(
     declared: ProjectDependencies,
 ) -> list[Difference]:
     """hpm's packages that pyproject.toml no longer declares, or declares differently."""
-    recorded = {normalize(k): v for k, v in state.packages.items()}
-    ownership = classify(recorded, state.declared, declared)
+    ownership = ownership_of(state, declared)
     chosen = _chosen_packages(manifest_groups)
     found = []
     for name in sorted(ownership.missing):

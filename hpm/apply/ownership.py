@@ -21,11 +21,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 from hpm.names import normalize
+
+if TYPE_CHECKING:
+    from hpm.project.lockfile import LockState
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,14 @@ def classify(
         else:
             owned.add(name)
     return Ownership(frozenset(owned), frozenset(edited), frozenset(missing))
+
+
+def ownership_of(previous: LockState | None, declared: ProjectDependencies | None) -> Ownership:
+    """hpm.lock's packages split by pyproject.toml now (all owned when ``declared`` is None)."""
+    recorded = {normalize(k): v for k, v in (previous.packages.items() if previous else ())}
+    if declared is None:
+        return Ownership(owned=frozenset(recorded))
+    return classify(recorded, previous.declared if previous else {}, declared)
 
 
 def kept_packages(

@@ -28,13 +28,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from hpm.apply import uv as uvcmd
-from hpm.apply.ownership import (
-    Kept,
-    Ownership,
-    ProjectDependencies,
-    classify,
-    kept_packages,
-)
+from hpm.apply.ownership import Kept, ProjectDependencies, kept_packages, ownership_of
 from hpm.apply.requirements import lock_entry, requirement, split_lock_entry
 from hpm.apply.routing import IndexEntry, RouteEdit, Routes, plan_routes, wanted_routes
 from hpm.apply.uvbin import shown
@@ -108,14 +102,6 @@ def desired_packages(
                 lock_entry(text, editable=source.editable and source.kind == "path"),
             )
     return wanted
-
-
-def ownership_of(previous: LockState | None, declared: ProjectDependencies | None) -> Ownership:
-    """hpm.lock's packages split by pyproject.toml now (all owned when ``declared`` is None)."""
-    recorded = {normalize(k): v for k, v in (previous.packages.items() if previous else ())}
-    if declared is None:
-        return Ownership(owned=frozenset(recorded))
-    return classify(recorded, previous.declared if previous else {}, declared)
 
 
 def make_plan(

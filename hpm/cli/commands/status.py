@@ -89,8 +89,8 @@ def run(ctx: Context, *, remote: bool = False) -> StatusReport:
     uv.lock and the environment agree (exit 0), or what is out of date and which command
     fixes it (exit 1); which uv hpm runs. ``remote``: ask where pinned registry refs point now."""
     import solver
-    from hpm.apply.ownership import kept_packages
-    from hpm.apply.plan import desired_packages, ownership_of
+    from hpm.apply.ownership import kept_packages, ownership_of
+    from hpm.apply.plan import desired_packages
     from hpm.apply.sync import read_declared
     from hpm.apply.uvbin import uv_version, which_uv
     from hpm.cli.commands.check import lock_differences
