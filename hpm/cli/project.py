@@ -30,7 +30,7 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 class Load(enum.Enum):
     """What ``run`` receives as its first argument."""
 
-    GLOBALS = "globals"  # the global options only (hpm init, registry schema)
+    GLOBALS = "globals"  # the global options only (hpm init; with write: under the lock)
     REGISTRY = "registry"  # the Registry, inside or outside a project (registry check)
     OPTIONAL = "optional"  # a Context inside a project, else the Registry (group list, graph)
     CONTEXT = "context"  # a Context: project, manifest, registry, selection
@@ -113,9 +113,6 @@ def project_command(
 def _loaded(state: Globals, load: Load, *, writes: bool, pins: bool) -> Iterator[Any]:
     from hpm import context
 
-    if load is Load.GLOBALS:
-        yield state
-        return
     if load is Load.REGISTRY:  # any machine, unless --machine describes one
         one = state.machine if state.machine is not None and state.machine.overrides else None
         yield _warned(context.load_registry_only(state.project, state.registry, one))
@@ -123,17 +120,25 @@ def _loaded(state: Globals, load: Load, *, writes: bool, pins: bool) -> Iterator
     if writes:
         with context.locked_project(state.project) as restored:
             report_restored(restored)
-            yield _warned(
-                context.load_context(state.project, state.registry, state.machine, record_pins=pins)
-            )
+            yield state if load is Load.GLOBALS else _context(state, pins)
+        return
+    if load is Load.GLOBALS:
+        yield state
         return
     _recover(state.project)
     if load is Load.OPTIONAL:
         yield context.optional_context(state.project, state.registry)
     else:
-        yield _warned(
-            context.load_context(state.project, state.registry, state.machine, record_pins=pins)
-        )
+        yield _context(state, pins)
+
+
+def _context(state: Globals, pins: bool) -> Any:
+    """The project's Context (machine warnings printed)."""
+    from hpm import context
+
+    return _warned(
+        context.load_context(state.project, state.registry, state.machine, record_pins=pins)
+    )
 
 
 def _warned(loaded: Any) -> Any:

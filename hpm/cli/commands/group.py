@@ -114,16 +114,13 @@ def remove_choice(state: Globals, *, group_name: str, option_texts: tuple[str, .
     longer has (a stale choice makes the manifest invalid, so it is removed by its name as
     written, without the rest of the selection)."""
     from hpm import context
-    from hpm.cli.project import report_restored
     from hpm.errors import InputError
 
-    with context.locked_project(state.project) as restored:
-        report_restored(restored)
-        try:
-            ctx = context.load_context(state.project, state.registry)
-        except InputError as error:
-            return _remove_stale(state, group_name, option_texts, error)
-        return remove_group(ctx, group_name=group_name, option_texts=option_texts)
+    try:
+        ctx = context.load_context(state.project, state.registry)
+    except InputError as error:
+        return _remove_stale(state, group_name, option_texts, error)
+    return remove_group(ctx, group_name=group_name, option_texts=option_texts)
 
 
 def _remove_stale(
@@ -291,6 +288,7 @@ command.add_command(
         _group_argument(),
         _options_option("Remove only this option of an M-of-N group (repeatable)."),
         name="remove",
+        write=True,
         help="Remove GROUP (or some of its options) from [tool.hpm.groups]. Run `hpm sync` after.",
     )
 )

@@ -123,12 +123,8 @@ def update(state: Globals, *, ref: str | None) -> UpdateReport:
     Run `hpm sync` afterwards to apply the new registry to the project.
     """
     from hpm.cli.commands.registry_update import registry_update
-    from hpm.cli.output import say_lines, styled
-    from hpm.context import locked_project
 
-    with locked_project(state.project) as restored:
-        say_lines(views.restored_text(restored, style=styled), err=True)
-        return registry_update(state.project, state.registry, ref=ref)
+    return registry_update(state.project, state.registry, ref=ref)
 
 
 command.add_command(
@@ -139,5 +135,6 @@ command.add_command(
         click.option("--ref", metavar="REF", help="Follow this branch, tag or commit from now on."),
         json_option,
         name="update",
+        write=True,
     )
 )
