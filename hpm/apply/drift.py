@@ -21,7 +21,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 
 from hpm.apply.ownership import ProjectDependencies, ownership_of
-from hpm.apply.requirements import requirement, split_lock_entry
+from hpm.apply.requirements import requirement, split_git_url, split_lock_entry
 from hpm.names import normalize
 from hpm.project.lockfile import LockState, group_changes
 from hpm.registry.catalog import Package, Registry, Source
@@ -140,10 +140,9 @@ def _split_url(url: str | None) -> tuple[str, str]:
     if not url:
         return ("", "")
     if url.startswith("git+"):
-        base, _, fragment = url.partition("#")
-        head, sep, tail = base.rpartition("@")
-        if sep and "/" not in tail and "/" in head:
-            return (head + ("#" + fragment if fragment else ""), tail)
+        head, ref, fragment = split_git_url(url)
+        if ref is not None:
+            return (head + ("#" + fragment if fragment else ""), ref)
     return (url, "")
 
 

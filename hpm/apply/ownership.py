@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from hpm.apply.requirements import split_git_url
 from hpm.names import normalize
 
 if TYPE_CHECKING:
@@ -193,14 +194,9 @@ def _source_of(
     if not url:
         return ("index", "")
     if url.startswith("git+"):
-        rest = url[len("git+") :]
-        rest, _, fragment = rest.partition("#")
-        base, ref = rest, ""
-        head, sep, tail = rest.rpartition("@")
-        if sep and "/" not in tail and "/" in head:
-            base, ref = head, tail
+        base, at, fragment = split_git_url(url[len("git+") :])
         sub = fragment.removeprefix("subdirectory=") if fragment.startswith("subdirectory=") else ""
-        return ("git", base, ref, sub)
+        return ("git", base, at or "", sub)
     if url.startswith(("./", "../", "/")) or url.startswith("file:"):
         return ("path", _resolved(project_dir, url.removeprefix("file://")))
     return ("url", url)

@@ -55,6 +55,17 @@ def requirement(name: str, source: Source, *, project_dir: Path) -> str:
     return text
 
 
+def split_git_url(url: str) -> tuple[str, str | None, str]:
+    """``(repository, ref, fragment)`` of a ``git+URL@REF#FRAGMENT`` requirement URL (the form
+    :func:`requirement` writes); ``ref`` is None when the URL has no ``@REF``. An ``@`` starts
+    the ref only when a ``/`` comes before it and none after (``ssh://git@host/repo`` has none)."""
+    base, _, fragment = url.partition("#")
+    head, sep, tail = base.rpartition("@")
+    if sep and "/" not in tail and "/" in head:
+        return head, tail, fragment
+    return base, None, fragment
+
+
 def _verify(text: str, name: str, source: Source, url: str | None) -> None:
     """Parse ``text`` with ``packaging``; ValueError unless it holds exactly the intended parts."""
     from packaging.markers import Marker
