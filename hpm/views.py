@@ -151,10 +151,7 @@ def _package_text(row: Any, name: str, src: Any, *, kind: bool = False) -> str:
         ref = f"@{src.ref}" if src.ref else ""
         return f"{head}git {src.git}{ref}"
     if src.kind == "path":
-        try:
-            shown = src.path.relative_to(row.registry.root).as_posix()
-        except ValueError:
-            shown = str(src.path)
+        shown = _registry_path(row, src.path)
         return f"{head}path {shown}" + (" (editable)" if src.editable else "")
     where = f" from {src.index}" if src.index else ""
     return f"{'index ' if kind else ''}{name}{src.version or ''}{where}"
@@ -208,6 +205,7 @@ def _index_kinds(index: Any) -> str:
 
 
 def _registry_path(row: Any, path: Any) -> str:
+    """``path`` relative to the registry's root when it is inside it, else as it is."""
     try:
         return str(path.relative_to(row.registry.root).as_posix())
     except ValueError:

@@ -143,11 +143,11 @@ def _context(state: Globals, pins: bool) -> Any:
 
 def _warned(loaded: Any) -> Any:
     """``loaded``, after printing what machine detection warned about (to stderr)."""
-    from hpm.views import warning_text
+    from hpm.views import machine_notes
 
     machine = getattr(loaded, "machine", None)
-    for warning in machine.warnings if machine is not None else ():
-        say_lines(warning_text(warning, style=styled), err=True)
+    if machine is not None:
+        say_lines(machine_notes(machine, style=styled), err=True)
     return loaded
 
 
