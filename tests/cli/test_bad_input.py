@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers.cli import EXAMPLE_REGISTRY, RunHpm, assert_clean, tree_bytes
+from helpers.cli import RunHpm, assert_clean, tree_bytes
+from helpers.projects import EXAMPLE_REGISTRY
 
 CASES = Path(__file__).resolve().parents[1] / "cases" / "bad_input"
 NAMES = sorted(p.name for p in CASES.iterdir() if (p / "case.json").is_file())

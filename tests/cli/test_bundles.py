@@ -187,7 +187,7 @@ def test_dry_run_shows_the_index_entries_it_would_write(app: Path, hpm: RunHpm) 
 
 
 def test_group_show_and_graph_show_bundles_and_indexes(tmp_path: Path, hpm: RunHpm) -> None:
-    from helpers.cli import EXAMPLE_REGISTRY
+    from helpers.projects import EXAMPLE_REGISTRY
 
     registry = str(EXAMPLE_REGISTRY)
     text = hpm("group", "show", "accelerator", "--registry", registry, cwd=tmp_path).stdout
@@ -211,7 +211,7 @@ def test_group_show_and_graph_show_bundles_and_indexes(tmp_path: Path, hpm: RunH
 
 
 def test_the_example_wheels_are_the_ones_the_helper_writes(tmp_path: Path) -> None:
-    from helpers.cli import EXAMPLE_REGISTRY
+    from helpers.projects import EXAMPLE_REGISTRY
     from helpers.wheels import write_accelerator_indexes
 
     fresh = write_accelerator_indexes(tmp_path / "indexes")

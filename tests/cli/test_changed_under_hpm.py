@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 from helpers.cli import assert_clean
-from helpers.gated import choose, files, start_sync, wait_for
+from helpers.gated import choose, start_sync, wait_for
+from helpers.projects import snapshot
 
 
 def finish(process: subprocess.Popen[bytes]) -> subprocess.CompletedProcess[str]:
@@ -18,7 +19,7 @@ def finish(process: subprocess.Popen[bytes]) -> subprocess.CompletedProcess[str]
 def held_in_uv_sync(gated: Path) -> tuple[subprocess.Popen[bytes], dict[str, bytes | None]]:
     """``hpm sync`` to gated-new, held while `uv sync` builds it; and the files before."""
     choose(gated, "gated-new")
-    before = files(gated)
+    before = snapshot(gated)
     process = start_sync(gated, gated.parent / "gate", "build", capture=True)
     wait_for(gated.parent / "gate" / "started", process)
     return process, before
@@ -36,7 +37,7 @@ def test_a_users_edit_during_a_failing_sync_is_kept_aside(gated: Path) -> None:
     assert_clean(done)
     assert "pyproject.toml was changed by someone else while hpm was working" in done.stderr
     assert "pyproject.toml.hpm-kept" in done.stderr
-    assert files(gated) == before
+    assert snapshot(gated) == before
     assert (gated / "pyproject.toml.hpm-kept").read_text() == edited
 
 
@@ -50,4 +51,4 @@ def test_the_state_directory_removed_mid_sync_fails_cleanly(gated: Path) -> None
     assert_clean(done)
     assert "disappeared while hpm was working" in done.stderr
     assert "hint:" in done.stderr
-    assert files(gated) == before  # restored from memory
+    assert snapshot(gated) == before  # restored from memory

@@ -15,15 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers.cli import (
-    EXAMPLE_REGISTRY,
-    REPO,
-    RunHpm,
-    assert_clean,
-    hpm_env,
-    invoke_hpm,
-    set_groups,
-)
+from helpers.cli import RunHpm, assert_clean, hpm_env, invoke_hpm, set_groups
+from helpers.projects import EXAMPLE_REGISTRY, REPO
 
 HPM_SCRIPT = Path(sys.executable).parent / "hpm"  # the console script a user's shell runs
 ANSI = re.compile(r"\x1b\[")

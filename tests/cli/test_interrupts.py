@@ -18,17 +18,9 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import RunHpm, assert_clean, hpm_env, set_groups, tree_bytes
+from helpers.projects import snapshot
 
 from hpm.apply.uv import find_uv
-
-PROJECT_FILES = ("pyproject.toml", "uv.lock", "hpm.lock")
-
-
-def _files(project: Path) -> dict[str, bytes | None]:
-    return {
-        name: (project / name).read_bytes() if (project / name).exists() else None
-        for name in PROJECT_FILES
-    }
 
 
 def _slow_uv(tmp_path: Path) -> tuple[Path, Path]:
@@ -56,7 +48,7 @@ def _synced_switch(demo: Path, hpm: RunHpm) -> dict[str, bytes | None]:
     (demo / "pyproject.toml").write_text(
         text.replace('vlm-adapter-qwen"\n', 'vlm-adapter-deepseek"\n', 1)
     )
-    return _files(demo)
+    return snapshot(demo)
 
 
 def _start_sync(demo: Path, uv: Path) -> subprocess.Popen[str]:
@@ -94,13 +86,13 @@ def test_a_signal_mid_sync_restores_every_file(
     uv, mark = _slow_uv(tmp_path)
     process = _start_sync(demo, uv)
     _wait_for(mark, process)
-    assert _files(demo) != before  # `uv remove` has already changed the project
+    assert snapshot(demo) != before  # `uv remove` has already changed the project
     process.send_signal(signum)
     err = _finish(process)
     assert process.returncode == 130, err
     assert "Traceback" not in err and "Aborted" not in err, err
     assert "error: interrupted; restored pyproject.toml, uv.lock" in err, err
-    assert _files(demo) == before
+    assert snapshot(demo) == before
     assert not (demo / ".hpm" / "txn").exists()
 
 
@@ -113,13 +105,13 @@ def test_a_killed_sync_is_rolled_back_by_the_next_command(
     _wait_for(mark, process)
     os.killpg(process.pid, signal.SIGKILL)  # hpm and its uv die at once: no cleanup runs
     _finish(process)
-    assert _files(demo) != before
+    assert snapshot(demo) != before
     assert (demo / ".hpm" / "txn").exists()
     check = hpm("check", cwd=demo)  # even a read-only command restores first
     assert_clean(check)
     assert "rolled back an interrupted hpm run" in check.stderr
     assert "pyproject.toml" in check.stderr
-    assert _files(demo) == before
+    assert snapshot(demo) == before
     again = hpm("sync", cwd=demo)  # and the interrupted sync can simply be run again
     assert again.returncode == 0, again.stderr
     assert "vlm-adapter-deepseek" in (demo / "hpm.lock").read_text()
@@ -171,7 +163,7 @@ def test_ctrl_c_while_waiting_for_the_lock_exits_130_with_hpms_message(demo: Pat
     from hpm.apply.filelock import project_lock
 
     set_groups(demo, 'inference = "vllm-backend"\n')
-    before = _files(demo)
+    before = snapshot(demo)
     with project_lock(demo):  # this process holds the lock: `group add` must wait for it
         process = subprocess.Popen(
             [sys.executable, "-m", "hpm", "group", "add", "metrics"],
@@ -189,4 +181,4 @@ def test_ctrl_c_while_waiting_for_the_lock_exits_130_with_hpms_message(demo: Pat
     assert process.returncode == 130, err
     assert "error: interrupted" in err
     assert "Aborted" not in err and "Traceback" not in err, err
-    assert _files(demo) == before
+    assert snapshot(demo) == before

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import run_hpm
-from helpers.gated import choose, files, start_sync, wait_for
-from helpers.projects import can_import
+from helpers.gated import choose, start_sync, wait_for
+from helpers.projects import can_import, snapshot
 
 from hpm.context import recover_interrupted
 
@@ -68,7 +68,7 @@ def kill_alone(process: subprocess.Popen[bytes]) -> None:
 def test_uv_does_not_outlive_a_killed_hpm(gated: Path, hold: str) -> None:
     gate = gated.parent / "gate"
     choose(gated, "gated-new")
-    before = files(gated)
+    before = snapshot(gated)
     process = start_sync(gated, gate, hold)
     wait_for(gate / "started", process)
     kill_alone(process)
@@ -79,9 +79,9 @@ def test_uv_does_not_outlive_a_killed_hpm(gated: Path, hold: str) -> None:
     assert done.returncode == 0, done.stderr
     assert "rolled back an interrupted hpm run" in done.stderr
     assert group_members(child["pgid"]) == []  # uv and its build backend are gone
-    assert files(gated) == before  # the old state: nothing wrote after the restore
+    assert snapshot(gated) == before  # the old state: nothing wrote after the restore
     (gate / "release").touch()  # a surviving backend would carry on now; none does
-    assert files(gated) == before
+    assert snapshot(gated) == before
     assert not any(gated.glob("*.hpm-kept"))
 
     done = run_hpm("sync", cwd=gated)
@@ -94,15 +94,15 @@ def test_kill_9_of_hpm_alone_at_random_moments_leaves_the_old_or_the_new_state(
     gated: Path,
 ) -> None:
     gate = gated.parent / "gate"
-    synced = {"gated-old": files(gated)}
+    synced = {"gated-old": snapshot(gated)}
     choose(gated, "gated-new")
-    pending = {"gated-new": files(gated)}
+    pending = {"gated-new": snapshot(gated)}
     started = time.monotonic()
     assert run_hpm("sync", cwd=gated).returncode == 0
     duration = time.monotonic() - started
-    synced["gated-new"] = files(gated)
+    synced["gated-new"] = snapshot(gated)
     choose(gated, "gated-old")
-    pending["gated-old"] = files(gated)
+    pending["gated-old"] = snapshot(gated)
 
     target, other = "gated-old", "gated-new"
     outcomes = []
@@ -115,16 +115,16 @@ def test_kill_9_of_hpm_alone_at_random_moments_leaves_the_old_or_the_new_state(
         recover_interrupted(gated)  # what the next hpm command does first
         if child is not None:
             assert group_members(child["pgid"]) == []
-        state = files(gated)
+        state = snapshot(gated)
         assert state in (pending[target], synced[target]), f"seed {seed}: a mixed state"
         outcomes.append("new" if state == synced[target] else "old")
 
         sync_in_process(gated)
-        assert files(gated) == synced[target]
+        assert snapshot(gated) == synced[target]
         assert {target, other} & installed(gated) == {target}, f"seed {seed}: .venv is wrong"
         target, other = other, target
         choose(gated, target)
-        assert files(gated) == pending[target]
+        assert snapshot(gated) == pending[target]
     assert "old" in outcomes  # the kills did land inside syncs
 
 
@@ -134,7 +134,7 @@ def test_a_signal_to_hpm_alone_stops_uv_first_then_restores(gated: Path, signum:
     # it (and its build backend) itself before it restores the files.
     gate = gated.parent / "gate"
     choose(gated, "gated-new")
-    before = files(gated)
+    before = snapshot(gated)
     process = start_sync(gated, gate, "build")
     wait_for(gate / "started", process)
     child = recorded_child(gated)
@@ -142,5 +142,5 @@ def test_a_signal_to_hpm_alone_stops_uv_first_then_restores(gated: Path, signum:
     process.send_signal(signum)
     assert process.wait() != 0
     assert group_members(child["pgid"]) == []
-    assert files(gated) == before
+    assert snapshot(gated) == before
     assert not (gated / ".hpm" / "txn").exists()

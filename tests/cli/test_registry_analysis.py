@@ -6,7 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from helpers.cli import EXAMPLE_REGISTRY, RunHpm, assert_clean, run_hpm
+from helpers.cli import RunHpm, assert_clean, run_hpm
+from helpers.projects import EXAMPLE_REGISTRY
 
 EXTRA_RULES = """\
 - when: [vllm-backend]

@@ -10,7 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers.cli import REPO, RunHpm, assert_clean, make_demo, set_groups, tree_bytes
+from helpers.cli import RunHpm, assert_clean, make_demo, set_groups, tree_bytes
+from helpers.projects import REPO
 
 
 def test_a_project_path_that_is_not_utf8_is_refused(tmp_path: Path, hpm: RunHpm) -> None:

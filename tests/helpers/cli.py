@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -19,10 +18,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from helpers.projects import REPO, copy_example_registry
 from hpm.cli import main
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE_REGISTRY = REPO / "registry"
 DEMO_PYPROJECT = REPO / "examples" / "demo" / "pyproject.toml"
 
 RunHpm = Callable[..., subprocess.CompletedProcess[str]]
@@ -90,7 +88,7 @@ def tree_bytes(root: Path, *, skip: tuple[str, ...] = ()) -> dict[str, bytes | s
 
 def make_demo(tmp_path: Path) -> Path:
     """``tmp_path/registry`` (a copy of the example) and ``tmp_path/demo`` using it."""
-    shutil.copytree(EXAMPLE_REGISTRY, tmp_path / "registry")
+    copy_example_registry(tmp_path / "registry")
     demo = tmp_path / "demo"
     demo.mkdir()
     text = DEMO_PYPROJECT.read_text().replace('"../../registry"', '"../registry"')

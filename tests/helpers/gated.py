@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 
 from helpers.cli import hpm_env, run_hpm
-from helpers.projects import write_gated_package, write_project
+from helpers.projects import use_registry, write_gated_package, write_project
 
-PROJECT_FILES = ("pyproject.toml", "uv.lock", "hpm.lock")
 GROUP = """\
 name: feature
 strategy: 1-of-N
@@ -24,12 +23,6 @@ options:
   - name: gated-new
     path: pkgs/gated-new
 """
-
-
-def files(project: Path) -> dict[str, bytes | None]:
-    """The bytes of pyproject.toml, uv.lock and hpm.lock (None: absent)."""
-    paths = {name: project / name for name in PROJECT_FILES}
-    return {n: p.read_bytes() if p.exists() else None for n, p in paths.items()}
 
 
 def choose(project: Path, option: str) -> None:
@@ -53,9 +46,7 @@ def make_gated(tmp_path: Path) -> Path:
     (registry / "groups" / "feature.yaml").write_text(GROUP)
     for name in ("gated-old", "gated-new"):
         write_gated_package(registry / "pkgs" / name, name)
-    project = write_project(tmp_path / "project")
-    with (project / "pyproject.toml").open("a") as out:
-        out.write('\n[tool.hpm]\nregistry = "../registry"\n')
+    project = use_registry(write_project(tmp_path / "project"), "../registry")
     choose(project, "gated-old")
     done = run_hpm("sync", cwd=project)
     assert done.returncode == 0, done.stderr
