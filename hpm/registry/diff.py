@@ -10,7 +10,7 @@ commit with every update even when its folder did not change.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from hpm.registry.catalog import Registry, Source
 from solver.model import Group, Rule
@@ -97,7 +97,7 @@ def _option_fields(old: Registry, new: Registry, option: str, same_code: SameCod
         return ("packages",)
     what: list[str] = []
     for a, b in zip(before, after, strict=True):
-        if replace(a.source, origin=b.source.origin) == b.source:
+        if a.source.same_as(b.source):
             continue
         same = same_code(a.source, b.source)
         if same is None:
