@@ -113,6 +113,12 @@ def _text(done: subprocess.CompletedProcess[bytes]) -> str:
     return done.stdout.decode("utf-8", "replace").strip()
 
 
+def _rev_parse(repo: Path, name: str) -> str | None:
+    """The object id ``name`` names in ``repo``, or None when it names nothing."""
+    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", name)
+    return _text(done) if done.returncode == 0 else None
+
+
 # -- the cache ---------------------------------------------------------------------------------
 
 
@@ -211,11 +217,9 @@ def _resolve(repo: Path, ref: str) -> str | None:
         if _HEX.match(ref):
             candidates.append(ref)
     for name in candidates:
-        done = _git(
-            repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}"
-        )
-        if done.returncode == 0:
-            return _text(done)
+        commit = _rev_parse(repo, f"{name}^{{commit}}")
+        if commit is not None:
+            return commit
     return None
 
 
@@ -331,10 +335,9 @@ def export(spec: GitRegistry, commit: str) -> Export:
 def _tree_of(repo: Path, commit: str, subdirectory: str) -> str | None:
     """The tree id of ``subdirectory`` (or the root) in ``commit``; None when it is no folder."""
     name = f"{commit}:{subdirectory}" if subdirectory else f"{commit}^{{tree}}"
-    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", name)
-    if done.returncode != 0:
+    tree = _rev_parse(repo, name)
+    if tree is None:
         return None
-    tree = _text(done)
     kind = _git(repo, "cat-file", "-t", "--end-of-options", tree)
     return tree if _text(kind) == "tree" else None
 
@@ -342,10 +345,7 @@ def _tree_of(repo: Path, commit: str, subdirectory: str) -> str | None:
 def same_folder(url: str, first: str, second: str, folder: str) -> bool:
     """Whether ``folder`` (a path in the repository, "" = the root) is the same in both commits."""
     repo = repo_path(url)
-    ids = [
-        _text(_git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{c}:{folder}"))
-        for c in (first, second)
-    ]
+    ids = [_rev_parse(repo, f"{c}:{folder}") for c in (first, second)]
     return bool(ids[0]) and ids[0] == ids[1]
 
 
