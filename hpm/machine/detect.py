@@ -23,7 +23,6 @@ Run ``python3 -m hpm.machine.detect [--json]`` to print the facts with no other 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -321,6 +320,8 @@ def _kill(process: subprocess.Popen[str]) -> None:
 # --------------------------------------------------------------------------- python -m
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the facts of this machine (text, or ``--json``); exit 2 on a bad override."""
+    import argparse  # only for `python -m hpm.machine.detect`, not when hpm detects
+
     parser = argparse.ArgumentParser(prog="python -m hpm.machine.detect", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--root", help="read /sys, /proc, /opt, /dev under this directory")
