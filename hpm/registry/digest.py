@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from hpm.fsutil import REGISTRY_FILE_LIMIT, FileRefused, read_limited
@@ -18,7 +18,8 @@ def registry_files(root: Path) -> list[tuple[str, Path]]:
 
     That is ``groups/*.yaml``, ``packages/*.yaml``, ``rules.yaml`` and ``indexes.yaml``; package
     sources and local indexes that live under the registry (e.g. ``packages/foo/``) are not
-    registry files.
+    registry files. They are the files the loader reads; it takes its digest from the bytes it
+    parsed (:func:`hash_bytes`, :func:`combine`) rather than reading them again.
     """
     root = Path(root)
     found = []
@@ -43,7 +44,7 @@ def registry_digest(root: Path) -> str:
     that moving bytes from one file to another changes the digest, and the hash of a file that
     has not changed can be reused (:func:`registry_digest_memo`).
     """
-    return _combine([(rel, *_hash_file(path)) for rel, path in registry_files(root)])
+    return combine([(rel, *_hash_file(path)) for rel, path in registry_files(root)])
 
 
 def registry_digest_memo(
@@ -82,7 +83,7 @@ def registry_digest_memo(
             kept[rel] = [*meta, hexdigest]
     if known and not hashed and [rel for rel, _, _ in parts] == sorted(memo):
         return known, kept  # the same files, none read: the same digest
-    return _combine(parts), kept
+    return combine(parts), kept
 
 
 def _hash_file(path: Path) -> tuple[int, str]:
@@ -94,10 +95,19 @@ def _hash_file(path: Path) -> tuple[int, str]:
         data = read_limited(path, REGISTRY_FILE_LIMIT)
     except (FileRefused, OSError) as e:
         return -1, hashlib.sha256(b"unreadable\0" + str(e).encode()).hexdigest()
+    return hash_bytes(data)
+
+
+def hash_bytes(data: bytes) -> tuple[int, str]:
+    """Size and SHA-256 (hex) of a registry file's bytes: what the file adds to the digest."""
+    import hashlib
+
     return len(data), hashlib.sha256(data).hexdigest()
 
 
-def _combine(parts: list[tuple[str, int, str]]) -> str:
+def combine(parts: Iterable[tuple[str, int, str]]) -> str:
+    """The digest of the files ``(relative path, size, SHA-256 hex)``, in the order given (sorted
+    by relative path, as :func:`registry_files` lists them)."""
     import hashlib  # here: an unchanged registry's digest needs no hashing (OpenSSL's import)
 
     digest = hashlib.sha256()

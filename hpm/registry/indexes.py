@@ -24,7 +24,7 @@ from hpm.names import did_you_mean
 from hpm.registry.catalog import Index
 from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.sources import local_path
-from hpm.registry.yamlfile import read_document
+from hpm.registry.yamlfile import Document
 from solver.model import Origin
 
 INDEXES_FILE = "indexes.yaml"
@@ -35,20 +35,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # uv: alphanumerics, `-`, `
 _URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f\"'<>\\`]")
 
 
-def read_indexes(
-    root: Path, problems: list[Problem], display: str = INDEXES_FILE
-) -> dict[str, Index]:
-    """The indexes of ``root/indexes.yaml`` by name (empty without the file); problems reported.
-
-    ``display`` names the file in messages (a layer's label in front, in a layered registry).
-    """
-    path = root / INDEXES_FILE
-    if not path.exists():
-        return {}
-    doc, found = read_document(path, display)
-    problems += found
-    if doc is None:
-        return {}
+def read_indexes(doc: Document, root: Path, problems: list[Problem]) -> dict[str, Index]:
+    """The indexes of ``doc`` (the parsed ``root/indexes.yaml``) by name; problems reported."""
     check = FileChecker(doc, problems, prefix="indexes")
     if not isinstance(doc.data, list):
         check.report((), f"{INDEXES_FILE} must be a list of indexes, not {type_name(doc.data)}")

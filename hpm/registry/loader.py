@@ -23,13 +23,13 @@ from hpm.names import normalize
 from hpm.registry import bundles
 from hpm.registry.catalog import Index, Package, Registry, Source
 from hpm.registry.checks import FileChecker, type_name
-from hpm.registry.digest import registry_digest
+from hpm.registry.digest import combine, hash_bytes
 from hpm.registry.groups import RawGroup, Ref, RefItem, read_group, read_override
 from hpm.registry.indexes import INDEXES_FILE, read_indexes
 from hpm.registry.references import ReferenceResolver, UnresolvedReference
 from hpm.registry.rulesfile import RawRule, read_rules
 from hpm.registry.sources import SOURCE_KEYS
-from hpm.registry.yamlfile import read_document
+from hpm.registry.yamlfile import Document, parse_document, read_registry_bytes
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
 PACKAGE_KEYS = ("name", "description", "override", *SOURCE_KEYS, bundles.INDEX_KEY)
@@ -58,6 +58,38 @@ class _Loaded:
 
 
 @dataclass(slots=True)
+class _Files:
+    """Reads one layer's registry files, keeping what each adds to the registry's digest (so
+    that the digest comes from the bytes that were checked, without reading them again)."""
+
+    root: Path  # the layer's real root
+    layer: Layer
+    problems: list[Problem]
+    parts: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def read(self, relative: str) -> Document | None:
+        """The parsed ``relative`` (a posix path under the root); None when it cannot be used."""
+        display = self.layer.display(relative)
+        raw, problem = read_registry_bytes(self.root / relative, display)
+        if raw is None:
+            self.problems += [problem] if problem else []
+            return None
+        self.parts.append((relative, *hash_bytes(raw)))
+        doc, found = parse_document(raw, display)
+        self.problems += found
+        return doc
+
+    def read_optional(self, relative: str) -> Document | None:
+        """:meth:`read`, or None without a problem when the file does not exist."""
+        return self.read(relative) if (self.root / relative).exists() else None
+
+    @property
+    def digest(self) -> str:
+        """The layer's digest (:func:`~hpm.registry.digest.registry_digest`) over what was read."""
+        return combine(sorted(self.parts))
+
+
+@dataclass(slots=True)
 class _Catalog:
     sources: dict[str, Source | None] = field(default_factory=dict)
     files: dict[str, tuple[str, int]] = field(default_factory=dict)  # name -> (file, layer)
@@ -72,24 +104,26 @@ def load_layers(layers: Sequence[Layer]) -> Registry:
     """Read and validate the layers as one registry; ``InputError`` lists every problem."""
     for layer in layers:
         _check_layout(layer.root)
-    reals = [layer.root.resolve() for layer in layers]
     problems: list[Problem] = []
+    files = [_Files(layer.root.resolve(), layer, problems) for layer in layers]
+    reals = [f.root for f in files]
     layered: dict[str, tuple[Index, int]] = {}
-    for index, (layer, real) in enumerate(zip(layers, reals, strict=True)):
-        declared = read_indexes(real, problems, layer.display(INDEXES_FILE))
+    for index, layer_files in enumerate(files):
+        doc = layer_files.read_optional(INDEXES_FILE)
+        declared = read_indexes(doc, layer_files.root, problems) if doc is not None else {}
         _merge_indexes(layered, declared, index, problems)
     indexes = {name: replace(entry, override=False) for name, (entry, _) in layered.items()}
     loaded: list[_Loaded] = []
     catalog = _Catalog()
     raw_rules: list[tuple[RawRule, str]] = []
-    for index, (layer, real) in enumerate(zip(layers, reals, strict=True)):
+    for index, layer_files in enumerate(files):
         loaded += [
             _Loaded(group, check, index)
-            for check, stem in _documents(real, layer, "groups", problems)
+            for check, stem in _documents(layer_files, "groups")
             if (group := read_group(check, stem)) is not None
         ]
-        _read_catalog(real, layer, index, indexes, catalog, problems)
-        rules_check = _rules_document(real, layer, problems)
+        _read_catalog(layer_files, index, indexes, catalog)
+        rules_check = _rules_document(layer_files)
         if rules_check:
             raw_rules += [(raw, rules_check.file) for raw in read_rules(rules_check)]
 
@@ -108,7 +142,7 @@ def load_layers(layers: Sequence[Layer]) -> Registry:
         root=reals[0],
         model=Model(groups, (*rules, *bundles.conflict_rules(found))),
         sources=sources,
-        digest=_digest(layers, reals),
+        digest=_digest(files),
         bundles=bundled,
         indexes=indexes,
         disagreements=found,
@@ -122,13 +156,13 @@ def load_layers(layers: Sequence[Layer]) -> Registry:
     )
 
 
-def _digest(layers: Sequence[Layer], reals: Sequence[Path]) -> str:
+def _digest(files: Sequence[_Files]) -> str:
     """One layer: its digest. Several: a digest over each layer's label and digest, in order."""
-    if len(reals) == 1:
-        return registry_digest(reals[0])
+    if len(files) == 1:
+        return files[0].digest
     combined = hashlib.sha256()
-    for layer, real in zip(layers, reals, strict=True):
-        combined.update(f"{layer.label}\0{registry_digest(real)}\n".encode())
+    for layer_files in files:
+        combined.update(f"{layer_files.layer.label}\0{layer_files.digest}\n".encode())
     return "sha256:" + combined.hexdigest()
 
 
@@ -163,9 +197,10 @@ def _check_layout(root: Path) -> None:
         raise InputError(Problem(str(root), "", "registry has no groups/ directory", hint))
 
 
-def _documents(root: Path, layer: Layer, folder: str, problems: list[Problem]):
+def _documents(files: _Files, folder: str):
     """``(checker, stem)`` for each readable ``folder/*.yaml``, in name order."""
-    directory = root / folder
+    layer, problems = files.layer, files.problems
+    directory = files.root / folder
     if not directory.is_dir():
         return
     # Not only regular files: a FIFO or a link to a device must be reported, not skipped.
@@ -186,31 +221,20 @@ def _documents(root: Path, layer: Layer, folder: str, problems: list[Problem]):
             continue
         if path.suffix != ".yaml":
             continue
-        doc, found = read_document(path, display)
-        problems += found
+        doc = files.read(f"{folder}/{path.name}")
         if doc is not None:
             yield FileChecker(doc, problems), path.stem
 
 
-def _rules_document(root: Path, layer: Layer, problems: list[Problem]) -> FileChecker | None:
-    path = root / "rules.yaml"
-    if not path.exists():
-        return None
-    doc, found = read_document(path, layer.display("rules.yaml"))
-    problems += found
-    return FileChecker(doc, problems, prefix="rules") if doc is not None else None
+def _rules_document(files: _Files) -> FileChecker | None:
+    doc = files.read_optional("rules.yaml")
+    return FileChecker(doc, files.problems, prefix="rules") if doc is not None else None
 
 
-def _read_catalog(
-    root: Path,
-    layer: Layer,
-    index: int,
-    indexes: dict[str, Index],
-    catalog: _Catalog,
-    problems: list[Problem],
-) -> None:
+def _read_catalog(files: _Files, index: int, indexes: dict[str, Index], catalog: _Catalog) -> None:
     """``packages/*.yaml`` into ``catalog``: package name -> its source (None when invalid)."""
-    for check, stem in _documents(root, layer, "packages", problems):
+    root = files.root
+    for check, stem in _documents(files, "packages"):
         data = check.doc.data
         if not isinstance(data, dict):
             check.report((), f"a package file must be a mapping, not {type_name(data)}")
