@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hpm.names import normalize
 from hpm.registry.catalog import Registry, Source
 from solver.model import Group, Model, Selection, Strategy
 
@@ -175,13 +176,7 @@ def installed(project: Path) -> dict[str, str]:
     done = uv_run(project, "pip", "list", "--python", str(environment), "--format", "json")
     import json
 
-    return {normalize_name(p["name"]): p["version"] for p in json.loads(done.stdout)}
-
-
-def normalize_name(name: str) -> str:
-    from hpm.names import normalize
-
-    return normalize(name)
+    return {normalize(p["name"]): p["version"] for p in json.loads(done.stdout)}
 
 
 GATED_BACKEND = '''\
