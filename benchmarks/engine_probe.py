@@ -1,11 +1,12 @@
-"""Timings of check / complete / explain on synthetic registries (not a test; run it directly).
+"""Timings of check / complete / explain on the engine's own synthetic registries (run directly).
 
-    .venv/bin/python tests/engine/perf_probe.py [groups ...] [--random]
+    .venv/bin/python benchmarks/engine_probe.py [groups ...] [--random]
 
 Each registry has ``groups`` ten-option groups (alternating 1-of-N and M-of-N) and as many
 pairwise rules (requires / conflicts between options of nearby groups, so the rule graph falls
 into many parts, as in real registries) plus, with ``--random``, rules between random groups
-(one giant tangled part).
+(one giant tangled part, a shape ``synthetic.py``'s local rules never make). docs/engine.md
+("## Figures") quotes its timings; ``run.py`` does not run it.
 
 Measured (2 shared cores; python-constraint only, before the SAT oracle, in brackets):
 
@@ -66,10 +67,11 @@ def registry(n: int, spread: int, seed: int = 1) -> Model:
 
 
 def timed(label: str, fn, *args) -> object:
-    start = time.perf_counter()
+    """Run ``fn``; print its wall seconds and its CPU seconds (what docs/engine.md quotes)."""
+    start, cpu = time.perf_counter(), time.process_time()
     result = fn(*args)
-    took = time.perf_counter() - start
-    print(f"  {label:<28} {took:8.3f} s")
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"  {label:<28} {took:8.3f} s  ({cpu:.3f} s CPU)")
     return result
 
 
