@@ -49,12 +49,8 @@ def _settle(
     seen: list[set[int]] = []
     slots = _slots(oracle) if polarity else {}
     while candidates:
-        switch = oracle.fresh()
-        oracle.add([-switch, *(sign * v for v in candidates)])
         oracle.prefer([sign * v for v in candidates])
-        found = oracle.solve([switch])
-        oracle.add([-switch])  # retire the clause for good
-        if not found:
+        if not oracle.solve_with(sign * v for v in candidates):
             break
         selected = oracle.selected_vars()
         seen.append(selected)
@@ -116,11 +112,7 @@ def _conditions(oracle: Oracle, whens: list[list[int]], rules: list[int]) -> dic
 
 def _some_holds(oracle: Oracle, on: list[int], implies: dict[int, int], rules: list[int]) -> bool:
     """Does the condition of one of ``rules`` hold in a solution with the selectors ``on``?"""
-    switch = oracle.fresh()
-    oracle.add([-switch, *(implies[i] for i in rules)])
-    found = oracle.solve([*on, switch])
-    oracle.add([-switch])  # retire the clause for good
-    return found
+    return oracle.solve_with((implies[i] for i in rules), on)
 
 
 def _holding(

@@ -69,7 +69,7 @@ class Oracle:
     # -- variables ----------------------------------------------------------------------------
 
     def fresh(self) -> int:
-        """A new variable (e.g. to switch a clause on under an assumption)."""
+        """A new variable (e.g. a selector, or a literal standing for a conjunction)."""
         self._top += 1
         return self._top
 
@@ -203,6 +203,17 @@ class Oracle:
         if keep:
             self._found = self._solver.get_model() or []
         return True
+
+    def solve_with(
+        self, clause: Iterable[int], assumptions: Sequence[int] = (), *, keep: bool = True
+    ) -> bool:
+        """:meth:`solve` with ``clause`` holding too, for this one question: the clause is
+        added behind a fresh switch, assumed on, and retired for good after the answer."""
+        switch = self.fresh()
+        self._solver.add_clause([-switch, *clause])
+        found = self.solve([*assumptions, switch], keep=keep)
+        self._solver.add_clause([-switch])
+        return found
 
     def core(self) -> list[int]:
         """After an inconsistent answer: a subset of the assumptions that is inconsistent."""

@@ -108,13 +108,10 @@ class _Search:
     def decide(self, *clause: Lit) -> bool:
         """Add ``clause`` if the question stays satisfiable with it; report whether it did."""
         if not self._holds(clause):
-            oracle = self.oracle()
-            switch = oracle.fresh()
-            oracle.add([-switch, *self._lits(clause)])
-            if not oracle.solve([switch]):
-                oracle.add([-switch])
+            oracle, lits = self.oracle(), self._lits(clause)
+            if not oracle.solve_with(lits):
                 return False
-            oracle.add([switch])
+            oracle.add(lits)
             self.witness = oracle.selected()
         elif self._oracle is not None:
             self._oracle.add(self._lits(clause))
