@@ -135,8 +135,11 @@ class _Search:
             oracle.add([-count[best]])
 
 
-def _completion(model: Model, selection: Selection, limits: SolverLimits) -> Completion | None:
-    search = _Search(model, problem.elements(model, selection), preferences(model, selection))
+def _completion(
+    model: Model, selection: Selection, question: Sequence[Element], limits: SolverLimits
+) -> Completion | None:
+    """The preferred completion of ``selection`` (``question``: its elements), or None."""
+    search = _Search(model, question, preferences(model, selection))
     try:
         if not search.start(limits):
             return None
@@ -168,10 +171,10 @@ def _completion(model: Model, selection: Selection, limits: SolverLimits) -> Com
     return Completion(Selection(choices), tuple(added), filled)
 
 
-def _explain(model: Model, selection: Selection) -> Conflict:
+def _explain(model: Model, question: Sequence[Element]) -> Conflict:
     from solver.explain import explain  # the conflict machinery is needed only on failure
 
-    return explain(model, problem.elements(model, selection))
+    return explain(model, question)
 
 
 def complete(
@@ -182,20 +185,21 @@ def complete(
     Chosen groups are kept exactly as written: never altered, never extended. Raises
     ValueError for a selection that names an unknown group or option.
     """
-    problem.validate(model, selection)
-    found = _completion(model, selection, limits)
+    question = problem.elements(model, selection)  # ValueError for a malformed selection
+    found = _completion(model, selection, question, limits)
     if found is not None:
         return found
-    return Completion(selection, conflict=_explain(model, selection))
+    return Completion(selection, conflict=_explain(model, question))
 
 
 def check(model: Model, selection: Selection, limits: SolverLimits = DEFAULT_LIMITS) -> Verdict:
     """Is the selection valid as written, completable, or impossible (with the reason)?"""
-    if problem.valid_as_written(model, selection):
+    question = problem.elements(model, selection)
+    if problem.valid_as_written(model, selection, question):
         return Verdict("valid")
-    found = _completion(model, selection, limits)
+    found = _completion(model, selection, question, limits)
     if found is None:
-        return Verdict("invalid", conflict=_explain(model, selection))
+        return Verdict("invalid", conflict=_explain(model, question))
     open_groups = tuple(g.name for g in model.groups if selection.state(g.name) == "open")
     return Verdict("incomplete", open_groups=open_groups, needed_groups=found.added)
 

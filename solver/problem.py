@@ -131,9 +131,9 @@ def mentions(model: Model, element: Element) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def valid_as_written(model: Model, selection: Selection) -> bool:
-    """No group is open, and the chosen options satisfy every element (absent groups off)."""
-    question = elements(model, selection)
+def valid_as_written(model: Model, selection: Selection, question: Sequence[Element]) -> bool:
+    """No group is open, and the chosen options satisfy every element of ``question`` (the
+    selection's :func:`elements`; absent groups off)."""
     if any(v is None for v in selection.choices.values()):
         return False
     return all_hold(model, question, frozenset(selection.chosen_options))
