@@ -143,16 +143,6 @@ def read_declared(project_dir: Path) -> ProjectDependencies:
     return project_dependencies(pyproject_data(project_dir))
 
 
-def declared_dependencies(project_dir: Path) -> frozenset[str]:
-    """Normalised names in ``[project] dependencies`` of the project's pyproject.toml."""
-    return read_declared(project_dir).names()
-
-
-def project_environment(project_dir: Path) -> Path:
-    """The project's virtual environment, as uv chooses it (at the workspace root)."""
-    return find_workspace(project_dir).environment
-
-
 @dataclass(frozen=True, slots=True)
 class EnvironmentCheck:
     """Whether the environment matches uv.lock, as ``uv sync --inexact --check`` says."""

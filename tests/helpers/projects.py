@@ -170,9 +170,9 @@ def use_registry(project: Path, registry: str) -> Path:
 
 def installed(project: Path) -> dict[str, str]:
     """Normalised name -> version of what is installed in the environment uv uses."""
-    from hpm.apply.sync import project_environment
+    from hpm.project.workspace import find_workspace
 
-    environment = project_environment(project)
+    environment = find_workspace(project).environment
     done = uv_run(project, "pip", "list", "--python", str(environment), "--format", "json")
     import json
 

@@ -19,7 +19,7 @@ from helpers.projects import (
 
 from hpm.apply import uv as uvcmd
 from hpm.apply.plan import SyncPlan, make_plan
-from hpm.apply.sync import apply_plan, declared_dependencies, locked_names, read_declared
+from hpm.apply.sync import apply_plan, locked_names, read_declared
 from hpm.errors import Interrupted, UnusableLockError, UvError
 from hpm.project import lockfile
 from hpm.project.lockfile import LockState, read_lock
@@ -41,7 +41,7 @@ def pyproject(project: Path) -> dict:
 
 
 def dependencies(project: Path) -> set[str]:
-    return set(declared_dependencies(project))
+    return set(read_declared(project).names())
 
 
 def locked(project: Path) -> set[str]:
