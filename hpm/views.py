@@ -122,11 +122,12 @@ def _option_rules(row: Any, option: str) -> list[str]:
 
 def _relations_json(row: Any, term: str) -> dict[str, list[dict[str, Any]]]:
     """The JSON of :func:`_option_rules`: rules by relation, each with when, targets, origin."""
+    from hpm.explain_text import origin_json
+
     links = row.registry.model.rules_of(term)
 
     def rule(r: Any) -> dict[str, Any]:
-        origin = {"file": r.origin.file, "key": r.origin.key, "line": r.origin.line}
-        return {"when": list(r.when), "targets": list(r.targets), "origin": origin}
+        return {"when": list(r.when), "targets": list(r.targets), "origin": origin_json(r.origin)}
 
     return {
         "requires": [rule(r) for r in links.outgoing if r.kind is RuleKind.REQUIRES],
