@@ -16,7 +16,7 @@ from hpm.cli.project import Load, Ui, project_command
 from hpm.context import Context
 from hpm.errors import DriftError, SelectionError, SyncStepError, UsageError
 from hpm.views import INCOMPLETE_HINT, incomplete_message, invalid_message
-from solver.model import Selection
+from solver.model import Model, Selection
 
 if TYPE_CHECKING:
     from hpm.apply.plan import SyncPlan
@@ -60,16 +60,14 @@ def run(ctx: Context, *, auto: bool, dry_run: bool, locked: bool, ui: Ui) -> Syn
 
 
 def _resolve_for_sync(
-    ctx: Context, *, auto: bool, selection: Selection | None = None
+    model: Model, selection: Selection, *, auto: bool
 ) -> tuple[Selection, Completion | None]:
-    """The selection to materialise, or a SelectionError saying why there is none."""
+    """The selection to materialise (``selection`` completed with ``auto``), or a
+    SelectionError saying why there is none."""
     import solver
 
-    ctx = ctx if selection is None else dataclasses.replace(ctx, selection=selection)
-
-    model = ctx.registry.model
     if auto:
-        completion = solver.complete(model, ctx.selection)
+        completion = solver.complete(model, selection)
         if completion.conflict is not None:
             raise SelectionError(
                 "the selection cannot be completed: no choice of the open groups fits the rules",
@@ -77,13 +75,13 @@ def _resolve_for_sync(
                 hint="change one of the choices above (see `hpm explain GROUP`)",
             )
         return completion.selection, completion
-    verdict = solver.check(model, ctx.selection)
+    verdict = solver.check(model, selection)
     if verdict.status == "incomplete":
         raise SelectionError(incomplete_message(verdict), hint=INCOMPLETE_HINT)
     if verdict.status == "invalid":
         message, hint = invalid_message(verdict.conflict)
         raise SelectionError(message, explanation=verdict.conflict, hint=hint)
-    return ctx.selection, None
+    return selection, None
 
 
 def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
@@ -108,7 +106,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         else ()
     )
     selection = Selection({g: v for g, v in ctx.selection.choices.items() if g not in dropped})
-    resolution, completion = _resolve_for_sync(ctx, auto=auto, selection=selection)
+    resolution, completion = _resolve_for_sync(model, selection, auto=auto)
     values = {
         g: manifest_value(model.group(g), opts or ()) for g, opts in resolution.choices.items()
     }
