@@ -265,7 +265,7 @@ def group_change_text(change: Any) -> str:
     name = change.group
     after = ", ".join(change.after or ()) or "(open)"
     before = ", ".join(change.before or ()) or "(open)"
-    stale = " (no longer in the registry)" if getattr(change, "stale", False) else ""
+    stale = " (no longer in the registry)" if change.stale else ""
     if not change.is_listed:
         return f"removed group {name}{stale} (was {before}); run `hpm sync` to remove its packages"
     if stale:
@@ -405,12 +405,12 @@ def plan_text(outcome: Any, *, dry_run: bool, style: Style = plain) -> list[str]
     """What ``hpm sync`` is about to do, before uv's own output (or instead of it: --dry-run)."""
     plan = outcome.plan
     lines: list[str] = []
-    reasons = getattr(outcome, "reasons", {})
+    reasons = outcome.reasons
     for group, value in outcome.write_back.items():
         shown = value if isinstance(value, str) else ", ".join(value)
         why = f"  ({fill_reason_text(reasons[group])})" if group in reasons else ""
         lines.append(f"{style('choose', fg='cyan')}   {group} = {shown}{why}")
-    for group in getattr(outcome, "dropped", ()):
+    for group in outcome.dropped:
         lines.append(
             f"{style('drop', fg='red')}     {group}  (--auto activated it for a rule; "
             "nothing needs it any more)"
@@ -509,9 +509,9 @@ def plan_json(outcome: Any) -> dict[str, object]:
                 "origin": origin_json(r.origin),
                 "message": r.message,
             }
-            for g, r in getattr(outcome, "reasons", {}).items()
+            for g, r in outcome.reasons.items()
         },
-        "dropped": list(getattr(outcome, "dropped", ())),
+        "dropped": list(outcome.dropped),
         "remove": list(plan.remove),
         "add": list(plan.add),
         "add_editable": list(plan.add_editable),
@@ -543,7 +543,7 @@ def sync_done_text(outcome: Any, *, style: Style = plain) -> str:
     plan = outcome.plan
     if plan.is_empty:
         return f"{style('ok', fg='green', bold=True)}: hpm.lock is up to date"
-    if getattr(outcome, "locked", False):
+    if outcome.locked:
         return f"{style('ok', fg='green', bold=True)}: synced from uv.lock; hpm.lock unchanged"
     added, removed = len(plan.add) + len(plan.add_editable), len(plan.remove)
     counts = f"{added} added, {removed} removed, {len(plan.unchanged)} unchanged"
@@ -726,7 +726,7 @@ def init_text(result: Any, *, style: Style = plain) -> list[str]:
         lines.append(f"created a uv project in {result.project}")
     state = "already uses" if result.already else "now uses"
     lines.append(f'{result.project / "pyproject.toml"} {state} registry = "{result.registry}"')
-    if getattr(result, "previous", None):
+    if result.previous:
         lines.append(f"registry: {result.previous} -> {result.registry}")
     flag = f" --project {result.project_arg}" if result.project_arg else ""
     lines.append("next steps:")
