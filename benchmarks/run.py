@@ -268,7 +268,7 @@ def cli_table(rows: list[dict[str, Any]], exponents: dict[str, float | None]) ->
         )
     lines.append(
         "| growth exponent (>= 10,000) | | "
-        + " | ".join("-" if exponents.get(k) is None else f"{exponents[k]:.2f}" for k in CLI_KEYS)
+        + " | ".join(_exp(exponents.get(k)) for k in CLI_KEYS)
         + f" | {_exp(exponents.get('registry check MB'))} |"
     )
     return lines
