@@ -200,8 +200,7 @@ def check(model: Model, selection: Selection, limits: SolverLimits = DEFAULT_LIM
     found = _completion(model, selection, question, limits)
     if found is None:
         return Verdict("invalid", conflict=_explain(model, question))
-    open_groups = tuple(g.name for g in model.groups if selection.state(g.name) == "open")
-    return Verdict("incomplete", open_groups=open_groups, needed_groups=found.added)
+    return Verdict("incomplete", open_groups=found.filled, needed_groups=found.added)
 
 
 def trial(selection: Selection, group: Group, option: str) -> list[Choice]:
