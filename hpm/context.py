@@ -158,19 +158,16 @@ def load_context(
 
 
 @contextmanager
-def locked_project(project_dir: str | None, *, write: bool = True) -> Iterator[list[str]]:
+def locked_project(project_dir: str | None) -> Iterator[list[str]]:
     """Hold the project's lock; first finish (restore) any sync that was interrupted.
 
-    Yields the list of files restored from an interrupted run, for the CLI to report. With
-    ``write`` False (``sync --dry-run``) nothing is locked, restored or written.
+    Yields the list of files restored from an interrupted run, for the CLI to report. Commands
+    that write nothing (``sync --dry-run`` included) call :func:`recover_interrupted` instead.
     """
     from hpm.apply.filelock import project_lock
     from hpm.apply.transaction import recover
 
     project = find_project(Path(project_dir) if project_dir else None)
-    if not write:
-        yield recover_interrupted(project.root)
-        return
     with project_lock(project.root):
         yield recover(project.root)
 
