@@ -222,7 +222,7 @@ def upstream_hint(pins: tuple[Pin, ...]) -> Iterator[None]:
 
 
 def _is_unknown(message: str) -> bool:
-    return message.startswith("unknown ") or "is not an option of" in message
+    return message.startswith("unknown ")
 
 
 def resolve_options(ctx: Context, group: Group, texts: tuple[str, ...]) -> tuple[str, ...]:
