@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hpm.errors import UsageError
+from hpm.errors import UsageError, location
 from hpm.machine.conditions import Condition
 from hpm.machine.facts import FACTS, MACHINE_FILE, Fact, Machine, MachineSpecError
 from hpm.registry.catalog import Registry
@@ -99,8 +99,7 @@ def unmet_text(unmet: Unmet) -> str:
     cu130 needs cuda >=13.0 (groups/accelerator.yaml:5)``."""
     fact, condition = unmet.fact, unmet.condition
     have = f"{fact.name} {fact.value}" if fact.value is not None else f"no {fact.name}"
-    where = condition.origin
-    at = f"{where.file}:{where.line}" if where.line else where.file
+    at = location(condition.origin.file, condition.origin.line)
     return f"this machine: {have} ({fact.origin()}); {unmet.option} needs {condition.text} ({at})"
 
 
