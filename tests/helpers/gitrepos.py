@@ -79,6 +79,15 @@ def hpm(project: Path, *args: str) -> Result:
     )
 
 
+def pinned_commit(project: Path) -> str:
+    """The commit hpm.lock pins the project's one git registry at."""
+    from hpm.project.lockfile import read_lock
+
+    lock = read_lock(project)
+    assert lock is not None and len(lock.pins) == 1
+    return lock.pins[0].commit
+
+
 def make_unreachable(repo: RegistryRepo) -> Path:
     """Move the bare repository away (the remote is gone); return where it went."""
     moved = repo.bare.with_name("moved-away.git")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.gitrepos import hpm, make_unreachable, project_using, registry_repo
+from helpers.gitrepos import hpm, make_unreachable, pinned_commit, project_using, registry_repo
 from helpers.projects import can_import
 
 from hpm.project.lockfile import read_lock
@@ -21,12 +21,6 @@ options:
   - name: vllm-backend
 """
 SGLANG = INFERENCE + "  - name: sglang-backend\n"
-
-
-def pinned_commit(project: Path) -> str:
-    lock = read_lock(project)
-    assert lock is not None and len(lock.pins) == 1
-    return lock.pins[0].commit
 
 
 def test_first_command_fetches_and_pins_the_ref(tmp_path: Path) -> None:

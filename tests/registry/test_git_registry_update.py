@@ -5,7 +5,14 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from helpers.gitrepos import RegistryRepo, hpm, make_unreachable, project_using, registry_repo
+from helpers.gitrepos import (
+    RegistryRepo,
+    hpm,
+    make_unreachable,
+    pinned_commit,
+    project_using,
+    registry_repo,
+)
 from helpers.projects import venv_python
 
 from hpm.project.lockfile import read_lock
@@ -22,12 +29,6 @@ def accuracy_name(project: Path) -> str:
         check=True,
     )
     return done.stdout.strip()
-
-
-def pinned(project: Path) -> str:
-    lock = read_lock(project)
-    assert lock is not None
-    return lock.pins[0].commit
 
 
 def second_version(repo: RegistryRepo) -> str:
@@ -52,7 +53,7 @@ def test_two_projects_two_commits_update_and_offline(tmp_path: Path) -> None:
     for project in (old, new):
         done = hpm(project, "sync")
         assert done.exit_code == 0, done.output
-    assert (pinned(old), pinned(new)) == (first, second)
+    assert (pinned_commit(old), pinned_commit(new)) == (first, second)
     assert accuracy_name(old) == "metric-accuracy"
     assert accuracy_name(new) == "metric-accuracy v2"
 
@@ -63,7 +64,7 @@ def test_two_projects_two_commits_update_and_offline(tmp_path: Path) -> None:
     assert "~ option metric-accuracy (group metrics): code changed" in done.output
     assert f"+ rule: triton requires metric-latency ({repo.spec()}:rules.yaml:9" in done.output
     assert "run `hpm sync`" in done.output
-    assert pinned(old) == second
+    assert pinned_commit(old) == second
     locked = hpm(old, "check", "--locked")
     assert locked.exit_code == 1
     assert "- registry: " in locked.output and "changed" in locked.output
@@ -95,11 +96,11 @@ def test_update_to_another_ref(tmp_path: Path) -> None:
     second_version(repo)
     project = project_using(tmp_path / "p", repo.spec(ref="v1"))
     assert hpm(project, "group", "list").exit_code == 0
-    assert pinned(project) == first
+    assert pinned_commit(project) == first
     done = hpm(project, "registry", "update", "--ref", "main")
     assert done.exit_code == 0, done.output
     assert f'registry = "{repo.spec()}"' in (project / "pyproject.toml").read_text()
-    assert pinned(project) == repo.head()
+    assert pinned_commit(project) == repo.head()
     assert "serving" in hpm(project, "group", "list").output
 
 
