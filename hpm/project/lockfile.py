@@ -128,18 +128,8 @@ def render_lock(state: LockState) -> bytes:
             else []
         ),
         *(line for pin in state.pins for line in _pin_lines(pin)),
-        "",
-        "[groups]",
-        *(
-            f"{tomlfile.format_key(k)} = {tomlfile.format_value(state.groups[k])}"
-            for k in sorted(state.groups)
-        ),
-        "",
-        "[packages]",
-        *(
-            f"{tomlfile.format_key(k)} = {tomlfile.format_value(state.packages[k])}"
-            for k in sorted(state.packages)
-        ),
+        *_table("groups", state.groups, tomlfile.format_value),
+        *_table("packages", state.packages, tomlfile.format_value),
         *_optional_table("sources", state.sources, tomlfile.format_value),
         *_optional_table("indexes", state.indexes, _inline),
         *_optional_table("machine", state.machine, _inline),
@@ -321,12 +311,15 @@ def _declared(raw: object, report: Any) -> dict[str, Mapping[str, Any]]:
     return _table_of(raw, "declared", fits, "must be a table with `dependencies`", report)
 
 
-def _optional_table(name: str, values: Mapping[str, Any], render: Any) -> list[str]:
-    """``[name]`` and its sorted keys, or nothing when ``values`` is empty (older locks)."""
-    if not values:
-        return []
+def _table(name: str, values: Mapping[str, Any], render: Any) -> list[str]:
+    """A blank line, ``[name]`` and its keys, sorted, each value rendered by ``render``."""
     rows = [f"{tomlfile.format_key(k)} = {render(values[k])}" for k in sorted(values)]
     return ["", f"[{name}]", *rows]
+
+
+def _optional_table(name: str, values: Mapping[str, Any], render: Any) -> list[str]:
+    """:func:`_table`, or nothing when ``values`` is empty (older locks)."""
+    return _table(name, values, render) if values else []
 
 
 def _inline(fields: Mapping[str, str | bool]) -> str:
@@ -341,8 +334,6 @@ def _names(raw: object, key: str, report: Any) -> tuple[str, ...]:
         return tuple(raw)
     report(key, "must be a list of strings")
     return ()
-
-
 
 
 def _pin_lines(pin: Pin) -> list[str]:
