@@ -29,7 +29,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from hpm.fsutil import require_utf8_path
+from hpm.fsutil import atomic_write, require_utf8_path
 from hpm.machine.conditions import Condition
 from hpm.registry.catalog import Disagreement, Index, Package, Registry, Source
 from hpm.registry.digest import registry_digest_memo
@@ -76,8 +76,6 @@ def load_registry_cached(root: Path, *, label: str = "") -> Registry:
                 return cached
     registry = _load(root, label)
     with contextlib.suppress(OSError):
-        from hpm.fsutil import atomic_write
-
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {**encode(registry), "key": key}
         atomic_write(path, json.dumps(data, separators=(",", ":")).encode())
@@ -105,8 +103,6 @@ def _digest(real: Path) -> str:
     digest, kept = registry_digest_memo(real, memo, known)
     if kept != memo or digest != known:
         with contextlib.suppress(OSError):
-            from hpm.fsutil import atomic_write
-
             memo_path.parent.mkdir(parents=True, exist_ok=True)
             memo_data = {"format": FORMAT, "root": str(real), "files": kept, "digest": digest}
             atomic_write(memo_path, json.dumps(memo_data).encode())
