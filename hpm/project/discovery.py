@@ -139,26 +139,6 @@ def _layer(project: Project, base: Path, text: str, source: str) -> LayerLocatio
     return LayerLocation(root, None, recorded_registry(project, root))
 
 
-def registry_root(
-    project: Project,
-    manifest: Manifest | None,
-    override: str | None = None,
-    *,
-    cwd: Path | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> tuple[Path, str]:
-    """The registry's absolute path and the string ``hpm.lock`` records for it.
-
-    See :func:`locate_registry`, which also says where the setting came from.
-    """
-    location = locate_registry(project, manifest, override, cwd=cwd, environ=environ)
-    if not location.is_plain or location.root is None:
-        raise UsageError(
-            f"{location.source} names a layered or git-hosted registry where a directory is needed"
-        )
-    return location.root, location.recorded
-
-
 def recorded_registry(project: Project, root: Path) -> str:
     """``root`` as ``hpm.lock`` records it: relative to the project, posix style, when possible."""
     try:

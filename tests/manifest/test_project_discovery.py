@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hpm.errors import UsageError
-from hpm.project.discovery import Project, find_project, locate_registry, registry_root
+from hpm.project.discovery import Project, find_project, locate_registry
 from hpm.project.manifest import Manifest
 
 
@@ -65,11 +65,11 @@ def test_registry_default(project: Project) -> None:
 
 
 def test_registry_from_manifest_is_relative_to_the_project(project: Project) -> None:
-    root, recorded = registry_root(
+    location = locate_registry(
         project, manifest(project, "../shared/reg"), cwd=project.root / "src", environ={}
     )
-    assert root == project.root.parent / "shared" / "reg"
-    assert recorded == "../shared/reg"
+    assert location.root == project.root.parent / "shared" / "reg"
+    assert location.recorded == "../shared/reg"
 
 
 def test_env_beats_manifest_and_is_relative_to_cwd(project: Project) -> None:
@@ -103,6 +103,6 @@ def test_option_beats_everything(project: Project) -> None:
 
 
 def test_absolute_override_is_kept(project: Project, tmp_path: Path) -> None:
-    root, _ = registry_root(project, None, str(tmp_path / "r"), cwd=project.root, environ={})
-    assert root == tmp_path / "r"
-    assert root.is_absolute()
+    location = locate_registry(project, None, str(tmp_path / "r"), cwd=project.root, environ={})
+    assert location.root == tmp_path / "r"
+    assert location.root.is_absolute()
