@@ -117,10 +117,6 @@ def machine_rules(unmet: tuple[Unmet, ...]) -> tuple[Rule, ...]:
     )
 
 
-def is_machine_rule(rule: Rule) -> bool:
-    return rule.origin.file == MACHINE_FILE
-
-
 def for_machine(registry: Registry, machine: Machine | None) -> Registry:
     """The registry whose model also holds this machine's facts (unchanged for None)."""
     if machine is None:
