@@ -55,7 +55,7 @@ class SyncPlan:
     kept: tuple[Kept, ...] = ()  # chosen packages the user declares: left as written
     released: tuple[str, ...] = ()  # hpm's once, edited by hand and no longer chosen: left alone
     environment: tuple[str, ...] = ()  # what uv would change in .venv (" + x==1", " - y==2")
-    uninstall: tuple[str, ...] = ()  # what the final `uv pip uninstall` should remove (predicted)
+    uninstall: tuple[str, ...] = ()  # --dry-run: what the final `uv pip uninstall` may remove
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "packages", MappingProxyType(dict(self.packages)))

@@ -51,7 +51,7 @@ def run(ctx: Context, *, auto: bool, dry_run: bool, locked: bool, ui: Ui) -> Syn
     """Turn the choices into packages and run uv add / uv remove so the project matches."""
     if ui.json and not dry_run:
         raise UsageError("--json is only available with --dry-run", hint="see `hpm sync --help`")
-    outcome = prepare_sync(ctx, auto=auto, locked=locked)
+    outcome = prepare_sync(ctx, auto=auto, locked=locked, dry_run=dry_run)
     ui.show(SyncReport(outcome, dry_run), views.PLAN)
     if dry_run:
         return None
@@ -84,11 +84,13 @@ def _resolve_for_sync(
     return selection, None
 
 
-def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
+def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> SyncOutcome:
     """Resolve the selection and plan the uv commands; change nothing.
 
     When pyproject.toml needs no change, uv is asked (read-only) whether the environment
     matches uv.lock; if not, the plan still runs ``uv sync --inexact`` (see hpm.apply.sync).
+    ``dry_run``: also predict what the final uninstall step would remove (only --dry-run
+    shows it).
     """
     from hpm.apply.ownership import fingerprints_of, project_dependencies
     from hpm.apply.plan import SyncPlan, make_plan
@@ -144,7 +146,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool) -> SyncOutcome:
         if env.outdated:
             created = ("create the environment",) if env.missing else ()
             plan = plan_for(True, env.changes or created)
-    if plan.remove:
+    if dry_run and plan.remove:
         plan = dataclasses.replace(plan, uninstall=_predicted_uninstall(ctx, project, plan.remove))
     recorded = {g: v if isinstance(v, str) else tuple(v) for g, v in values.items()}
     owned = plan.routes.owned
