@@ -223,9 +223,7 @@ def _trial_is_separate(selection: Selection, group: Group) -> bool:
     return group.strategy is Strategy.MANY and selection.state(group.name) != "chosen"
 
 
-def feasible(
-    model: Model, selection: Selection, group: str, limits: SolverLimits = DEFAULT_LIMITS
-) -> dict[str, Conflict | None]:
+def feasible(model: Model, selection: Selection, group: str) -> dict[str, Conflict | None]:
     """Per option of ``group`` (registry order): None if choosing it admits a completion.
 
     Choosing replaces the current choice of a 1-of-N group; for an M-of-N group it adds the
@@ -238,7 +236,6 @@ def feasible(
     from solver.cnf import Oracle
     from solver.explain import Explainer
 
-    del limits  # every question here is for the SAT oracle
     problem.validate(model, selection)
     target = model.group(group)
     rest = Selection({g: c for g, c in selection.choices.items() if g != group})
