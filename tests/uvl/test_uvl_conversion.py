@@ -251,7 +251,8 @@ def test_large_constraints_get_auxiliary_options_in_their_own_group(tmp_path):
     assert aux_group.description.startswith(AUX_DESCRIPTION)
     model = plan_to_model(plan)
     feature_of = {v: k for k, v in plan.option_of_feature.items()}
-    got = {frozenset(feature_of[o] for o in c if o in feature_of) for c in configurations(model)}
-    assert len(got) == len(list(configurations(model)))  # one selection per configuration
+    configs = configurations(model)
+    got = {frozenset(feature_of[o] for o in c if o in feature_of) for c in configs}
+    assert len(got) == len(configs)  # one selection per configuration
     assert all(any(f"A{i}" in c and f"B{i}" in c for i in range(6)) for c in got)
     assert len(got) == 4**6 - 3**6  # subsets of the 12 features holding some A_i & B_i pair
