@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 from helpers.cli import invoke_hpm, make_demo, set_groups
 from helpers.machines import ACCELERATOR, FakeMachine, bare_machine, h200_machine
-from helpers.projects import can_import, write_package, write_project
+from helpers.projects import (
+    can_import,
+    use_registry,
+    write_package,
+    write_project,
+    write_registry,
+)
 
 from hpm.machine.facts import FACTS
 from hpm.project.lockfile import read_lock
@@ -30,17 +36,13 @@ def _registry(root: Path) -> Path:
     for name in OPTIONS:
         write_package(root / "pkgs" / name, name)
         group = group.replace(f"  - name: {name}\n", f"  - name: {name}\n    path: pkgs/{name}\n")
-    (root / "groups").mkdir(parents=True)
-    (root / "groups" / "accelerator.yaml").write_text(group)
-    return root
+    return write_registry(root, {"accelerator": group})
 
 
 def _project(tmp: Path, choice: str = "") -> Path:
     _registry(tmp / "registry")
-    project = write_project(tmp / "project")
-    with (project / "pyproject.toml").open("a") as f:
-        f.write('\n[tool.hpm]\nregistry = "../registry"\n\n[tool.hpm.groups]\n')
-        f.write(f'accelerator = "{choice}"\n')
+    project = use_registry(write_project(tmp / "project"), "../registry")
+    set_groups(project, f'accelerator = "{choice}"\n')
     return project
 
 
