@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 from helpers.cli import RunHpm, assert_clean
-from helpers.projects import snapshot, venv_python
+from helpers.projects import module_attribute, snapshot
 from helpers.wheels import write_wheel
 
 from hpm.project.lockfile import read_lock
@@ -81,13 +80,7 @@ def _choose(project: Path, option: str) -> None:
 
 
 def _installed(project: Path, module: str) -> str | None:
-    done = subprocess.run(
-        [str(venv_python(project)), "-c", f"import {module}; print({module}.VERSION)"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() if done.returncode == 0 else None
+    return module_attribute(project, module, "VERSION")
 
 
 def _uv(project: Path) -> dict:

@@ -120,6 +120,18 @@ def can_import(project: Path, module: str) -> bool:
     return done.returncode == 0
 
 
+def module_attribute(project: Path, module: str, attribute: str) -> str | None:
+    """``module.attribute`` as the project's .venv prints it; None when ``module`` does not import
+    there (the stand-in packages of the tests carry ``VERSION`` or ``NAME``)."""
+    done = subprocess.run(
+        [str(venv_python(project)), "-c", f"import {module}; print({module}.{attribute})"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
 def uv_run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the test session's uv in ``project`` (for setting up a user's own changes)."""
     from hpm.apply.uv import find_uv

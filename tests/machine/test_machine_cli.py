@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -18,6 +17,7 @@ from helpers.cli import invoke_hpm, make_demo, set_groups
 from helpers.machines import ACCELERATOR, FakeMachine, bare_machine, h200_machine
 from helpers.projects import (
     can_import,
+    module_attribute,
     use_registry,
     write_package,
     write_project,
@@ -190,16 +190,9 @@ def test_machine_text_and_warnings(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the example: PyTorch
-def _torch(project: Path) -> str:
+def _torch(project: Path) -> str | None:
     """The ``torch`` build installed in the project's environment (the stand-in wheels say)."""
-    python = project / ".venv" / "bin" / "python"
-    done = subprocess.run(
-        [str(python), "-c", "import torch; print(torch.VERSION)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
+    return module_attribute(project, "torch", "VERSION")
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from helpers.gitrepos import (
@@ -13,7 +12,7 @@ from helpers.gitrepos import (
     project_using,
     registry_repo,
 )
-from helpers.projects import venv_python
+from helpers.projects import module_attribute
 
 from hpm.project.lockfile import read_lock
 
@@ -21,14 +20,8 @@ ACCURACY = "pkgs/metric-accuracy/src/metric_accuracy/__init__.py"
 SERVING = "name: serving\nstrategy: 1-of-N\noptions: [triton]\n"
 
 
-def accuracy_name(project: Path) -> str:
-    done = subprocess.run(
-        [str(venv_python(project)), "-c", "import metric_accuracy; print(metric_accuracy.NAME)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
+def accuracy_name(project: Path) -> str | None:
+    return module_attribute(project, "metric_accuracy", "NAME")
 
 
 def second_version(repo: RegistryRepo) -> str:
