@@ -35,7 +35,7 @@ class Context:
     selection: Selection
     registry_label: str  # how hpm.lock records the registry location
     pins: tuple[Pin, ...] = ()  # the commits the git-hosted layers were read at
-    fresh_pins: tuple[Pin, ...] = ()  # pins resolved by this command (hpm.lock had none)
+    fresh_pins: tuple[Pin, ...] = ()  # pins resolved by this command and not written to hpm.lock
     machine: Machine | None = None  # the facts the registry's machine rules came from
 
 
@@ -152,7 +152,7 @@ def load_context(
         selection,
         location.recorded,
         opened.pins,
-        opened.fresh,
+        () if record_pins else opened.fresh,  # recorded in hpm.lock already: not fresh there
         machine=facts,
     )
 

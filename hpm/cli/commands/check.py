@@ -64,7 +64,6 @@ def lock_differences(
             f"(its ref points at {pin.commit[:12]} now)",
         )
         for pin in ctx.fresh_pins
-        if state is None or pin not in state.pins  # status records a fresh pin as it loads
     ]
     return pins + differences(
         state, ctx.manifest.groups, ctx.registry, declared, ctx.project.root
