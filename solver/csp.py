@@ -20,9 +20,8 @@ Solving a network (:func:`solution`):
 
 from __future__ import annotations
 
-from collections import ChainMap, deque
-from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMapping, Sequence
-from typing import cast
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 
 from constraint import FunctionConstraint, MaxSumConstraint, Problem
 
@@ -35,11 +34,6 @@ Test = Callable[..., bool]
 # variables, predicate, and optionally "at most k of these booleans are True" (for pruning)
 Spec = tuple[tuple[Var, ...], Test, int | None]
 Overlay = dict[Var, tuple[Value, ...]]
-
-
-def _chained(overlay: Mapping[Var, tuple[Value, ...]]) -> MutableMapping[Var, tuple[Value, ...]]:
-    """``overlay`` as ChainMap's type wants it: ChainMap only reads its later maps."""
-    return cast("MutableMapping[Var, tuple[Value, ...]]", overlay)
 
 
 class PartTooLarge(Exception):
@@ -69,24 +63,20 @@ class Network:
         found = overlay.get(var)
         return self.domains[var] if found is None else found
 
-    def propagate(
-        self, overlay: Mapping[Var, tuple[Value, ...]], todo: Iterable[int] | None = None
-    ) -> Overlay | None:
-        """Narrow domains from ``todo`` (default: every constraint) until nothing changes.
+    def propagate(self) -> Overlay | None:
+        """Narrow domains by every constraint until nothing changes.
 
-        Returns the domains it narrowed (``overlay`` itself is left alone), or None when some
-        constraint cannot hold.
+        Returns the domains it narrowed, or None when some constraint cannot hold.
         """
         delta: Overlay = {}
-        view = ChainMap(delta, _chained(overlay))
-        queue = deque(range(len(self.constraints)) if todo is None else todo)
+        queue = deque(range(len(self.constraints)))
         waiting = set(queue)
         constraints, by_var, domain = self.constraints, self.by_var, self.domain
         while queue:
             index = queue.popleft()
             waiting.discard(index)
             vars_, test, at_most = constraints[index]
-            doms = [domain(view, v) for v in vars_]
+            doms = [domain(delta, v) for v in vars_]
             open_ = [i for i, d in enumerate(doms) if len(d) > 1]
             if len(open_) > 1 and at_most is not None:
                 if sum(1 for d in doms if d == (True,)) >= at_most:
@@ -123,14 +113,12 @@ class Network:
         return delta
 
     def search(
-        self,
-        overlay: Mapping[Var, tuple[Value, ...]],
-        focus: Iterable[Var],
-        max_vars: int | None = None,
+        self, overlay: Mapping[Var, tuple[Value, ...]], max_vars: int | None = None
     ) -> dict[Var, Value] | None:
-        """Values for the open variables of every part that ``focus`` touches; None if unsat.
+        """Values for the open variables of every part (``overlay``: the domains propagation
+        narrowed); None if unsat.
 
-        Variables outside those parts are not in the answer: any value of their (propagated)
+        Variables outside the parts are not in the answer: any value of their (propagated)
         domain is fine, their first one is the preferred one. Raises :class:`PartTooLarge`,
         before any search, when some part has more than ``max_vars`` open variables or more than
         twice as many constraints (a dense part can make backtracking without learning take
@@ -138,7 +126,7 @@ class Network:
         """
         parts: list[list[int]] = []
         seen: set[Var] = set()
-        for start in focus:
+        for start in self.domains:
             if start in seen or len(self.domain(overlay, start)) < 2:
                 continue
             part_vars, part_constraints = self._part(overlay, start)
@@ -302,10 +290,10 @@ def solution(net: Network, max_vars: int | None = None) -> frozenset[str] | None
 
     Raises :class:`PartTooLarge` when a part has more than ``max_vars`` open variables.
     """
-    overlay = net.propagate({})
+    overlay = net.propagate()
     if overlay is None:
         return None
-    found = net.search(overlay, net.domains, max_vars)
+    found = net.search(overlay, max_vars)
     if found is None:
         return None
     selected: set[str] = set()
