@@ -204,14 +204,12 @@ class Oracle:
             self._found = self._solver.get_model() or []
         return True
 
-    def solve_with(
-        self, clause: Iterable[int], assumptions: Sequence[int] = (), *, keep: bool = True
-    ) -> bool:
+    def solve_with(self, clause: Iterable[int], assumptions: Sequence[int] = ()) -> bool:
         """:meth:`solve` with ``clause`` holding too, for this one question: the clause is
         added behind a fresh switch, assumed on, and retired for good after the answer."""
         switch = self.fresh()
         self._solver.add_clause([-switch, *clause])
-        found = self.solve([*assumptions, switch], keep=keep)
+        found = self.solve([*assumptions, switch])
         self._solver.add_clause([-switch])
         return found
 

@@ -91,8 +91,8 @@ class _Graph:
         return [e for i, e in enumerate(self.elements) if i in reached]
 
 
-def _consistent(oracle: Oracle, found: Sequence[Element], *, keep: bool = False) -> bool:
-    return oracle.solve([oracle.selector(e) for e in found], keep=keep)
+def _consistent(oracle: Oracle, found: Sequence[Element]) -> bool:
+    return oracle.solve([oracle.selector(e) for e in found], keep=False)
 
 
 def _quickxplain(oracle: Oracle, found: list[Element]) -> list[Element]:
@@ -220,11 +220,11 @@ def _explain(oracle: Oracle, graph: _Graph, pinned: Choice | None = None) -> Con
     )
 
 
-def explain(model: Model, question: Sequence[Element], pinned: Choice | None = None) -> Conflict:
+def explain(model: Model, question: Sequence[Element]) -> Conflict:
     """The minimal conflict of an unsatisfiable question (its elements, see
-    :func:`solver.problem.elements`); ``pinned``: a choice that fixes never drop."""
+    :func:`solver.problem.elements`)."""
     with Oracle(model) as oracle:
-        return _explain(oracle, _Graph(model, question), pinned)
+        return _explain(oracle, _Graph(model, question))
 
 
 class Explainer:
