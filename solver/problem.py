@@ -80,9 +80,9 @@ def limits(model: Model) -> list[GroupLimit]:
     return [limit for limit in map(group_limit, model.groups) if limit is not None]
 
 
-def elements(model: Model, selection: Selection, extra: Sequence[Choice] = ()) -> list[Element]:
-    """The whole question: the user's choices, ``extra`` ones, the group limits, the rules."""
-    return [*choices(model, selection), *extra, *limits(model), *model.rules]
+def elements(model: Model, selection: Selection) -> list[Element]:
+    """The whole question: the user's choices, the group limits, the rules."""
+    return [*choices(model, selection), *limits(model), *model.rules]
 
 
 def term_holds(model: Model, term: str, selected: Set[str]) -> bool:
