@@ -76,24 +76,20 @@ def analyse(model: Model) -> Analysis:
     with Oracle(model) as oracle:
         oracle.require(problem.limits(model))
         oracle.require(model.rules)
-        if not oracle.solve():
-            return Analysis(
-                core=(),
-                dead=tuple(sorted(options)),
-                void=True,
-                dead_groups=tuple(sorted(g.name for g in model.groups)),
-                dead_defaults=tuple(sorted((g.name, d) for g in model.groups for d in g.default)),
-            )
-        first = oracle.selected_vars()
-        every = set(range(1, len(options) + 1))
-        dead_vars, seen = _settle(oracle, every - first, polarity=True)
-        maybe_core = first.intersection(*seen)
-        core_vars, _ = _settle(oracle, maybe_core, polarity=False)
-    dead = {options[v - 1] for v in dead_vars}
-    core = {options[v - 1] for v in core_vars}
+        void = not oracle.solve()
+        if void:  # no valid configuration: every option is dead, none is core
+            dead, core = set(options), set()
+        else:
+            first = oracle.selected_vars()
+            every = set(range(1, len(options) + 1))
+            dead_vars, seen = _settle(oracle, every - first, polarity=True)
+            maybe_core = first.intersection(*seen)
+            core_vars, _ = _settle(oracle, maybe_core, polarity=False)
+            dead = {options[v - 1] for v in dead_vars}
+            core = {options[v - 1] for v in core_vars}
     dead_groups = tuple(sorted(g.name for g in model.groups if all(o in dead for o in g.options)))
     dead_defaults = tuple(sorted((g.name, d) for g in model.groups for d in g.default if d in dead))
-    return Analysis(tuple(sorted(core)), tuple(sorted(dead)), False, dead_groups, dead_defaults)
+    return Analysis(tuple(sorted(core)), tuple(sorted(dead)), void, dead_groups, dead_defaults)
 
 
 def _conditions(oracle: Oracle, whens: list[list[int]], rules: list[int]) -> dict[int, int]:
