@@ -163,14 +163,15 @@ def check_subdirectory(subdir: str) -> str | None:
     return None
 
 
-def check_marker(marker: str) -> str | None:
-    """Why ``marker`` is not a PEP 508 environment marker (``packaging`` parses it), or None."""
+def check_marker(marker: str) -> tuple[str | None, str | None]:
+    """``(normalised, None)`` for a PEP 508 environment marker, as ``packaging`` parses and writes
+    it back (what uv is given is what was checked); else ``(None, why)``."""
     if not marker.strip():
-        return "empty marker"
+        return None, "empty marker"
     if "\n" in marker or "\r" in marker or re.search(r"[\x00-\x1f\x7f]", marker):
-        return "a marker is one line without control characters"
+        return None, "a marker is one line without control characters"
     if marker.lstrip().startswith(";"):
-        return "write the marker without the leading `;`"
+        return None, "write the marker without the leading `;`"
     quote = None
     for char in marker:
         if quote:
@@ -179,24 +180,16 @@ def check_marker(marker: str) -> str | None:
         elif char in "'\"":
             quote = char
     if quote:
-        return "unbalanced quotes"
+        return None, "unbalanced quotes"
     if marker.count("(") != marker.count(")"):
-        return "unbalanced parentheses"
+        return None, "unbalanced parentheses"
     from packaging.markers import InvalidMarker, Marker
 
     try:
-        Marker(marker)
+        return str(Marker(marker)), None
     except InvalidMarker as e:
         first = str(e).splitlines()[0]
-        return f"not a PEP 508 marker ({first}); a marker holds no URL, `@` or `#` comment"
-    return None
-
-
-def normal_marker(marker: str) -> str:
-    """A valid marker as ``packaging`` writes it back (what uv is given is what was checked)."""
-    from packaging.markers import Marker
-
-    return str(Marker(marker))
+        return None, f"not a PEP 508 marker ({first}); a marker holds no URL, `@` or `#` comment"
 
 
 def read_source(
@@ -241,10 +234,10 @@ def read_source(
         fields["extras"] = tuple(dict.fromkeys(n for n in names if n))
     marker = check.get_str(mapping, path, "marker")
     if marker is not None:
-        why = check_marker(marker)
+        normal, why = check_marker(marker)
         if why:
             check.report((*path, "marker"), f"bad marker: {why}", "e.g. `sys_platform == 'linux'`")
-        fields["marker"] = normal_marker(marker) if not why else marker.strip()
+        fields["marker"] = normal or marker.strip()
     if len(check.problems) > before:
         return None
     return Source(**fields)
