@@ -34,6 +34,7 @@ from solver.model import Group, Model, Selection, Strategy
 
 if TYPE_CHECKING:
     from solver.cnf import Oracle
+    from solver.explain import Explainer
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,10 +218,19 @@ def trial(selection: Selection, group: Group, option: str) -> list[Choice]:
     return [pinned]
 
 
-def _trial_is_separate(selection: Selection, group: Group) -> bool:
-    """An M-of-N group not chosen gets the asked option as a choice of its own, after the
-    others (see :func:`trial`)."""
-    return group.strategy is Strategy.MANY and selection.state(group.name) != "chosen"
+def _without(selection: Selection, group: str | None) -> Selection:
+    """``selection`` without ``group``'s entry: the base that each trial of the group adds to."""
+    return Selection({g: c for g, c in selection.choices.items() if g != group})
+
+
+def _explain_trial(
+    explainer: Explainer, selection: Selection, group: Group, option: str
+) -> Conflict:
+    """The conflict of the :func:`trial` of ``option``, whose fixes never drop that choice; an
+    M-of-N group not chosen gets the asked option as a choice of its own, after the others."""
+    pinned = Choice(group.name, option, "chosen")
+    separate = group.strategy is Strategy.MANY and selection.state(group.name) != "chosen"
+    return explainer.explain(trial(selection, group, option), pinned, separate=separate)
 
 
 def feasible(model: Model, selection: Selection, group: str) -> dict[str, Conflict | None]:
@@ -238,10 +248,8 @@ def feasible(model: Model, selection: Selection, group: str) -> dict[str, Confli
 
     problem.validate(model, selection)
     target = model.group(group)
-    rest = Selection({g: c for g, c in selection.choices.items() if g != group})
-    base = problem.elements(model, rest)
+    base = problem.elements(model, _without(selection, group))
     answer: dict[str, Conflict | None] = {}
-    separate = _trial_is_separate(selection, target)
     with Oracle(model) as oracle, Oracle(model) as selectors:
         oracle.require(base)
         possible = oracle.solve(keep=False)
@@ -253,8 +261,7 @@ def feasible(model: Model, selection: Selection, group: str) -> dict[str, Confli
                 answer[option] = None
                 continue
             why = why or Explainer(model, base, selectors)
-            pinned = Choice(group, option, "chosen")
-            answer[option] = why.explain(mine, pinned, separate=separate)
+            answer[option] = _explain_trial(why, selection, target, option)
     return answer
 
 
@@ -277,10 +284,7 @@ def why_not(model: Model, selection: Selection, options: Sequence[str]) -> dict[
             # the same base (and index) for every group the selection does not list
             key = target.name if target.name in selection.choices else None
             if key not in explainers:
-                rest = Selection({g: c for g, c in selection.choices.items() if g != key})
-                explainers[key] = Explainer(model, problem.elements(model, rest), oracle)
-            mine = trial(selection, target, option)
-            pinned = Choice(target.name, option, "chosen")
-            separate = _trial_is_separate(selection, target)
-            answer[option] = explainers[key].explain(mine, pinned, separate=separate)
+                rest = problem.elements(model, _without(selection, key))
+                explainers[key] = Explainer(model, rest, oracle)
+            answer[option] = _explain_trial(explainers[key], selection, target, option)
     return answer
