@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 
 from solver import problem
 from solver.answers import Choice, Completion, Conflict, Element, Verdict
-from solver.csp import PartTooLarge, compile, solution
 from solver.model import Group, Model, Selection, Strategy
 
 if TYPE_CHECKING:
@@ -89,6 +88,9 @@ class _Search:
 
     def start(self, limits: SolverLimits) -> bool:
         """Find the first witness; False when the question has no solution."""
+        # python-constraint is loaded by the first completion: a valid check never needs it
+        from solver.csp import PartTooLarge, compile, solution
+
         try:
             net = compile(self.model, self.question, self.prefer)
             found = solution(net, limits.small_part)

@@ -54,3 +54,15 @@ def test_solver_exports_every_public_name_lazily_and_only_those() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True", "solver.engine"]
+
+
+def test_a_check_that_holds_as_written_loads_neither_python_constraint_nor_python_sat() -> None:
+    code = (
+        "import sys\n"
+        "from solver import Group, Model, Selection, Strategy, check\n"
+        "model = Model((Group('g', Strategy.ONE, ('a', 'b')),))\n"
+        "verdict = check(model, Selection({'g': ('a',)}))\n"
+        "print(verdict.status, 'constraint' in sys.modules, 'pysat' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["valid", "False", "False"]
