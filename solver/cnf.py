@@ -49,7 +49,6 @@ class Oracle:
         self._top = len(self.options)
         self._some: dict[str, int] = {}
         self._selector: dict[Element, int] = {}
-        self._element_of: dict[int, Element] = {}
         self._found: list[int] = []  # the last satisfying assignment kept
         self._solver: Any = Solver(name=SOLVER_NAME)
         self._counters: list[Any] = []
@@ -164,14 +163,9 @@ class Oracle:
         found = self._selector.get(element)
         if found is None:
             found = self._selector[element] = self.fresh()
-            self._element_of[found] = element
             for clause in self.clauses(element):
                 self._solver.add_clause([-found, *clause])
         return found
-
-    def element(self, selector: int) -> Element | None:
-        """The element behind ``selector`` (None for any other literal)."""
-        return self._element_of.get(selector)
 
     def counter(self, lits: Sequence[int], bound: int) -> list[int]:
         """Outputs ``out`` of a totalizer over ``lits`` up to ``bound``: assuming ``-out[k]``
