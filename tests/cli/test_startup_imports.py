@@ -15,6 +15,7 @@ from tests.helpers.projects import copy_example_registry, use_registry, write_pr
 NOT_LOADED = (
     "networkx",
     "pysat",
+    "constraint",
     "tomlkit",
     "hpm.machine.detect",
     "hpm.registry.gitspec",
