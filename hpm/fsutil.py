@@ -6,7 +6,6 @@ import contextlib
 import os
 import stat
 import struct
-import tempfile
 from pathlib import Path
 
 from hpm.errors import HpmError
@@ -79,6 +78,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     link stays a link: the file it points to is replaced. An error of the file system
     (permissions, a full disk) is an HpmError naming the file.
     """
+    import tempfile  # here: a read-only command never writes (tempfile loads shutil, random)
+
     path = Path(path)
     if path.is_symlink():
         path = Path(os.path.realpath(path))

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 
 _SEPARATORS = re.compile(r"[-_.]+")
+# PEP 508: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$ (case-insensitive), ASCII only
+_NAME = re.compile(r"[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]")
 
 
 def is_valid_name(name: str) -> bool:
@@ -13,16 +15,11 @@ def is_valid_name(name: str) -> bool:
 
     ASCII letters and digits with ``.``, ``_`` or ``-`` inside: no trailing newline, no look-alike
     such as ``ſix`` or the Kelvin sign (which a case-insensitive regular expression lets through).
+    PEP 508's own expression, written with ASCII classes instead of ``packaging.utils``
+    (importing that loads ``packaging.tags``, ``logging`` and ``sysconfig``: ~8 ms of every
+    command's start-up); a test compares the two.
     """
-    from packaging.utils import InvalidName, canonicalize_name
-
-    if not name.isascii():  # belt and braces: uv's grammar is ASCII-only too
-        return False
-    try:
-        canonicalize_name(name, validate=True)
-    except InvalidName:
-        return False
-    return True
+    return _NAME.fullmatch(name) is not None
 
 
 def shown(text: str) -> str:

@@ -24,17 +24,15 @@ Run ``python3 -m hpm.machine.detect [--json]`` to print the facts with no other 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import platform
 import re
 import shutil
-import signal
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hpm.machine.cuda import cuda_for_driver, parse_driver
 from hpm.machine.facts import (
@@ -45,6 +43,9 @@ from hpm.machine.facts import (
     MachineSpecError,
     overrides_from,
 )
+
+if TYPE_CHECKING:
+    import subprocess
 
 ROOT_ENV_VAR = "HPM_MACHINE_ROOT"  # read the machine's files under this directory (for tests)
 DEFAULT_TIMEOUT = 10.0  # seconds per tool run; nvidia-smi can be slow without persistence mode
@@ -276,6 +277,8 @@ def _run(argv: list[str], probe: Probe, warnings: list[str]) -> str | None:
 
     The tool runs in its own session so that a hung tool and its children are killed together.
     """
+    import subprocess  # only when a tool is there to run (most machines: none)
+
     name = " ".join([Path(argv[0]).name, *argv[1:]])
     env = {**probe.environ, "LC_ALL": "C"}
     try:
@@ -306,6 +309,9 @@ def _run(argv: list[str], probe: Probe, warnings: list[str]) -> str | None:
 
 
 def _kill(process: subprocess.Popen[str]) -> None:
+    import signal
+    import subprocess
+
     try:
         if hasattr(os, "killpg"):
             os.killpg(process.pid, signal.SIGKILL)
@@ -321,6 +327,7 @@ def _kill(process: subprocess.Popen[str]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the facts of this machine (text, or ``--json``); exit 2 on a bad override."""
     import argparse  # only for `python -m hpm.machine.detect`, not when hpm detects
+    import json
 
     parser = argparse.ArgumentParser(prog="python -m hpm.machine.detect", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print JSON")

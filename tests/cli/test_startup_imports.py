@@ -22,6 +22,13 @@ NOT_LOADED = (
     "hpm.registry.gitfetch",
     "hpm.registry.layers",
     "solver.analysis",
+    "subprocess",  # machine detection runs a tool only when there is one to run
+)
+# ... nor, answered from the registry cache (the first command loaded and cached the registry):
+NOT_LOADED_FROM_CACHE = (
+    "yaml",
+    "hpm.registry.loader",
+    "packaging",  # names are checked by PEP 508's expression (packaging.utils loads logging)
 )
 
 RUNNER = """
@@ -60,7 +67,12 @@ def test_check_on_a_local_registry_imports_no_git_machine_or_analysis_module(
     assert done.returncode == 0, done.stderr
     assert "the selection is valid" in done.stdout
     assert "solver.engine" in modules  # the runner saw the command's imports
+    assert "hpm.registry.loader" in modules  # the registry was not cached yet
     assert sorted(name for name in NOT_LOADED if name in modules) == []
+    done, modules = loaded_by(["check"], project)
+    assert done.returncode == 0, done.stderr
+    unwanted = NOT_LOADED + NOT_LOADED_FROM_CACHE
+    assert sorted(name for name in unwanted if name in modules) == []
     # with a machine-conditioned registry, the same runner does see detection
     (registry / "groups" / "accelerator.yaml").write_text(
         (Path(__file__).resolve().parents[2] / "registry" / "groups" / "accelerator.yaml")
@@ -68,3 +80,31 @@ def test_check_on_a_local_registry_imports_no_git_machine_or_analysis_module(
     )
     _, modules = loaded_by(["check"], project)
     assert "hpm.machine.detect" in modules
+
+
+def test_explain_from_the_registry_cache_imports_only_the_sat_oracle_beyond_check(
+    tmp_path: Path,
+) -> None:
+    project = write_project(tmp_path / "app")
+    registry = copy_example_registry(project / "registry")
+    # a GPU's cuda fact would be compared with packaging's specifiers
+    (registry / "groups" / "accelerator.yaml").unlink()
+    use_registry(project, "registry")
+    with (project / "pyproject.toml").open("a") as f:
+        f.write('\n[tool.hpm.groups]\nmetrics = ["metric-accuracy"]\n')
+    loaded_by(["check"], project)  # loads and caches the registry
+
+    done, modules = loaded_by(["explain", "metrics"], project)
+
+    assert done.returncode == 0, done.stderr
+    assert "metric-latency" in done.stdout
+    assert "pysat" in modules  # feasible asks the SAT oracle
+    lazy = ("networkx", "constraint", "tomlkit", "solver.analysis", "yaml", "packaging")
+    assert sorted(name for name in lazy if name in modules) == []
+
+
+def test_the_file_helpers_load_tempfile_only_to_write() -> None:
+    # (a check process may still write: the registry cache's digest memo of files just changed)
+    code = "import sys, hpm.fsutil; print('tempfile' in sys.modules, 'shutil' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
