@@ -69,10 +69,11 @@ def check_writable(path: Path, display: str | None = None) -> None:
         )
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` so that readers see the old bytes or the new, never a mix.
 
-    Writes a temporary file in the same directory, flushes it to disk, then renames it over
+    Writes a temporary file in the same directory, flushes it to disk (``durable`` False: left
+    to the kernel, for notes that matter only while the machine stays up), then renames it over
     ``path``. The file's permission bits are kept when it already exists; a new file gets the
     mode a plain ``open()`` would give it (0666 less the umask), not mkstemp's 0600. A symbolic
     link stays a link: the file it points to is replaced. An error of the file system
@@ -93,8 +94,9 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         Path(tmp).chmod(mode)
         Path(tmp).replace(path)
     except BaseException as e:

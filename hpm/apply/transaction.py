@@ -2,15 +2,20 @@
 
 Before the first uv step, :func:`transaction` copies the bytes of the files it is told to protect
 (``pyproject.toml``, ``uv.lock``, ``hpm.lock``, and for a workspace member the root's ``uv.lock``)
-into ``<project>/.hpm/txn/`` with a ``manifest.json``, flushed to disk. The journal is written in
-``.hpm/txn.new/`` and renamed into place, so it either exists completely or not at all; finishing
-renames it to ``.hpm/txn.done/`` before deleting it, so a journal is never half deleted either
-(the rename is the commit point).
+into one file, ``<project>/.hpm/txn/manifest.json`` (each copy base64-encoded beside its name),
+flushed to disk with one ``fsync``. The journal is written in ``.hpm/txn.new/`` and renamed into
+place, so it either exists completely or not at all; finishing renames it to ``.hpm/txn.done/``
+before deleting it, so a journal is never half deleted either (the rename is the commit point).
+Finishing does not wait for the disk: after a power cut right after a sync, the next command may
+find the journal again and restore the old files (the old state, never a mix).
 
 While uv runs, the journal also holds ``child.json``: uv's pid, process group and start time
 (:class:`~hpm.apply.process.Child`). If hpm dies, the next hpm command calls :func:`recover`,
 which first kills what is left of that process group and waits for it to be gone (uv must not
-write a file after it was restored), then restores the files.
+write a file after it was restored), then restores the files. ``child.json`` and ``seen.json``
+(the last checkpoint) are not flushed to disk: they matter when hpm dies and the machine does
+not (the kernel still has them); a power cut stops uv too, and an empty one left by it counts
+as absent.
 
 If the block raises (including :class:`KeyboardInterrupt`, and SIGTERM, which is turned into one
 while the block runs), the files are restored byte for byte from memory (an absent file is deleted
@@ -24,6 +29,7 @@ the next successful ``hpm sync`` (or ``uv sync``) puts it right.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -47,7 +53,7 @@ MANIFEST = "manifest.json"
 CHILD = "child.json"
 SEEN = "seen.json"
 KEPT_SUFFIX = ".hpm-kept"
-FORMAT = 1
+FORMAT = 2  # 1: each copy in its own file ("copy": "0.bin"), still read by recover()
 
 
 def _warn(message: str) -> None:
@@ -85,7 +91,7 @@ class Journal:
 
     def _write(self, name: str, data: dict[str, object]) -> None:
         try:
-            atomic_write(self.path / name, json.dumps(data).encode())
+            atomic_write(self.path / name, json.dumps(data).encode(), durable=False)
         except HpmError as e:
             if self.path.is_dir():
                 raise
@@ -162,16 +168,9 @@ def begin(project_dir: Path, files: Sequence[str | Path] = PROJECT_FILES) -> Jou
     final = state / JOURNAL
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    entries = []
-    for index, name in enumerate(names):
-        data = originals[name]
-        copy = None
-        if data is not None:
-            copy = f"{index}.bin"
-            _write_synced(staging / copy, data)
-        entries.append({"file": name, "copy": copy})
+    entries = [{"file": name, "data": _encoded(originals[name])} for name in names]
     manifest = {"format": FORMAT, "files": entries}
-    _write_synced(staging / MANIFEST, json.dumps(manifest, indent=2).encode())
+    _write_synced(staging / MANIFEST, json.dumps(manifest, indent=1).encode())
     _fsync_dir(staging)
     if final.exists():  # recover() must have run first
         shutil.rmtree(staging, ignore_errors=True)
@@ -184,13 +183,20 @@ def begin(project_dir: Path, files: Sequence[str | Path] = PROJECT_FILES) -> Jou
     return Journal(project_dir, final, originals)
 
 
+def _encoded(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode("ascii")
+
+
 def finish(journal: Path) -> None:
-    """Delete a journal (the transaction is complete or rolled back): rename first, then delete."""
+    """Delete a journal (the transaction is complete or rolled back): rename first, then delete.
+
+    Not flushed to disk (see the module docstring): a power cut may bring it back, and then the
+    next command restores the old files.
+    """
     done = journal.with_name(f"{JOURNAL}.done")
     shutil.rmtree(done, ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
         journal.rename(done)
-        _fsync_dir(journal.parent)
     shutil.rmtree(done, ignore_errors=True)
 
 
@@ -211,6 +217,15 @@ def _load_json(journal: Path, name: str) -> object:
         raise _damaged(journal, f"{name}: {e}") from e
 
 
+def _scratch(journal: Path, name: str) -> object:
+    """``seen.json`` or ``child.json`` parsed; None when absent or empty (a power cut can leave
+    either empty: neither is flushed to disk)."""
+    path = journal / name
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    return _load_json(journal, name)
+
+
 def _read_journal(
     journal: Path,
 ) -> tuple[dict[str, bytes | None], dict[str, str | None] | None, Child | None]:
@@ -222,29 +237,50 @@ def _read_journal(
     originals: dict[str, bytes | None] = {}
     for entry in entries:
         name = entry.get("file") if isinstance(entry, dict) else None
-        copy = entry.get("copy") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name or not (copy is None or isinstance(copy, str)):
+        if not isinstance(name, str) or not name:
             raise _damaged(journal, f"not a file entry: {entry!r}")
-        if copy is not None and ("/" in copy or copy.startswith(".")):
-            raise _damaged(journal, f"not a copy in the journal: {copy!r}")
-        try:
-            originals[name] = None if copy is None else (journal / copy).read_bytes()
-        except OSError as e:
-            raise _damaged(journal, f"the saved copy of {name} is missing ({copy})") from e
+        originals[name] = _saved_copy(journal, name, entry)
     seen = None
-    if (journal / SEEN).exists():
-        data = _load_json(journal, SEEN)
+    data = _scratch(journal, SEEN)
+    if data is not None:
         seen_map = data.get("seen") if isinstance(data, dict) else None
         if not isinstance(seen_map, dict):
             raise _damaged(journal, f"{SEEN}: expected an object with `seen`")
         seen = seen_map
     child = None
-    if (journal / CHILD).exists():
+    data = _scratch(journal, CHILD)
+    if data is not None:
         try:
-            child = Child.from_json(_load_json(journal, CHILD))
+            child = Child.from_json(data)
         except ValueError as e:
             raise _damaged(journal, f"{CHILD}: {e}") from e
     return originals, seen, child
+
+
+def _saved_copy(journal: Path, name: str, entry: dict[str, object]) -> bytes | None:
+    """The original bytes of ``name`` an entry holds (None: the file did not exist): inline as
+    base64 (``data``), or, in a journal of format 1, in a file beside the manifest (``copy``)."""
+    if "data" in entry:
+        data = entry["data"]
+        if data is None:
+            return None
+        if not isinstance(data, str):
+            raise _damaged(journal, f"not a file entry: {entry!r}")
+        try:
+            return base64.b64decode(data, validate=True)
+        except ValueError as e:
+            raise _damaged(journal, f"the saved copy of {name} is not base64 ({e})") from e
+    copy = entry.get("copy")
+    if copy is None:
+        return None
+    if not isinstance(copy, str):
+        raise _damaged(journal, f"not a file entry: {entry!r}")
+    if "/" in copy or copy.startswith("."):
+        raise _damaged(journal, f"not a copy in the journal: {copy!r}")
+    try:
+        return (journal / copy).read_bytes()
+    except OSError as e:
+        raise _damaged(journal, f"the saved copy of {name} is missing ({copy})") from e
 
 
 def recover(project_dir: Path, notify: Callable[[str], None] = _warn) -> list[str]:

@@ -150,3 +150,61 @@ def test_an_immutable_pyproject_is_refused_before_anything_changes(files: Path) 
         assert not (files / ".hpm" / "txn").exists()
     finally:
         subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_the_journal_is_one_file_holding_every_original(files: Path) -> None:
+    before = snapshot(files)
+    with pytest.raises(RuntimeError), transaction(files):
+        journal = files / ".hpm" / "txn"
+        assert sorted(p.name for p in journal.iterdir()) == ["manifest.json"]
+        change_everything(files)
+        raise RuntimeError("boom")
+    assert snapshot(files) == before
+
+
+def _crashed_journal(files: Path, manifest: str) -> Path:
+    journal = files / ".hpm" / "txn"
+    journal.mkdir(parents=True)
+    (journal / "manifest.json").write_text(manifest)
+    return journal
+
+
+def test_a_journal_of_format_1_is_still_restored(files: Path) -> None:
+    # written by an earlier hpm: each copy in its own file beside the manifest
+    before = snapshot(files)
+    journal = _crashed_journal(
+        files,
+        '{"format": 1, "files": [{"file": "pyproject.toml", "copy": "0.bin"},'
+        ' {"file": "uv.lock", "copy": null}]}',
+    )
+    (journal / "0.bin").write_bytes((files / "pyproject.toml").read_bytes())
+    change_everything(files)
+    assert sorted(recover(files)) == ["pyproject.toml", "uv.lock"]
+    assert snapshot(files) | {"hpm.lock": None} == before | {"hpm.lock": None}
+    assert not journal.exists()
+
+
+def test_empty_notes_left_by_a_power_cut_count_as_absent(files: Path) -> None:
+    # child.json and seen.json are not flushed to disk; after a power cut they may be empty
+    before = snapshot(files)
+    with pytest.raises(RuntimeError), transaction(files) as journal:
+        saved = (journal.path / "manifest.json").read_text()
+        raise RuntimeError("boom")
+    crashed = _crashed_journal(files, saved)
+    (crashed / "child.json").write_bytes(b"")
+    (crashed / "seen.json").write_bytes(b"")
+    change_everything(files)
+    assert sorted(recover(files)) == ["hpm.lock", "pyproject.toml", "uv.lock"]
+    assert snapshot(files) == before
+    assert not any(files.glob("*.hpm-kept"))
+
+
+def test_a_copy_that_is_not_base64_is_damage_and_nothing_changes(files: Path) -> None:
+    from hpm.errors import HpmError
+
+    _crashed_journal(files, '{"format": 2, "files": [{"file": "pyproject.toml", "data": "%%"}]}')
+    change_everything(files)
+    after = snapshot(files)
+    with pytest.raises(HpmError, match="not base64"):
+        recover(files)
+    assert snapshot(files) == after
