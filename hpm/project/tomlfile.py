@@ -63,38 +63,51 @@ def loads(text: str, display: str) -> dict[str, Any]:
 
 def format_key(key: str) -> str:
     """``key`` as TOML writes it: bare when it can be, quoted otherwise."""
-    if _BARE_KEY.fullmatch(key):
-        return key
-    import tomlkit  # only to quote: read-only commands need not import it
-
-    return tomlkit.key(key).as_string()
+    return key if _BARE_KEY.fullmatch(key) else _quoted(key)
 
 
 def format_value(value: Value | int) -> str:
     """A string, an integer or a list of strings as one line of TOML (lists inline)."""
-    import tomlkit
-
-    if isinstance(value, tuple):
-        value = list(value)
-    return tomlkit.item(value).as_string()
+    return _format(value)
 
 
 def format_inline(value: Mapping[str, Any]) -> str:
     """A table as one line of TOML (an inline table; nested tables inline too)."""
-    return _inline(value).as_string()
+    return _format(value)
 
 
-def _inline(value: Any) -> Any:
-    import tomlkit
+# What a TOML basic string escapes: the quote, the backslash and the control characters (TOML
+# 1.0's short forms where it has one; ESC as \u001b, since \e is TOML 1.1 only).
+_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f]')
+_SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
-    if isinstance(value, Mapping):
-        table = tomlkit.inline_table()
-        for key, item in value.items():
-            table[key] = _inline(item)
-        return table
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SHORT.get(char) or f"\\u{ord(char):04x}"
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a TOML basic string (non-ASCII text kept as it is)."""
+    return '"' + _ESCAPED.sub(_escape, text) + '"'
+
+
+def _format(value: Any) -> str:
+    """One TOML value on one line, written as tomlkit writes it (the tests compare the two):
+    hpm.lock is rendered without importing tomlkit; other types (floats, dates) go to tomlkit."""
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, list | tuple):
-        return [_inline(v) for v in value]
-    return value
+        return "[" + ", ".join(_format(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{format_key(k)} = {_format(v)}" for k, v in value.items()) + "}"
+    import tomlkit  # only for what hpm itself never writes
+
+    return tomlkit.item(value).as_string()
 
 
 def edit_text(

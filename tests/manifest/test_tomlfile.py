@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import tomllib
+from typing import Any
+
 import pytest
+import tomlkit
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hpm.errors import InputError
-from hpm.project.tomlfile import edit_text, format_key, format_value, key_lines, loads
+from hpm.project.tomlfile import (
+    edit_text,
+    format_inline,
+    format_key,
+    format_value,
+    key_lines,
+    loads,
+)
 
 GROUPS = ("tool", "hpm", "groups")
 
@@ -53,6 +66,40 @@ def test_format_value() -> None:
     assert format_value(("a",)) == '["a"]'
     assert format_value([]) == "[]"
     assert format_value('q"\\') == '"q\\"\\\\"'
+
+
+def _tomlkit_inline(value: Any) -> Any:
+    if isinstance(value, dict):
+        table = tomlkit.inline_table()
+        for key, item in value.items():
+            table[key] = _tomlkit_inline(item)
+        return table
+    if isinstance(value, list):
+        return [_tomlkit_inline(v) for v in value]
+    return value
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
+_SCALARS = _TEXT | st.booleans() | st.integers()
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(_TEXT, st.lists(_TEXT, max_size=4), st.dictionaries(_TEXT, _VALUES, max_size=4))
+def test_hpm_writes_toml_as_tomlkit_does_without_importing_it(
+    text: str, texts: list[str], table: dict[str, Any]
+) -> None:
+    # hpm.lock is rendered without tomlkit; the bytes stay those tomlkit wrote, and TOML reads
+    # every one of them back as the same value
+    assert format_key(text) == tomlkit.key(text).as_string()
+    assert format_value(text) == tomlkit.item(text).as_string()
+    assert format_value(texts) == tomlkit.item(texts).as_string()
+    assert format_inline(table) == _tomlkit_inline(table).as_string()
+    document = tomllib.loads(f"k = {format_value(text)}\nt = {format_inline(table)}\n")
+    assert document == {"k": text, "t": table}
 
 
 def test_key_lines_follow_headers_and_skip_multiline_strings() -> None:
