@@ -55,6 +55,7 @@ from hpm.project import lockfile
 from hpm.project.workspace import Workspace, find_workspace
 
 if TYPE_CHECKING:
+    from hpm.apply.process import Child
     from hpm.project.lockfile import LockState
 
 PYPROJECT = "pyproject.toml"
@@ -198,13 +199,27 @@ def apply_plan(
     False (``--locked``): hpm.lock is left as it is. hpm.lock records how pyproject.toml declares
     hpm's packages afterwards (``declared``). In a workspace member, uv.lock and the environment
     are the workspace root's.
+
+    hpm.lock is written while the plan's last step, ``uv sync``, runs (it changes no
+    pyproject.toml, so hpm's packages are declared as they will stay): the write overlaps with
+    uv instead of following it. If anything fails afterwards, the journal restores it with the
+    rest.
     """
     project_dir = Path(project_dir)
     workspace = find_workspace(project_dir)
     files = journalled_files(project_dir, workspace)
-    original = {name: read_bytes_or_none(project_dir / name) for name in files}
     step = 0
+    lock_written = not write_lock  # or needs no writing
+
+    def record() -> None:
+        nonlocal lock_written
+        declared = read_declared(project_dir)
+        lock = dataclasses.replace(new_lock, declared=fingerprints_of(new_lock.packages, declared))
+        lockfile.write_lock(project_dir, lock)
+        lock_written = True
+
     with transaction(project_dir, files) as journal:
+        original = journal.originals
         try:
             if prepare is not None:
                 prepare()
@@ -215,7 +230,9 @@ def apply_plan(
                     _write_routes(project_dir, plan.routes, echo)
                     journal.checkpoint()
                 step += 1
-                _run(argv, project_dir, echo, terminal, journal)
+                last_sync = position == len(plan.commands) - 1 and argv[1:2] == ("sync",)
+                meanwhile = record if last_sync and not lock_written else None
+                _run(argv, project_dir, echo, terminal, journal, meanwhile)
             if plan.commands:
                 try:
                     after = read_locked_names(read_bytes_or_none(workspace.lock))
@@ -228,14 +245,8 @@ def apply_plan(
                         plan.commands[-1][0], stale, environment=workspace.environment
                     )
                     _run(uninstall, project_dir, echo, terminal, journal)
-            if write_lock:
-                declared = read_declared(project_dir)
-                lockfile.write_lock(
-                    project_dir,
-                    dataclasses.replace(
-                        new_lock, declared=fingerprints_of(new_lock.packages, declared)
-                    ),
-                )
+            if not lock_written:
+                record()
         except UvError as error:
             raise SyncStepError.from_uv(
                 error, position=step, restored=_changed(project_dir, original)
@@ -280,8 +291,16 @@ def _run(
     echo: Callable[[str], None] | None,
     terminal: int | None,
     journal: Journal,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
+    """One uv step; ``meanwhile`` runs once uv has started (if it raises, uv is stopped)."""
+
+    def started(child: Child) -> None:
+        journal.record_child(child)
+        if meanwhile is not None:
+            meanwhile()
+
     if echo:
         echo(shlex.join(shown(argv)))
-    uvcmd.run_checked(argv, cwd, echo=echo, terminal=terminal, on_start=journal.record_child)
+    uvcmd.run_checked(argv, cwd, echo=echo, terminal=terminal, on_start=started)
     journal.checkpoint()

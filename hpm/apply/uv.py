@@ -94,6 +94,11 @@ def step_name(argv: Sequence[str]) -> str:
     return "uv " + " ".join(words[: 2 if words[:1] == ["pip"] else 1])
 
 
+class UvNotStarted(OSError):
+    """uv could not be started at all (no such file, not executable): an ``OSError`` of the
+    start itself, told apart from one raised later while hpm waits (by ``on_start``, say)."""
+
+
 @dataclass(frozen=True, slots=True)
 class UvRun:
     """A finished uv step: its exit status and the last lines of its output (for messages)."""
@@ -187,10 +192,12 @@ def run(
                 process_group=0,
                 preexec_fn=child_setup(os.getpid(), mask),
             )
-        except BaseException:
+        except BaseException as e:
             release(mask)
             if master is not None:
                 os.close(master)
+            if isinstance(e, OSError):
+                raise UvNotStarted(e.errno, e.strerror, e.filename) from e
             raise
         finally:
             if slave is not None:
@@ -262,7 +269,7 @@ def run_checked(
     """Like :func:`run`, raising :class:`UvError` (with the output's tail) when uv fails."""
     try:
         done = run(argv, cwd, echo=echo, terminal=terminal, on_start=on_start)
-    except OSError as e:
+    except UvNotStarted as e:
         hint = f"check the uv executable or {UV_ENV}"
         raise UvError(list(argv), 127, str(e), hint=hint, step=step_name(argv)) from e
     if done.returncode != 0:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hpm import views
-from hpm.cli.commands.check import lock_differences
 from hpm.cli.options import json_option, machine_options
 from hpm.cli.project import Load, Ui, project_command
 from hpm.context import Context
@@ -123,6 +122,8 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> Sy
     declared = project_dependencies(project)
     uv = find_uv()
     if locked:
+        from hpm.cli.commands.check import lock_differences
+
         drift = [str(d) for d in lock_differences(ctx, previous, declared)]
         if write_back:
             drift.append("open groups would be filled: " + ", ".join(write_back))
@@ -243,7 +244,7 @@ def apply_sync(
             outcome.plan,
             outcome.lock,
             echo=echo,
-            prepare=write_back,
+            prepare=write_back if outcome.write_back or outcome.dropped else None,
             write_lock=not outcome.locked,
             terminal=terminal,
         )
