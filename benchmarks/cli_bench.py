@@ -8,7 +8,10 @@
 - ``hpm sync`` after one 1-of-N switch (``inference``: qwen <-> deepseek, metrics chosen), on a
   synced copy of the example project, with ``HPM_UV`` pointing at a shim that records when each
   uv call starts and ends: hpm's own time is the total minus the time inside uv, split into
-  before the first uv call and after the last.
+  before the first uv call and after the last. Run from a regular install with ``.pyc`` files,
+  as a user runs it and as start-up is measured (an editable checkout under
+  ``PYTHONDONTWRITEBYTECODE=1`` compiles every hpm module on every run); the shim's own start
+  (bash, about 1-2 ms a call) counts as hpm's.
 """
 
 from __future__ import annotations
@@ -32,11 +35,11 @@ SWITCH = ("vlm-adapter-qwen", "vlm-adapter-deepseek")
 SYNCED = 'inference = "{}"\nmetrics = ["metric-accuracy", "metric-latency"]\n'
 EXPLAINED = "metrics"
 
-SHIM = """#!/bin/sh
-start=$(date +%s%N)
+SHIM = """#!/bin/bash
+start=$EPOCHREALTIME
 "$HPM_BENCH_REAL_UV" "$@"
 status=$?
-echo "$start $(date +%s%N)" >> "$HPM_BENCH_UV_LOG"
+echo "$start $EPOCHREALTIME" >> "$HPM_BENCH_UV_LOG"
 exit $status
 """
 
@@ -130,7 +133,14 @@ def sync_overhead(runs: int) -> dict[str, Any]:
             "HPM_BENCH_UV_LOG": str(log),
         }
         project = demo_copy(base, "sync", SYNCED.format(SWITCH[0]))
-        first = run([hpm_exe(), "sync"], project, env)
+        try:
+            hpm = str(regular_install(base))
+            out["install"] = "regular install, .pyc"
+        except subprocess.CalledProcessError as e:
+            out["notes"].append(f"regular install failed: {(e.stderr or b'')[-200:]!r}")
+            hpm = hpm_exe()
+            out["install"] = "editable"
+        first = run([hpm, "sync"], project, env)
         if first.returncode != 0:
             out["notes"].append(f"first hpm sync failed: {last_line(first.stderr)}")
             return out
@@ -145,20 +155,20 @@ def sync_overhead(runs: int) -> dict[str, Any]:
             text = text.replace(choice.format(old), choice.format(new))
             pyproject.write_text(text, encoding="utf-8")
             log.write_text("")
-            t0 = time.time_ns()
-            r = run([hpm_exe(), "sync"], project, env)
-            t1 = time.time_ns()
+            t0 = time.time()
+            r = run([hpm, "sync"], project, env)
+            t1 = time.time()
             if r.returncode != 0:
                 out["notes"].append(f"hpm sync failed: {last_line(r.stderr)}")
                 break
-            spans = [tuple(map(int, line.split())) for line in log.read_text().splitlines()]
-            uv = sum(e - s for s, e in spans) / 1e9
+            spans = [tuple(map(float, line.split())) for line in log.read_text().splitlines()]
+            uv = sum(e - s for s, e in spans)
             totals.append(r.seconds)
             inside.append(uv)
             calls.append(len(spans))
             if spans:
-                before.append((spans[0][0] - t0) / 1e9)
-                after.append((t1 - spans[-1][1]) / 1e9)
+                before.append(spans[0][0] - t0)
+                after.append(t1 - spans[-1][1])
         if totals:
             out.update(
                 total=statistics.median(totals),
@@ -169,6 +179,6 @@ def sync_overhead(runs: int) -> dict[str, Any]:
                 uv_calls=max(calls),
                 runs=len(totals),
             )
-        dry = run([hpm_exe(), "sync", "--dry-run"], project, env)
+        dry = run([hpm, "sync", "--dry-run"], project, env)
         out["dry-run"] = dry.stdout.strip()
     return out

@@ -62,7 +62,7 @@ def evaluate(data: dict[str, Any]) -> list[Goal]:
             0.10,
             f"{_s(sync.get('total'))} total, {_s(sync.get('uv'))} in uv "
             f"({_s(sync.get('before_first_uv'))} before the first call, "
-            f"{_s(sync.get('after_last_uv'))} after the last)",
+            f"{_s(sync.get('after_last_uv'))} after the last; {sync.get('install', '?')})",
         )
     )
     synth = {r["options"]: r["hpm"] for r in data.get("synthetic", [])}
