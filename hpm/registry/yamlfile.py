@@ -33,7 +33,7 @@ Every failure is a :class:`~hpm.errors.Problem` with the file and, where YAML gi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -218,13 +218,30 @@ def _from_nodes(text: str) -> tuple[object, dict[KeyPath, int]] | None:
         loader.dispose()
     if node is None:
         return None, {}
-    lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
     # An alias needs an anchor (``&name``; an undefined one fails to compose): without a ``&``
     # in the text no node can be shared, and the walk need not remember the nodes it met.
-    seen: set[int] | None = set() if "&" in text else None
-    plain, construct = _PLAIN_TAGS, loader.construct_object
+    walk = _Walk(loader.construct_object, set() if "&" in text else None)
+    walk.lines[()] = node.start_mark.line + 1
+    try:
+        return walk.value(node, (), 0), walk.lines
+    except (_Unclean, yaml.YAMLError):
+        return None
 
-    def value(node: yaml.Node, path: KeyPath, depth: int) -> object:
+
+class _Walk:
+    """One walk over a composed node tree (a class, not a recursive closure: a closure that
+    calls itself is a reference cycle, which kept every file's line map and nodes alive until
+    the garbage collector ran, and made it run often)."""
+
+    __slots__ = ("construct", "lines", "seen")
+
+    def __init__(self, construct: Callable[[yaml.Node], object], seen: set[int] | None) -> None:
+        self.construct = construct
+        self.lines: dict[KeyPath, int] = {}
+        self.seen = seen  # ids of the nodes met, when the text could share one (an alias)
+
+    def value(self, node: yaml.Node, path: KeyPath, depth: int) -> object:
+        seen = self.seen
         if seen is not None:
             if id(node) in seen:  # the composer shares an anchored node with its aliases
                 raise _Unclean
@@ -232,16 +249,21 @@ def _from_nodes(text: str) -> tuple[object, dict[KeyPath, int]] | None:
         tag = node.tag
         if tag == _STR:
             return node.value
-        if tag in plain:
-            return construct(node)
+        if tag in _PLAIN_TAGS:
+            return self.construct(node)
         if depth >= MAX_DEPTH:
             raise _Unclean
+        lines = self.lines
+        depth += 1
         if tag == _SEQ:
             items = []
             for i, item in enumerate(node.value):
                 at = (*path, i)
                 lines[at] = item.start_mark.line + 1
-                items.append(value(item, at, depth + 1))
+                if item.tag == _STR and seen is None:
+                    items.append(item.value)
+                else:
+                    items.append(self.value(item, at, depth))
             return items
         if tag != _MAP:  # another tag, or a scalar with an unknown one
             raise _Unclean
@@ -256,13 +278,11 @@ def _from_nodes(text: str) -> tuple[object, dict[KeyPath, int]] | None:
                 seen.add(id(key_node))
             at = (*path, key)
             lines[at] = key_node.start_mark.line + 1
-            mapping[key] = value(item, at, depth + 1)
+            if item.tag == _STR and seen is None:
+                mapping[key] = item.value
+            else:
+                mapping[key] = self.value(item, at, depth)
         return mapping
-
-    try:
-        return value(node, (), 0), lines
-    except (_Unclean, yaml.YAMLError):
-        return None
 
 
 def _build(loader: yaml.SafeLoader, display: str, soft: list[Problem]) -> tuple[object, dict]:
