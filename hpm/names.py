@@ -8,6 +8,8 @@ from collections.abc import Iterable
 _SEPARATORS = re.compile(r"[-_.]+")
 # PEP 508: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$ (case-insensitive), ASCII only
 _NAME = re.compile(r"[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]")
+# A name already in its normal form: valid (PEP 508) and unchanged by normalize.
+_NORMAL = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def is_valid_name(name: str) -> bool:
@@ -20,6 +22,13 @@ def is_valid_name(name: str) -> bool:
     command's start-up); a test compares the two.
     """
     return _NAME.fullmatch(name) is not None
+
+
+def normal_name(name: str) -> str | None:
+    """``name`` normalised if it is a valid PEP 508 name, else None (one check for both)."""
+    if _NORMAL.fullmatch(name):  # how a registry spells nearly every name: nothing to do
+        return name
+    return normalize(name) if is_valid_name(name) else None
 
 
 def shown(text: str) -> str:

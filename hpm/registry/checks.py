@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from hpm.errors import Problem
-from hpm.names import did_you_mean, is_valid_name, normalize, shown
+from hpm.names import did_you_mean, normal_name, shown
 from hpm.registry.yamlfile import Document, KeyPath, key_text
 
 _TYPE_NAMES = {
@@ -100,8 +100,9 @@ class FileChecker:
 
     def check_name(self, value: str, path: KeyPath, what: str = "name") -> str | None:
         """``value`` normalised if it is a valid PEP 508 name; else report and return None."""
-        if is_valid_name(value):
-            return normalize(value)
+        name = normal_name(value)
+        if name is not None:
+            return name
         self.report(
             path,
             f"`{shown(value)}` is not a valid {what}",

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from hpm.errors import UsageError
-from hpm.names import close_matches, did_you_mean, is_valid_name, normalize
+from hpm.names import close_matches, did_you_mean, normal_name, normalize
 from solver.model import Group, Model
 
 
@@ -199,14 +199,14 @@ class ReferenceResolver:
 
 
 def _name(text: str, whole: str) -> str:
-    text = text.strip()
-    if not is_valid_name(text):
+    name = normal_name(text.strip())
+    if name is None:
         raise UnresolvedReference(
             whole,
             f"`{whole}` is not a valid reference",
             "write `option`, a short name, `group:option` or `group`",
         )
-    return normalize(text)
+    return name
 
 
 def _groups(model: Model) -> list[str]:
