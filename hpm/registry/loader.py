@@ -13,8 +13,10 @@ named with its layer's label in front.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -101,7 +103,30 @@ def load_registry(root: Path) -> Registry:
 
 
 def load_layers(layers: Sequence[Layer]) -> Registry:
-    """Read and validate the layers as one registry; ``InputError`` lists every problem."""
+    """Read and validate the layers as one registry; ``InputError`` lists every problem.
+
+    The cyclic garbage collector is paused meanwhile: the load makes no reference cycles (the
+    documents and everything built from them are freed by reference counting), but it keeps
+    every parsed file alive until the end, and each automatic full collection would walk all
+    of them again (a third of the load's time on automotive2_4, growing with the registry).
+    """
+    with _collector_paused():
+        return _load_layers(layers)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _load_layers(layers: Sequence[Layer]) -> Registry:
     for layer in layers:
         _check_layout(layer.root)
     problems: list[Problem] = []
