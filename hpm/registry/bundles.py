@@ -136,18 +136,30 @@ def _origin(check: FileChecker, at: KeyPath) -> Origin:
     return Origin(check.file, check.key(at), check.line(at))
 
 
+def sharing(model: Model, bundles: Mapping[str, tuple[Package, ...]]) -> tuple[str, ...]:
+    """The options, in registry order, that may install a package another option installs too:
+    those with ``packages:`` and those named like one of their packages. Any other option
+    installs one package named like itself, and no other option has its name."""
+    named = {package.name for packages in bundles.values() for package in packages}
+    if not named:
+        return ()
+    return tuple(o for o in model.options if o in bundles or o in named)
+
+
 def disagreements(
     model: Model,
+    options: Iterable[str],
     packages_of: Callable[[str], tuple[Package, ...]],
     where: Mapping[str, Origin],
 ) -> tuple[Disagreement, ...]:
-    """Every pair of options that may be chosen together and give one package two sources.
+    """Every pair of ``options`` (:func:`sharing`'s) that may be chosen together and give one
+    package two sources.
 
     ``where`` locates each option (for packages whose source was written nowhere: a plain
     option that comes from the default index by name).
     """
     providers: dict[str, list[tuple[str, Package]]] = {}
-    for option in model.options:
+    for option in options:
         for package in packages_of(option):
             providers.setdefault(package.name, []).append((option, package))
     found = []
@@ -162,7 +174,7 @@ def disagreements(
 
 def _exclusive(model: Model, a: str, b: str) -> bool:
     group = model.group_of(a)
-    return group.strategy is Strategy.ONE and b in group.options
+    return group.strategy is Strategy.ONE and model.group_of(b).name == group.name
 
 
 def _located(package: Package, fallback: Origin) -> Origin:
@@ -184,12 +196,12 @@ def conflict_rules(found: Iterable[Disagreement]) -> list[Rule]:
 
 
 def ambiguous_names(
-    model: Model, bundles: Mapping[str, tuple[Package, ...]], packages_of: Callable
+    options: Iterable[str], bundles: Mapping[str, tuple[Package, ...]], packages_of: Callable
 ) -> dict[str, str]:
     """Bundle options named like a package another option installs, but not installing it:
-    option name -> the other option."""
+    option name -> the other option (``options``: :func:`sharing`'s)."""
     installs: dict[str, str] = {}
-    for option in model.options:
+    for option in options:
         for package in packages_of(option):
             installs.setdefault(package.name, option)
     found = {}

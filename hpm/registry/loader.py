@@ -522,13 +522,18 @@ def _disagreements(
     """Options that give one package different sources; bundles named like others' packages."""
     if problems:  # half-read sources would give wrong answers
         return ()
+    shared = bundles.sharing(model, bundled)
+    if not shared:
+        return ()
     partial = Registry(root=Path(), model=model, sources=sources, bundles=bundled)
+    wanted = set(shared)
     where = {
         option.name: Origin(item.check.file, option.key, option.line)
         for item in loaded
         for option in item.group.options
+        if option.name in wanted
     }
-    for option, other in bundles.ambiguous_names(model, bundled, partial.packages).items():
+    for option, other in bundles.ambiguous_names(shared, bundled, partial.packages).items():
         at = where[option]
         problems.append(
             Problem(
@@ -540,4 +545,4 @@ def _disagreements(
                 at.line,
             )
         )
-    return bundles.disagreements(model, partial.packages, where)
+    return bundles.disagreements(model, shared, partial.packages, where)
