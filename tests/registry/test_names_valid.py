@@ -1,4 +1,5 @@
-"""hpm.names.is_valid_name decides as packaging's PEP 508 check does (without importing it)."""
+"""hpm.names.is_valid_name decides as packaging's PEP 508 check does (without importing it);
+normal_name is is_valid_name and normalize in one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from packaging.utils import InvalidName, canonicalize_name
 
-from hpm.names import is_valid_name
+from hpm.names import is_valid_name, normal_name, normalize
 
 
 def packaging_says(name: str) -> bool:
@@ -49,3 +50,8 @@ def test_named_cases(name: str) -> None:
 @given(st.text(alphabet=st.sampled_from("aZ09._- \n\u017f\u212a\u0661\u00e9"), max_size=6))
 def test_any_text_as_packaging_decides(name: str) -> None:
     assert is_valid_name(name) is packaging_says(name)
+
+
+@given(st.text(alphabet=st.sampled_from("aZ09._- \n\u017f\u212a\u0661\u00e9"), max_size=6))
+def test_normal_name_is_validate_then_normalize(name: str) -> None:
+    assert normal_name(name) == (normalize(name) if is_valid_name(name) else None)
