@@ -343,28 +343,37 @@ def parse_uvl(path: str | Path) -> FeatureModel:
             raise UvlError(name, number, "text outside a features/constraints section")
     root = _parse_tree(name, tree)
     known = {f.name for f in FeatureModel(name, namespace, root, []).features()}
-    formulas = [(n, _simple_clause(c, known) or _FormulaParser(name, n, c, known).parse())
+    literals = _literal_table(known) if constraints else {}
+    formulas = [(n, _simple_clause(c, literals) or _FormulaParser(name, n, c, known).parse())
                 for n, c in constraints]  # fmt: skip
     return FeatureModel(name, namespace, root, formulas)
 
 
-_NAME = r'(?:"[^"]*"|[A-Za-z_][^\s&|!()<=>"+*/,]*)'
-_CLAUSE_LINE = re.compile(rf"!?\s*{_NAME}(?:\s*\|\s*!?\s*{_NAME})*")
-_LITERAL = re.compile(rf"(!?)\s*({_NAME})")
+_SPLITS = re.compile(r'[\s&|!()<=>"]')  # a character that ends a token or is one
 
 
-def _simple_clause(text: str, known: set[str]) -> Formula | None:
-    """``a | !b | "c"`` over known features as a ``clause`` in one regex pass, else None."""
-    if not _CLAUSE_LINE.fullmatch(text):
-        return None
-    literals = []
-    for bang, word in _LITERAL.findall(text):
-        if word[0] == '"':
-            word = word[1:-1]
-        if word not in known:
-            return None  # the full parser reports it
-        literals.append((word, not bang))
-    return ("clause", tuple(literals))
+def _literal_table(known: set[str]) -> dict[str, tuple[str, bool]]:
+    """Each way a clause spells a literal of a known feature as one token, and the literal.
+
+    ``Name``, ``!Name``, ``"Name"``, ``!"Name"``; the bare forms only for names the tokenizer
+    reads as one token (a name such as ``a&b`` is an expression there, not a feature).
+    """
+    table: dict[str, tuple[str, bool]] = {}
+    for name in known:
+        if '"' not in name:
+            table[f'"{name}"'], table[f'!"{name}"'] = (name, True), (name, False)
+            if not _SPLITS.search(name):
+                table[name], table["!" + name] = (name, True), (name, False)
+    return table
+
+
+def _simple_clause(text: str, literals: dict[str, tuple[str, bool]]) -> Formula | None:
+    """``a | !b | "c"`` over known features as a ``clause`` (one lookup per literal), else None.
+
+    Anything else (spaces after ``!``, operators, unknown names) goes to the full parser.
+    """
+    found = [literals.get(part.strip()) for part in text.split("|")]
+    return None if None in found else ("clause", tuple(found))
 
 
 def _open_parens(text: str) -> int:

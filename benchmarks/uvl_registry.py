@@ -92,9 +92,12 @@ AUX_GROUP = "g-aux"
 AUX_DESCRIPTION = "auxiliary options of the UVL conversion"
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slug(name: str) -> str:
     """A PEP 503-normal option name for a UVL feature name (``feature`` if nothing is left)."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "feature"
+    return _NOT_SLUG.sub("-", name.lower()).strip("-") or "feature"
 
 
 def _unique(base: str, used: set[str]) -> str:
@@ -157,6 +160,10 @@ def plan_registry(fm: FeatureModel) -> RegistryPlan:
         return "\0" + name
 
     for line, formula in fm.constraints:
+        rule = _literal_rule(formula[1], opt) if formula[0] == "clause" else None
+        if rule is not None:
+            rules.append(rule)
+            continue
         for clause in to_clauses(formula, fresh):
             rules.append(_clause_rule(fm.path, line, clause, opt))
     if aux:
@@ -166,6 +173,27 @@ def plan_registry(fm: FeatureModel) -> RegistryPlan:
     return RegistryPlan(
         tuple(groups), tuple(rules), option_of_feature, frozenset(o.name for o in aux)
     )
+
+
+def _literal_rule(literals: tuple[tuple[str, bool], ...], opt: dict[str, str]) -> RuleSpec | None:
+    """The rule of a parsed clause (the shape of most constraints) without building its CNF:
+    what ``_clause_rule`` makes of ``to_clauses``' one clause. None for a clause that names a
+    feature twice (a repeat or a tautology: ``to_clauses`` settles it).
+    """
+    if len(literals) == 1:
+        name, positive = literals[0]
+        return RuleSpec((), RuleKind.REQUIRES if positive else RuleKind.CONFLICTS, (opt[name],))
+    negatives: list[str] = []
+    positives: list[str] = []
+    for name, positive in literals:
+        (positives if positive else negatives).append(opt[name])
+    if len({*negatives, *positives}) < len(literals):
+        return None
+    negatives.sort()
+    positives.sort()
+    if positives:
+        return RuleSpec(tuple(negatives), RuleKind.REQUIRES, tuple(positives))
+    return RuleSpec(tuple(negatives[:-1]), RuleKind.CONFLICTS, tuple(negatives[-1:]))
 
 
 def _clause_rule(

@@ -139,6 +139,49 @@ def test_registry_has_exactly_the_uvl_configurations(tmp_path):
     assert expected  # the sample is not void
 
 
+CLAUSES = """\
+features
+\tRoot
+\t\toptional
+\t\t\tA
+\t\t\tB
+\t\t\t"C D"
+\t\t\ta&b
+constraints
+\tA | !B
+\t!"B" | "C D" | "a&b"
+\tA | A | !B
+\tB | !B
+\t!  A | "C D"
+\t!A | !"a&b"
+\t!"C D"
+"""
+
+
+def test_clauses_read_in_one_pass_mean_what_the_full_parser_reads(tmp_path):
+    """Clause constraints skip the formula parser and the CNF step; repeats, tautologies and
+    odd spellings still mean what UVL says (brute force), and each formula is the parser's."""
+    fm = parse_uvl(_write(tmp_path, CLAUSES))
+    known = {f.name for f in fm.features()}
+    lines = CLAUSES.split("constraints\n")[1].splitlines()
+    for (number, formula), text in zip(fm.constraints, lines, strict=True):
+        assert formula == uvl_model._FormulaParser("m", number, text.strip(), known).parse()
+    plan = plan_registry(fm)
+    model = plan_to_model(plan)
+    feature_of = {v: k for k, v in plan.option_of_feature.items()}
+    got = {frozenset(feature_of[o] for o in c) for c in configurations(model)}
+    names = [f.name for f in fm.features()]
+    expected = set()
+    for bits in product((False, True), repeat=len(names)):
+        selected = {n for n, b in zip(names, bits, strict=True) if b}
+        if _uvl_valid(fm, selected):
+            expected.add(frozenset(selected))
+    assert got == expected and expected
+    bare = CLAUSES.replace('!A | !"a&b"', "!A | a&b")  # a bare a&b is a formula over a and b
+    with pytest.raises(UvlError, match="unknown feature 'a'"):
+        parse_uvl(_write(tmp_path, bare))
+
+
 def test_cnf_by_distribution():
     f = ("iff", ("var", "a"), ("and", ("var", "b"), ("or", ("var", "c"), ("var", "d"))))
     clauses = {frozenset(c) for c in to_clauses(f)}
