@@ -75,6 +75,7 @@ _TYPES = {"Boolean", "Integer", "Real", "String"}
 _TOKEN = re.compile(r'\s*(<=>|=>|&|\||!|\(|\)|"[^"]*"|[^\s&|!()<=>"]+|\S)')
 
 
+_SPLITS = re.compile(r'[\s&|!()<=>"]')  # a character that ends a token or is one
 _COMMENT = re.compile(r'"[^"]*"?|//[^\n]*|/\*(?:.|\n)*?(?:\*/|$)')
 
 
@@ -310,37 +311,30 @@ class _FormulaParser:
 def parse_uvl(path: str | Path) -> FeatureModel:
     """Read a UVL file (see the module docstring for what is supported)."""
     name = str(path)
-    text = _strip_comments(Path(path).read_text(encoding="utf-8"))
-    section, namespace = None, None
+    lines = _strip_comments(Path(path).read_text(encoding="utf-8")).splitlines()
+    namespace = None
     tree: list[tuple[int, int, str]] = []
     constraints: list[tuple[int, str]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        body = raw.strip()
-        if not body:
-            continue
-        if raw[0] not in " \t":
-            word = body.split()[0]
-            if word == "namespace":
-                namespace = body.split(None, 1)[1].strip() if " " in body else ""
-                section = None
-            elif word in ("features", "constraints"):
-                section = word
-            elif word in ("imports", "include"):
-                raise UvlError(name, number, f"'{word}' is not supported (single-file models only)")
-            else:
-                raise UvlError(name, number, f"unknown top-level keyword {word!r}")
-            continue
+    # the top-level lines (keywords) cut the file into sections, each read in one loop
+    heads = [i for i, raw in enumerate(lines) if raw[:1] not in ("", " ", "\t") and raw.strip()]
+    for k, i in enumerate([-1, *heads]):
+        body = lines[i].strip() if i >= 0 else ""
+        section = body.split()[0] if body else None
+        if section == "namespace":
+            namespace = body.split(None, 1)[1].strip() if " " in body else ""
+        elif section in ("imports", "include"):
+            raise UvlError(name, i + 1, f"'{section}' is not supported (single-file models only)")
+        elif section not in (None, "features", "constraints"):
+            raise UvlError(name, i + 1, f"unknown top-level keyword {section!r}")
+        block = range(i + 1, heads[k] if k < len(heads) else len(lines))
         if section == "features":
-            head = raw[: len(raw) - len(raw.lstrip())]
-            tree.append((number, len(head.expandtabs(4)), body))
+            tree += _tree_lines(lines, block)
         elif section == "constraints":
-            last = constraints[-1][1] if constraints else ""
-            if "(" in last and _open_parens(last) > 0:
-                constraints[-1] = (constraints[-1][0], last + " " + body)
-            else:
-                constraints.append((number, body))
+            constraints += _constraint_lines(lines, block)
         else:
-            raise UvlError(name, number, "text outside a features/constraints section")
+            for j in block:
+                if lines[j].strip():
+                    raise UvlError(name, j + 1, "text outside a features/constraints section")
     root = _parse_tree(name, tree)
     known = {f.name for f in FeatureModel(name, namespace, root, []).features()}
     literals = _literal_table(known) if constraints else {}
@@ -349,7 +343,35 @@ def parse_uvl(path: str | Path) -> FeatureModel:
     return FeatureModel(name, namespace, root, formulas)
 
 
-_SPLITS = re.compile(r'[\s&|!()<=>"]')  # a character that ends a token or is one
+def _tree_lines(lines: list[str], block: range) -> list[tuple[int, int, str]]:
+    """(line, indent, text) of each non-blank line of a features section; a tab is 4 columns."""
+    out = []
+    for j in block:
+        raw = lines[j]
+        text = raw.lstrip()
+        if text:
+            head = raw[: len(raw) - len(text)]
+            out.append((j + 1, len(head.expandtabs(4)), text.rstrip()))
+    return out
+
+
+def _constraint_lines(lines: list[str], block: range) -> list[tuple[int, str]]:
+    """(first line, text) of each constraint; a constraint continues while a ``(`` is open."""
+    texts = [lines[j].strip() for j in block]
+    if not any("(" in t for t in texts):  # one line each, as in the large Kconfig models
+        return [(j + 1, t) for j, t in zip(block, texts, strict=True) if t]
+    out: list[tuple[int, str]] = []
+    open_paren = False
+    for j, text in zip(block, texts, strict=True):
+        if not text:
+            continue
+        if open_paren:
+            text = out[-1][1] + " " + text
+            out[-1] = (out[-1][0], text)
+        else:
+            out.append((j + 1, text))
+        open_paren = "(" in text and _open_parens(text) > 0
+    return out
 
 
 def _literal_table(known: set[str]) -> dict[str, tuple[str, bool]]:
@@ -361,9 +383,10 @@ def _literal_table(known: set[str]) -> dict[str, tuple[str, bool]]:
     table: dict[str, tuple[str, bool]] = {}
     for name in known:
         if '"' not in name:
-            table[f'"{name}"'], table[f'!"{name}"'] = (name, True), (name, False)
+            on, off = (name, True), (name, False)
+            table[f'"{name}"'], table[f'!"{name}"'] = on, off
             if not _SPLITS.search(name):
-                table[name], table["!" + name] = (name, True), (name, False)
+                table[name], table["!" + name] = on, off
     return table
 
 
@@ -372,8 +395,8 @@ def _simple_clause(text: str, literals: dict[str, tuple[str, bool]]) -> Formula 
 
     Anything else (spaces after ``!``, operators, unknown names) goes to the full parser.
     """
-    found = [literals.get(part.strip()) for part in text.split("|")]
-    return None if None in found else ("clause", tuple(found))
+    found = tuple(map(literals.get, map(str.strip, text.split("|"))))
+    return None if None in found else ("clause", found)
 
 
 def _open_parens(text: str) -> int:

@@ -183,6 +183,24 @@ def _literal_rule(literals: tuple[tuple[str, bool], ...], opt: dict[str, str]) -
     if len(literals) == 1:
         name, positive = literals[0]
         return RuleSpec((), RuleKind.REQUIRES if positive else RuleKind.CONFLICTS, (opt[name],))
+    if len(literals) == 2:  # the next most common shape: a => b, !(a & b), a | b
+        (a, on_a), (b, on_b) = literals
+        if a == b:
+            return None
+        x, y = opt[a], opt[b]
+        if on_a != on_b:
+            return (
+                RuleSpec((y,), RuleKind.REQUIRES, (x,))
+                if on_a
+                else RuleSpec((x,), RuleKind.REQUIRES, (y,))
+            )
+        if y < x:
+            x, y = y, x
+        return (
+            RuleSpec((), RuleKind.REQUIRES, (x, y))
+            if on_a
+            else RuleSpec((x,), RuleKind.CONFLICTS, (y,))
+        )
     negatives: list[str] = []
     positives: list[str] = []
     for name, positive in literals:
@@ -257,6 +275,8 @@ def uvl_to_model(path: str | Path) -> Model:
 
 
 _PLAIN = re.compile(r"[a-z][a-z0-9-]*")
+#: ``json.dumps`` of a string (ASCII-escaped, double-quoted: valid YAML), without its dispatch
+_quoted = json.encoder.encode_basestring_ascii
 # Words YAML 1.1 reads as booleans or null: a name spelt like one must be quoted.
 _RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 
@@ -266,7 +286,7 @@ def _scalar(name: str) -> str:
     """A name as YAML: plain when safe, otherwise JSON-quoted (valid YAML)."""
     if _PLAIN.fullmatch(name) and name not in _RESERVED:
         return name
-    return json.dumps(name)
+    return _quoted(name)
 
 
 def _flow(items: tuple[str, ...]) -> str:
@@ -276,7 +296,7 @@ def _flow(items: tuple[str, ...]) -> str:
 def render_group(g: GroupSpec) -> str:
     """The YAML text of one group file (names are slugs; free text is JSON-quoted)."""
     lines = [f"name: {_scalar(g.name)}", "type: group", f"strategy: {g.strategy.value}"]
-    lines.append(f"description: {json.dumps(g.description)}")
+    lines.append(f"description: {_quoted(g.description)}")
     if g.strategy is Strategy.MANY and g.min:
         lines.append(f"min: {g.min}")
     if g.strategy is Strategy.MANY and g.max is not None:
@@ -288,7 +308,7 @@ def render_group(g: GroupSpec) -> str:
     lines.append("options:")
     for o in g.options:
         lines.append(f"  - name: {_scalar(o.name)}")
-        lines.append(f"    description: {json.dumps(o.description)}")
+        lines.append(f"    description: {_quoted(o.description)}")
         items = [_scalar(t) for t in o.requires]
         items += [f"{{any: {_flow(targets)}}}" for targets in o.requires_any]
         if items:
@@ -302,16 +322,15 @@ def render_rules(rules: tuple[RuleSpec, ...]) -> str:
     """The YAML text of ``rules.yaml``."""
     out = []
     for r in rules:
-        entry = []
-        if r.when:
-            entry.append(f"when: {_flow(r.when)}")
+        targets = ", ".join(map(_scalar, r.targets))
         if r.kind is RuleKind.CONFLICTS:
-            entry.append(f"conflicts: {_flow(r.targets)}")
+            body = f"conflicts: [{targets}]"
         elif len(r.targets) == 1:
-            entry.append(f"requires: {_flow(r.targets)}")
+            body = f"requires: [{targets}]"
         else:
-            entry.append(f"requires: [{{any: {_flow(r.targets)}}}]")
-        out.append("- " + "\n  ".join(entry))
+            body = f"requires: [{{any: [{targets}]}}]"
+        when = f"when: [{', '.join(map(_scalar, r.when))}]\n  " if r.when else ""
+        out.append(f"- {when}{body}")
     return "\n".join(out) + "\n"
 
 
