@@ -38,6 +38,7 @@ from benchmarks.uvl_model import (
     FeatureModel,
     Formula,
     UvlError,
+    collector_paused,
     formula_text,
     parse_uvl,
     to_clauses,
@@ -109,6 +110,7 @@ def _unique(base: str, used: set[str]) -> str:
     return name
 
 
+@collector_paused
 def plan_registry(fm: FeatureModel) -> RegistryPlan:
     """The registry for ``fm`` (see the module docstring for the mapping)."""
     features = fm.features()
