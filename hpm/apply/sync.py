@@ -244,7 +244,8 @@ def apply_plan(
                     uninstall = uvcmd.uninstall_argv(
                         plan.commands[-1][0], stale, environment=workspace.environment
                     )
-                    _run(uninstall, project_dir, echo, terminal, journal)
+                    # the last step: nothing of hpm's follows it that a checkpoint would guard
+                    _run(uninstall, project_dir, echo, terminal, journal, settle=False)
             if not lock_written:
                 record()
         except UvError as error:
@@ -292,8 +293,11 @@ def _run(
     terminal: int | None,
     journal: Journal,
     meanwhile: Callable[[], None] | None = None,
+    *,
+    settle: bool = True,
 ) -> None:
-    """One uv step; ``meanwhile`` runs once uv has started (if it raises, uv is stopped)."""
+    """One uv step; ``meanwhile`` runs once uv has started (if it raises, uv is stopped);
+    ``settle``: a journal checkpoint after it."""
 
     def started(child: Child) -> None:
         journal.record_child(child)
@@ -303,4 +307,5 @@ def _run(
     if echo:
         echo(shlex.join(shown(argv)))
     uvcmd.run_checked(argv, cwd, echo=echo, terminal=terminal, on_start=started)
-    journal.checkpoint()
+    if settle:
+        journal.checkpoint()

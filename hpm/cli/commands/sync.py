@@ -203,14 +203,14 @@ def _machine_facts(
 ) -> dict[str, dict[str, str]]:
     """hpm.lock's ``[machine]``: the facts that decided this run's ``--auto`` choices, plus the
     earlier ones whose group still has the choice they decided."""
-    from hpm.machine.availability import decided_by
-
     facts = {
         group: dict(values)
         for group, values in (previous.machine if previous else {}).items()
         if previous is not None and recorded.get(group) == previous.groups.get(group)
     }
     if completion is not None and ctx.machine is not None:
+        from hpm.machine.availability import decided_by
+
         filled = (*completion.filled, *completion.added)
         facts.update(decided_by(ctx.registry, ctx.machine, filled))
     return facts
