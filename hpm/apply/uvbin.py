@@ -5,10 +5,18 @@ it runs a tool, ``uv run``/``uvx``: the uv the user is running); ``uv`` on ``PAT
 version is supported (at least :data:`MIN_VERSION`); else the binary of the ``uv`` Python package
 that hpm depends on (the bundled one). A command is shown as ``uv ...`` (never a long private
 path), so that a user can paste it: ``uv`` on their PATH is the same program, or a newer one.
+
+The version of ``uv`` on ``PATH`` is asked once per binary (``uv --version`` is a process start,
+about 5-20 ms, before every sync otherwise) and remembered in hpm's cache directory beside the
+registry cache (``uv-versions.json``), keyed by the binary's real path and its size, mtime,
+ctime, inode and device: an upgraded or replaced uv is asked again. ``HPM_NO_CACHE=1`` asks
+every time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -52,7 +60,7 @@ def _which(configured: str, running: str, search_path: str) -> UvBinary:
         return UvBinary(running, "", "UV")
     on_path = shutil.which("uv", path=search_path or None)
     if on_path:
-        version = uv_version(on_path)
+        version = _remembered_version(on_path)
         if version and _parts(version) >= MIN_VERSION:
             return UvBinary(on_path, version, "PATH")
     try:
@@ -79,6 +87,43 @@ def uv_version(path: str) -> str:
         return ""
     match = _VERSION.search(done.tail)
     return ".".join(match.groups()) if match and done.returncode == 0 else ""
+
+
+VERSIONS_FILE = "uv-versions.json"
+
+
+def _remembered_version(path: str) -> str:
+    """:func:`uv_version` of ``path``, from the cache directory while the binary is unchanged."""
+    from hpm.errors import HpmError
+    from hpm.registry.cache import cache_dir
+
+    real = os.path.realpath(path)
+    try:
+        info = Path(real).stat()
+    except OSError:
+        return uv_version(path)
+    key = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+    memo_file = cache_dir() / VERSIONS_FILE
+    use_memo = not os.environ.get("HPM_NO_CACHE")
+    memo: dict[str, object] = {}
+    if use_memo:
+        with contextlib.suppress(OSError, ValueError):
+            loaded = json.loads(memo_file.read_bytes())
+            memo = loaded if isinstance(loaded, dict) else {}
+        entry = memo.get(real)
+        if isinstance(entry, dict) and entry.get("stat") == key:
+            version = entry.get("version")
+            if isinstance(version, str) and _VERSION.fullmatch(f"uv {version}"):
+                return version
+    version = uv_version(path)
+    if version and use_memo:
+        from hpm.fsutil import atomic_write
+
+        memo[real] = {"stat": key, "version": version}
+        with contextlib.suppress(HpmError, OSError):  # a cache that cannot be written: ask again
+            memo_file.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(memo_file, json.dumps(memo).encode(), durable=False)
+    return version
 
 
 def _parts(version: str) -> tuple[int, ...]:

@@ -86,3 +86,31 @@ def test_run_checked_carries_uv_output(uv_bin: str, tmp_path: Path) -> None:
         uv.run_checked([uv_bin, "remove", "--no-sync", "--", "nothing"], tmp_path)
     assert info.value.returncode != 0
     assert "pyproject.toml" in info.value.output
+
+
+def test_the_version_of_uv_on_path_is_asked_once_per_binary(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from hpm.apply import uvbin
+
+    asked = tmp_path / "asked"
+    fake = tmp_path / "bin" / "uv"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\necho x >> "{asked}"\necho "uv 0.13.9"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    monkeypatch.setenv("HPM_CACHE_DIR", str(tmp_path / "cache"))
+
+    def which() -> uvbin.UvBinary:
+        uvbin._which.cache_clear()  # a new hpm process
+        return uvbin.which_uv()
+
+    assert which() == uvbin.UvBinary(str(fake), "0.13.9", "PATH")
+    assert which() == uvbin.UvBinary(str(fake), "0.13.9", "PATH")
+    assert len(asked.read_text().splitlines()) == 1  # the second answer came from the cache
+    fake.write_text(fake.read_text().replace("0.13.9", "0.14.0"))  # uv upgraded in place
+    assert which().version == "0.14.0"
+    monkeypatch.setenv("HPM_NO_CACHE", "1")
+    assert which().version == "0.14.0"
+    assert len(asked.read_text().splitlines()) == 3
+    uvbin._which.cache_clear()
