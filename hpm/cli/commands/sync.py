@@ -95,17 +95,16 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> Sy
     from hpm.apply.plan import SyncPlan, make_plan
     from hpm.apply.sync import environment_check, pyproject_data
     from hpm.apply.uv import find_uv, sync_argv
-    from hpm.project.autofill import fill_reasons, unneeded_auto_groups
     from hpm.project.lockfile import LockState, read_lock
     from hpm.project.selection import manifest_value
 
     model = ctx.registry.model
     previous = read_lock(ctx.project.root)
-    dropped = (
-        unneeded_auto_groups(model, ctx.selection, previous.auto_groups, previous.groups)
-        if previous is not None and not locked
-        else ()
-    )
+    dropped: tuple[str, ...] = ()
+    if previous is not None and previous.auto_groups and not locked:
+        from hpm.project.autofill import unneeded_auto_groups
+
+        dropped = unneeded_auto_groups(model, ctx.selection, previous.auto_groups, previous.groups)
     selection = Selection({g: v for g, v in ctx.selection.choices.items() if g not in dropped})
     resolution, completion = _resolve_for_sync(model, selection, auto=auto)
     values = {
@@ -115,6 +114,8 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> Sy
     reasons: dict[str, FillReason] = {}
     auto_groups = {g for g in (previous.auto_groups if previous else ()) if g in resolution.choices}
     if completion is not None:
+        from hpm.project.autofill import fill_reasons
+
         write_back = {g: values[g] for g in (*completion.filled, *completion.added)}
         reasons = fill_reasons(model, resolution, completion.filled, completion.added)
         auto_groups.update(completion.added)
