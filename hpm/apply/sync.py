@@ -216,6 +216,7 @@ def apply_plan(
         declared = read_declared(project_dir)
         lock = dataclasses.replace(new_lock, declared=fingerprints_of(new_lock.packages, declared))
         lockfile.write_lock(project_dir, lock)
+        journal.saw(lockfile.LOCK_NAME)  # not someone else's edit, should the step fail
         lock_written = True
 
     with transaction(project_dir, files) as journal:

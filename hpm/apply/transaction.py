@@ -113,6 +113,11 @@ class Journal:
             (self.path / CHILD).unlink()
         self.running = False
 
+    def saw(self, name: str) -> None:
+        """hpm itself just wrote ``name`` (while a uv step runs): its bytes now are hpm's doing."""
+        self.seen[name] = _digest(read_bytes_or_none(self._target(name)))
+        self._write(SEEN, {"seen": self.seen})
+
     def _target(self, name: str) -> Path:
         return self.project_dir / name
 

@@ -39,6 +39,7 @@ def test_a_users_edit_during_a_failing_sync_is_kept_aside(gated: Path) -> None:
     assert "pyproject.toml.hpm-kept" in done.stderr
     assert snapshot(gated) == before
     assert (gated / "pyproject.toml.hpm-kept").read_text() == edited
+    assert not (gated / "hpm.lock.hpm-kept").exists()  # hpm.lock was hpm's own doing
 
 
 def test_the_state_directory_removed_mid_sync_fails_cleanly(gated: Path) -> None:
