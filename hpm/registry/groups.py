@@ -13,7 +13,7 @@ from hpm.names import did_you_mean
 from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.conditions import read_machine
 from hpm.registry.sources import SOURCE_KEYS
-from hpm.registry.yamlfile import KeyPath
+from hpm.registry.yamlfile import KeyPath, key_text
 from solver.model import Strategy
 
 GROUP_KEYS = (
@@ -29,6 +29,7 @@ OPTION_KEYS = (
     "index",
     "packages",
 )
+_FIELD_KEYS = frozenset((*SOURCE_KEYS, "index", "packages"))  # an option's own source or bundle
 
 # Spellings people reach for, mapped to the strategy they mean (for the hint only).
 _STRATEGY_HINTS = {
@@ -73,9 +74,13 @@ class RawOption:
     conflicts: tuple[RefItem, ...]
     fields: dict | None  # the option's mapping when it carries source fields or `packages`
     path: KeyPath
-    key: str
     line: int | None
     machine: tuple[Condition, ...] = ()  # the machines that can run it (all must hold)
+
+    @property
+    def key(self) -> str:
+        """Where it is in its group file, e.g. ``options[2]`` (made when a message needs it)."""
+        return key_text(self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +142,7 @@ def read_ref_items(
     value = data[key]
     here = (*path, key)
     if isinstance(value, str):  # a single reference stands for a list of one
-        return (RefItem((_ref(check, value, here),), check.key(here), check.line(here)),)
+        return (_plain_item(check, value, here),)
     if not isinstance(value, list):
         check.report(here, f"`{key}` must be a list, not {type_name(value)}")
         return ()
@@ -145,7 +150,7 @@ def read_ref_items(
     for i, item in enumerate(value):
         at = (*here, i)
         if isinstance(item, str):
-            items.append(RefItem((_ref(check, item, at),), check.key(at), check.line(at)))
+            items.append(_plain_item(check, item, at))
         elif isinstance(item, dict) and allow_any:
             refs = _any(check, item, at)
             if refs:
@@ -181,6 +186,12 @@ def _any(check: FileChecker, item: dict, at: KeyPath) -> tuple[Ref, ...]:
 
 def _ref(check: FileChecker, text: str, path: KeyPath) -> Ref:
     return Ref(text, check.key(path), check.line(path))
+
+
+def _plain_item(check: FileChecker, text: str, path: KeyPath) -> RefItem:
+    """An item that is one reference: the item and its reference share their place."""
+    key, line = check.key(path), check.line(path)
+    return RefItem((Ref(text, key, line),), key, line)
 
 
 def _strategy(check: FileChecker, data: dict) -> Strategy | None:
@@ -256,7 +267,7 @@ def _option(check: FileChecker, item: object, path: KeyPath) -> RawOption | None
         name = check.check_name(item, path, "option name")
         if name is None:
             return None
-        return RawOption(name, "", (), (), None, path, check.key(path), check.line(path))
+        return RawOption(name, "", (), (), None, path, check.line(path))
     if not isinstance(item, dict):
         check.report(path, f"an option is a name or a mapping, not {type_name(item)}")
         return None
@@ -268,15 +279,6 @@ def _option(check: FileChecker, item: object, path: KeyPath) -> RawOption | None
     machine = read_machine(check, item, path)
     if name is None:
         return None
-    fields = item if any(k in item for k in (*SOURCE_KEYS, "index", "packages")) else None
-    return RawOption(
-        name,
-        description,
-        requires,
-        conflicts,
-        fields,
-        path,
-        check.key(path),
-        check.line(path),
-        machine,
-    )
+    fields = None if _FIELD_KEYS.isdisjoint(item) else item
+    line = check.line(path)
+    return RawOption(name, description, requires, conflicts, fields, path, line, machine)

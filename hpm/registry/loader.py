@@ -26,7 +26,7 @@ from hpm.registry import bundles
 from hpm.registry.catalog import Index, Package, Registry, Source
 from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.digest import combine, hash_bytes
-from hpm.registry.groups import RawGroup, Ref, RefItem, read_group, read_override
+from hpm.registry.groups import RawGroup, RawOption, Ref, RefItem, read_group, read_override
 from hpm.registry.indexes import INDEXES_FILE, read_indexes
 from hpm.registry.references import ReferenceResolver, UnresolvedReference
 from hpm.registry.rulesfile import RawRule, read_rules
@@ -308,20 +308,21 @@ def _unique(loaded: list[_Loaded], problems: list[Problem]) -> list[_Loaded]:
             ("name",), f"group `{raw.name}` is also declared in {earlier.check.file}", stem_hint
         )
     group_at = {name: item.check.file for name, item in winners.items()}
-    option_at: dict[str, str] = {}
+    option_at: dict[str, tuple[str, RawOption]] = {}
     kept = []
     for item in winners.values():
         check = item.check
         options = []
         for option in item.group.options:
             if option.name in option_at:
+                file, first = option_at[option.name]
                 check.report(
                     option.path,
-                    f"option `{option.name}` is also declared in {option_at[option.name]}",
+                    f"option `{option.name}` is also declared in {file} ({first.key})",
                     "option names are unique across the registry",
                 )
                 continue
-            option_at[option.name] = f"{check.file} ({option.key})"
+            option_at[option.name] = (check.file, option)
             options.append(option)
         kept.append(replace(item, group=replace(item.group, options=tuple(options))))
     for item in kept:

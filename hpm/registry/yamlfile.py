@@ -114,6 +114,9 @@ class Document:
 
     def line(self, path: KeyPath) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
+        line = self.lines.get(path)
+        if line is not None:
+            return line
         while True:
             if path in self.lines:
                 return self.lines[path]
