@@ -154,8 +154,12 @@ def _load_layers(layers: Sequence[Layer]) -> Registry:
 
     loaded = _unique(loaded, problems)
     # defaults and rules are references: resolve them once every group and option is known
-    refs = ReferenceResolver(Model(tuple(_group(item, ()) for item in loaded)))
-    groups = tuple(_group(item, _defaults(refs, item, problems)) for item in loaded)
+    first = tuple(_group(item, ()) for item in loaded)
+    refs = ReferenceResolver(Model(first))
+    groups = tuple(
+        _with_default(group, _defaults(refs, item, problems))
+        for group, item in zip(first, loaded, strict=True)
+    )
     rules = [rule for item in loaded for rule in _option_rules(refs, item, problems)]
     rules += [rule for raw, file in raw_rules for rule in _registry_rule(refs, raw, file, problems)]
     sources, bundled = _sources(loaded, catalog.sources, reals, indexes)
@@ -324,7 +328,9 @@ def _unique(loaded: list[_Loaded], problems: list[Problem]) -> list[_Loaded]:
                 continue
             option_at[option.name] = (check.file, option)
             options.append(option)
-        kept.append(replace(item, group=replace(item.group, options=tuple(options))))
+        if len(options) < len(item.group.options):
+            item = replace(item, group=replace(item.group, options=tuple(options)))
+        kept.append(item)
     for item in kept:
         for option in item.group.options:
             if option.name in group_at:
@@ -348,6 +354,10 @@ def _group(item: _Loaded, default: tuple[str, ...]) -> Group:
         origin=_limit_origin(item),
         description=raw.description,
     )
+
+
+def _with_default(group: Group, default: tuple[str, ...]) -> Group:
+    return replace(group, default=default) if default else group
 
 
 def _limit_origin(item: _Loaded) -> Origin:
@@ -406,6 +416,9 @@ def _resolve(
 def _targets(
     refs: ReferenceResolver, item: RefItem, file: str, problems: list[Problem]
 ) -> tuple | None:
+    if len(item.refs) == 1:  # a plain item
+        name = _resolve(refs, item.refs[0], file, problems)
+        return None if name is None else (name,)
     names = [_resolve(refs, ref, file, problems) for ref in item.refs]
     if any(n is None for n in names):
         return None
@@ -417,6 +430,9 @@ def _option_rules(refs: ReferenceResolver, item: _Loaded, problems: list[Problem
     file = item.check.file
     rules = []
     for option in item.group.options:
+        if not (option.requires or option.conflicts):
+            continue
+        when = (option.name,)
         kinds = ((RuleKind.REQUIRES, option.requires), (RuleKind.CONFLICTS, option.conflicts))
         for kind, items in kinds:
             for ref_item in items:
@@ -439,10 +455,10 @@ def _option_rules(refs: ReferenceResolver, item: _Loaded, problems: list[Problem
                     )
                     continue
                 origin = Origin(file, ref_item.key, ref_item.line)
-                rules += [
-                    Rule(kind, (option.name,), t, origin)
-                    for t in ((targets,) if kind is RuleKind.REQUIRES else ((x,) for x in targets))
-                ]
+                if kind is RuleKind.REQUIRES:
+                    rules.append(Rule(kind, when, targets, origin))
+                else:
+                    rules += [Rule(kind, when, (x,), origin) for x in targets]
     return rules
 
 

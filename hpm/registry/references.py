@@ -109,6 +109,8 @@ class ReferenceResolver:
         model = self.model
         if not isinstance(text, str) or not text.strip():
             raise UnresolvedReference(str(text), "empty reference", "write an option or group name")
+        if group is None and model.is_option(text):  # a full name as written: rule 2, at once
+            return text
         if group is not None:
             group = self.group(group).name
             allow_group = False
