@@ -73,7 +73,9 @@ def _libyaml_bounds_nesting() -> bool:
     return version >= (0, 2, 6) and hasattr(yaml, "CSafeLoader")
 
 
-#: Plain scalars' resolved tags, shared by every file (names repeat across a registry).
+#: Plain scalars' resolved tags, shared by every file (names repeat across a registry), for
+#: the values that start like an implicit type (``f-1a2b``, ``n-3c4d``: bool's and null's ``f``
+#: and ``n``).
 _RESOLVED: dict[str, str] = {}
 
 
@@ -86,6 +88,8 @@ class _Composer(_Loader):  # type: ignore[misc, valid-type]
         if not isinstance(value, str):
             return super().resolve(kind, value, implicit)
         if not implicit[0]:  # quoted or tagged: no implicit resolution (SafeLoader's rule)
+            return _STR
+        if value[:1] not in _IMPLICIT_FIRST:  # no implicit type starts so: a string
             return _STR
         tag = _RESOLVED.get(value)
         if tag is None:
@@ -101,6 +105,9 @@ class _Composer(_Loader):  # type: ignore[misc, valid-type]
         """See :meth:`descend_resolver`."""
 
 
+#: The first characters of the values that an implicit type (bool, int, float, null, timestamp,
+#: merge, value) can match; a plain scalar starting otherwise is a string ('' is null's).
+_IMPLICIT_FIRST = frozenset(_Composer.yaml_implicit_resolvers)
 _FAST = _libyaml_bounds_nesting()
 
 

@@ -6,6 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hpm.errors import InputError
 from hpm.registry import load_registry, registry_digest, yamlfile
@@ -256,6 +259,35 @@ def test_fast_and_precise_paths_give_the_same_document(
         assert fast[0].data == precise[0].data
         assert dict(fast[0].lines) == dict(precise[0].lines)
     assert fast[1] == precise[1]
+
+
+PLAIN = [
+    *("1", "-1", "+1", "0x1f", "0o7", "1_000", "1.5", "-.inf", ".nan", "1e3", "1:20"),
+    *("true", "True", "false", "FALSE", "yes", "No", "on", "Off", "y", "null", "Null", "~", ""),
+    *("2020-01-02", "2001-12-14t21:59:43.10-05:00", "=", "<<x", "f-1a2b", "n-3c4d", "pkg-000001"),
+]
+
+
+@pytest.mark.parametrize("word", PLAIN)
+def test_plain_scalars_resolve_as_the_safe_loader_does(word: str) -> None:
+    _resolves_as_the_safe_loader_does(word)
+
+
+@given(st.text(alphabet="01.-+:_entfyoNTFY~ ", min_size=1, max_size=6))
+def test_any_plain_scalar_resolves_as_the_safe_loader_does(word: str) -> None:
+    _resolves_as_the_safe_loader_does(word)
+
+
+def _resolves_as_the_safe_loader_does(word: str) -> None:
+    # the fast path answers most plain scalars by their first character, others by a memo
+    text = f"k: {word}\n"
+    try:
+        expected = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return
+    built = yamlfile._from_nodes(text)
+    if built is not None:
+        assert repr(built[0]) == repr(expected)  # repr: .nan is not equal to itself
 
 
 def test_fast_path_agrees_on_every_registry_file_in_the_repository(
