@@ -8,11 +8,8 @@ not caught here: ``hpm.cli.app`` renders every :class:`hpm.errors.HpmError` in o
 from __future__ import annotations
 
 import enum
-import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,29 +31,6 @@ class Load(enum.Enum):
     REGISTRY = "registry"  # the Registry, inside or outside a project (registry check)
     OPTIONAL = "optional"  # a Context inside a project, else the Registry (group list, graph)
     CONTEXT = "context"  # a Context: project, manifest, registry, selection
-
-
-@dataclass(frozen=True, slots=True)
-class Ui:
-    """What a command that prints as it goes (``hpm sync``) may use, besides returning a report."""
-
-    json: bool
-
-    def show(self, report: Any, view: View) -> None:
-        """Print ``report`` through ``view`` now (JSON with ``--json``)."""
-        show(report, view, as_json=self.json)
-
-    def echo(self, line: str) -> None:
-        """Print one line of progress (a uv command and its output) as it happens."""
-        say_lines([line])
-
-    def terminal(self) -> int | None:
-        """stderr's file descriptor when it is a terminal: uv then shows its progress bars there."""
-        try:
-            fd = sys.stderr.fileno()
-        except (AttributeError, OSError, ValueError):  # CliRunner and other stand-ins
-            return None
-        return fd if os.isatty(fd) else None
 
 
 def show(report: Any, view: View, *, as_json: bool) -> None:
@@ -86,8 +60,9 @@ def project_command(
     """A click command named ``name`` with ``params`` that calls ``run(loaded, **params)``.
 
     ``write``: the command changes the project, so it runs under the project's lock (a callable
-    decides from the parsed options, e.g. not for ``sync --dry-run``). ``ui``: pass a :class:`Ui`
-    as ``ui=``. ``view``: how to show what ``run`` returns (None: it returns nothing to show).
+    decides from the parsed options, e.g. not for ``sync --dry-run``). ``ui``: pass a
+    :class:`hpm.cli.ui.Ui` as ``ui=``. ``view``: how to show what ``run`` returns (None: it
+    returns nothing to show).
     ``pin``: a git-hosted registry that hpm.lock does not pin yet is pinned there now (False for
     ``--dry-run`` and ``--locked``, which change nothing).
     """
@@ -96,7 +71,7 @@ def project_command(
         state = globals_of(click.get_current_context())
         writes = write(options) if callable(write) else write
         pins = pin(options) if callable(pin) else pin
-        extra = {"ui": Ui(state.json)} if ui else {}
+        extra = {"ui": _ui(state.json)} if ui else {}
         with _loaded(state, load, writes=writes, pins=pins) as loaded:
             report = run(loaded, **options, **extra)
         if report is not None and view is not None:
@@ -107,6 +82,12 @@ def project_command(
     callback = global_options(callback)
     doc = help if help is not None else run.__doc__
     return click.command(name, help=doc)(callback)
+
+
+def _ui(as_json: bool) -> Any:
+    from hpm.cli.ui import Ui  # only for a command that prints as it goes (one class less)
+
+    return Ui(as_json)
 
 
 @contextmanager

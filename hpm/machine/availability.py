@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hpm.errors import UsageError, location
 from hpm.machine.conditions import Condition
-from hpm.machine.facts import FACTS, MACHINE_FILE, Fact, Machine, MachineSpecError
+from hpm.machine.facts import MACHINE_FILE, Fact, Machine, MachineSpecError
 from hpm.registry.catalog import Registry
 from solver.model import Model, Origin, Rule, RuleKind
 
@@ -149,42 +149,3 @@ def decided_by(
         if facts:
             decided[name] = {fact: machine.value(fact) or NONE for fact in facts}
     return decided
-
-
-@dataclass(frozen=True, slots=True)
-class MachineChange:
-    """A group whose ``--auto`` choice would differ on this machine."""
-
-    group: str
-    recorded: tuple[str, ...]  # the option(s) hpm.lock has
-    now: tuple[str, ...] | None  # what --auto would choose here (None: nothing fits)
-    facts: tuple[tuple[str, str, str], ...]  # (fact, value in hpm.lock, value here) that differ
-
-
-def machine_changes(
-    registry: Registry,
-    machine: Machine,
-    selection_choices: Mapping[str, tuple[str, ...] | None],
-    recorded_facts: Mapping[str, Mapping[str, str]],
-    recorded_groups: Mapping[str, tuple[str, ...]],
-) -> tuple[MachineChange, ...]:
-    """The groups hpm.lock says the machine decided, where this machine's facts differ in a way
-    that changes what ``hpm sync --auto`` would choose (``registry`` already for ``machine``)."""
-    import solver
-    from solver.model import Selection
-
-    changes = []
-    for group, facts in recorded_facts.items():
-        differ = tuple(
-            (fact, value, machine.value(fact) or NONE)
-            for fact, value in facts.items()
-            if fact in FACTS and (machine.value(fact) or NONE) != value
-        )
-        if not differ or group not in recorded_groups:
-            continue
-        opened = {**selection_choices, group: None}
-        completion = solver.complete(registry.model, Selection(opened))
-        now = None if completion.conflict else completion.selection.choices.get(group) or ()
-        if now is None or set(now) != set(recorded_groups[group]):
-            changes.append(MachineChange(group, recorded_groups[group], now, differ))
-    return tuple(changes)

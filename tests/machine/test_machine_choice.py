@@ -17,15 +17,14 @@ import solver
 from hpm.errors import UsageError
 from hpm.explain_text import render_conflict
 from hpm.machine.availability import (
-    MachineChange,
     MachineRequest,
     decided_by,
     for_machine,
-    machine_changes,
     resolve_machine,
     unmet_conditions,
     unmet_text,
 )
+from hpm.machine.changes import MachineChange, machine_changes
 from hpm.machine.detect import Probe, detect
 from hpm.machine.facts import Machine, overrides_from
 from hpm.registry.loader import load_registry

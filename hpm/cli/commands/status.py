@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from hpm.apply.drift import Difference
     from hpm.apply.ownership import Kept
     from hpm.apply.uvbin import UvBinary
-    from hpm.machine.availability import MachineChange
+    from hpm.machine.changes import MachineChange
     from hpm.project.lockfile import LockState, Pin
     from hpm.registry.layers import RemoteState
 
@@ -170,7 +170,7 @@ def _machine_changes(ctx: Context, state: LockState | None) -> tuple[MachineChan
     differently (a note, not a problem: the recorded choice may be meant for another machine)."""
     if ctx.machine is None or state is None or not state.machine:
         return ()
-    from hpm.machine.availability import machine_changes
+    from hpm.machine.changes import machine_changes
 
     recorded = {g: (v,) if isinstance(v, str) else tuple(v) for g, v in state.groups.items()}
     return machine_changes(

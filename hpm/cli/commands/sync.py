@@ -11,7 +11,8 @@ import click
 
 from hpm import views
 from hpm.cli.options import json_option, machine_options
-from hpm.cli.project import Load, Ui, project_command
+from hpm.cli.project import Load, project_command
+from hpm.cli.ui import Ui
 from hpm.context import Context
 from hpm.errors import DriftError, SelectionError, SyncStepError, UsageError
 from hpm.views import INCOMPLETE_HINT, incomplete_message, invalid_message
