@@ -8,6 +8,7 @@ not caught here: ``hpm.cli.app`` renders every :class:`hpm.errors.HpmError` in o
 from __future__ import annotations
 
 import enum
+import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,6 +74,7 @@ def project_command(
         pins = pin(options) if callable(pin) else pin
         extra = {"ui": _ui(state.json)} if ui else {}
         with _loaded(state, load, writes=writes, pins=pins) as loaded:
+            start_collecting()
             report = run(loaded, **options, **extra)
         if report is not None and view is not None:
             show(report, view, as_json=state.json)
@@ -82,6 +84,16 @@ def project_command(
     callback = global_options(callback)
     doc = help if help is not None else run.__doc__
     return click.command(name, help=doc)(callback)
+
+
+def start_collecting() -> None:
+    """The command is loaded: turn the cyclic garbage collector back on if start-up had paused it
+    (``hpm.__main__``), and leave everything made so far out of its walks (``gc.freeze``: it is
+    kept to the end anyway; the interpreter's last collection at exit skips it too). In-process
+    callers (tests), whose collector runs, are left alone."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _ui(as_json: bool) -> Any:

@@ -126,3 +126,40 @@ def test_the_file_helpers_load_tempfile_only_to_write() -> None:
     code = "import sys, hpm.fsutil; print('tempfile' in sys.modules, 'shutil' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+COLLECTOR = """
+import gc, runpy, sys
+{run}
+sys.stdout.write("\\nGC " + str(gc.isenabled()) + " " + str(gc.get_freeze_count() > 0) + "\\n")
+"""
+AS_A_PROCESS = """
+try:
+    runpy.run_module("hpm", run_name="__main__")
+except SystemExit:
+    pass
+"""
+IN_PROCESS = """
+from click.testing import CliRunner
+from hpm.cli import main
+sys.stdout.write(CliRunner().invoke(main, ["check"]).output)
+"""
+
+
+def test_start_up_pauses_the_cyclic_collector_and_the_command_runs_with_it(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "app")
+    use_registry(project, str(copy_example_registry(project / "registry")))
+
+    def collector_after(run: str) -> list[str]:
+        code = COLLECTOR.format(run=run)
+        done = subprocess.run(
+            [sys.executable, "-c", code, "check"], cwd=project, capture_output=True, text=True
+        )
+        assert "the selection is valid" in done.stdout, done.stderr
+        return done.stdout.rsplit("GC ", 1)[1].split()
+
+    # what start-up made is frozen out of the collector's walks; the collector runs again
+    assert collector_after(AS_A_PROCESS) == ["True", "True"]
+    # a caller in the same process (tests) keeps its collector as it was: running, nothing frozen
+    assert collector_after(IN_PROCESS) == ["True", "False"]
+
