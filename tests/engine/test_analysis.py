@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers.brute_force import configurations, core_and_dead
-from helpers.models import models
+from helpers.models import models, templated_models
 from hypothesis import given
 
 from solver import Group, Model, Rule, RuleKind, Strategy, analyse
@@ -22,6 +22,14 @@ def test_analysis_matches_brute_force(model: Model) -> None:
     assert set(analysis.dead_defaults) == {
         (g.name, d) for g in model.groups for d in g.default if d in dead
     }
+
+
+@given(templated_models())
+def test_analysis_of_options_named_alike_matches_brute_force(model: Model) -> None:
+    """Options that the rules name alike are settled together (see solver.analysis)."""
+    core, dead, void = core_and_dead(model)
+    analysis = analyse(model)
+    assert (set(analysis.core), set(analysis.dead), analysis.void) == (core, dead, void)
 
 
 @given(models(max_groups=3, max_options=3))

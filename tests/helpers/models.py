@@ -58,3 +58,26 @@ def selections(draw: st.DrawFn, model: Model) -> Selection:
 def cases(draw: st.DrawFn) -> tuple[Model, Selection]:
     model = draw(models())
     return model, draw(selections(model))
+
+
+@st.composite
+def templated_models(draw: st.DrawFn) -> Model:
+    """A random model plus the same rule written for several options of one group (``o``
+    stands for each of them), as feature models write "each leaf requires its parent": options
+    that the rules name alike, and sometimes a rule naming two of them."""
+    model = draw(models(max_total=9))
+    group = draw(st.sampled_from(model.groups))
+    members = draw(st.lists(st.sampled_from(group.options), min_size=1, unique=True))
+    terms = [o for o in model.options if o not in members] + [g.name for g in model.groups]
+    extra = []
+    for _ in range(draw(st.integers(1, 2))):
+        kind = draw(st.sampled_from(RuleKind))
+        other = st.lists(st.sampled_from(terms), max_size=1)
+        own_first = draw(st.booleans())
+        when, targets = draw(other), draw(other)
+        for member in members:
+            pair = ((member, *when), tuple(targets)) if own_first else (tuple(when), (member,))
+            if pair[1]:
+                origin = Origin("rules.yaml", f"rules[{len(model.rules) + len(extra)}]")
+                extra.append(Rule(kind, pair[0], pair[1], origin))
+    return Model(model.groups, (*model.rules, *extra))
