@@ -146,7 +146,7 @@ def analyse(model: Model) -> Analysis:
 
 
 def _conditions(oracle: Oracle, whens: list[list[int]], rules: list[int]) -> dict[int, int]:
-    """Per rule, one literal that implies its ``when`` (a fresh one for a compound ``when``)."""
+    """Per rule, one literal equivalent to its ``when`` (a fresh one for a compound ``when``)."""
     implies: dict[int, int] = {}
     for index in rules:
         when = whens[index]
@@ -156,49 +156,73 @@ def _conditions(oracle: Oracle, whens: list[list[int]], rules: list[int]) -> dic
         lit = implies[index] = oracle.fresh()
         for w in when:
             oracle.add([-lit, w])
+        oracle.add([lit, *(-w for w in when)])
     return implies
 
 
-def _some_holds(oracle: Oracle, on: list[int], implies: dict[int, int], rules: list[int]) -> bool:
-    """Does the condition of one of ``rules`` hold in a solution with the selectors ``on``?"""
-    return oracle.solve_with((implies[i] for i in rules), on)
-
-
-def _holding(
-    oracle: Oracle, on: list[int], whens: list[list[int]], implies: dict[int, int]
-) -> set[int]:
+def _holding(oracle: Oracle, on: list[int], implies: dict[int, int]) -> set[int]:
     """The rules of ``implies`` whose ``when`` holds in some solution with the selectors ``on``.
 
     In bulk, as :func:`_settle` does for options: "does some candidate's condition hold?" is
     one call; each solution clears every candidate whose condition it satisfies.
     """
-    left = set(implies)
-    oracle.prefer(list(implies.values()))
-    while left and _some_holds(oracle, on, implies, sorted(left)):
-        left -= {i for i in left if all(oracle.true(w) for w in whens[i])}
-    return set(implies) - left
+    left = dict(implies)
+    while left:
+        oracle.prefer(list(left.values()))  # a solution's values become the saved phases
+        if not oracle.solve_with((left[i] for i in sorted(left)), on):
+            break
+        for i in oracle.true_keys(left):
+            del left[i]
+    return set(implies) - set(left)
+
+
+def _alone(
+    oracle: Oracle, on: list[int], selectors: dict[int, int], implies: dict[int, int]
+) -> set[int]:
+    """The rules of ``implies`` whose ``when`` holds in some solution with the selectors ``on``
+    and every rule of ``implies`` but that one on (its own selector free).
+
+    One call per rule that can apply, plus one: each rule gets a fresh *pick* variable that
+    implies its ``when`` and frees its selector, at most one pick holds, and "some pick holds"
+    is asked while one can (a solution picks one rule, which therefore applies; an
+    unsatisfiable answer proves every rule left).
+    """
+    picks = {i: oracle.fresh() for i in implies}
+    switch = oracle.fresh()  # frees the selectors for this question only
+    for i, pick in picks.items():
+        oracle.add([-pick, implies[i]])
+        oracle.add([selectors[i], pick, -switch])
+    lits = list(picks.values())
+    at_most_one = [-oracle.counter(lits, 2)[1]] if len(lits) > 1 else []
+    left = dict(picks)
+    done: list[int] = []
+    while left and oracle.solve_with(left.values(), [*on, *at_most_one, switch, *done]):
+        picked = next(i for i, pick in left.items() if oracle.true(pick))
+        done.append(-left.pop(picked))
+    oracle.add([-switch])
+    return set(implies) - set(left)
 
 
 def _never(
-    oracle: Oracle, selectors: list[int], whens: list[list[int]], implies: dict[int, int]
+    oracle: Oracle, on: list[int], selectors: dict[int, int], implies: dict[int, int]
 ) -> list[int]:
     """The rules of ``implies`` whose ``when`` holds in no valid configuration of the registry
-    without the rule itself.
+    without the rule itself (``on``: the selectors of the other rules, ``selectors``: those of
+    the rules of ``implies``).
 
     First with every rule on (in bulk); then with all the rules left switched off at once
     (in bulk): a condition that holds in no solution even then never holds without its own
-    rule. Only the conditions that do hold then are asked one by one (the rule may be what
-    makes its own condition impossible, like ``a requires b`` with ``a conflicts b``).
+    rule. Only the conditions that do hold then are asked without their own rule alone (the
+    rule may be what makes its own condition impossible, like ``a requires b`` with ``a
+    conflicts b``; or another rule left may be), in one call per rule that applies.
     """
-    left = set(implies) - _holding(oracle, selectors, whens, implies)
-    off = [-s if i in left else s for i, s in enumerate(selectors)]
-    maybe = _holding(oracle, off, whens, {i: implies[i] for i in sorted(left)})
-    never = left - maybe
-    for index in sorted(maybe):
-        without = [s if i != index else -s for i, s in enumerate(selectors)]
-        if not oracle.solve([*without, *whens[index]], keep=False):
-            never.add(index)
-    return sorted(never)
+    every = [*on, *selectors.values()]
+    left = set(implies) - _holding(oracle, every, implies)
+    off = [*on, *(-s if i in left else s for i, s in selectors.items())]
+    maybe = _holding(oracle, off, {i: implies[i] for i in sorted(left)})
+    rest = [*on, *(s for i, s in selectors.items() if i not in maybe)]
+    applies = _alone(oracle, rest, selectors, {i: implies[i] for i in sorted(maybe)})
+    return sorted(left - applies)
 
 
 def rule_findings(
@@ -206,11 +230,12 @@ def rule_findings(
 ) -> RuleFindings:
     """Find rules that never apply and (with ``redundant``) rules implied by the rest.
 
-    Every rule's clauses are guarded by a selector variable of its own, so that one incremental
-    solver answers "does the registry without rule r still forbid what r forbids?" under
-    assumptions. A void registry has no findings (every rule is vacuous there; ``analyse``
-    reports it). The rules that can apply are found in bulk (a few calls), and so are those
-    that never do (group testing); with ``redundant``, each rule costs one call per clause.
+    A rule that may never apply, or (with ``redundant``) any rule, has its clauses guarded by a
+    selector variable of its own, so that one incremental solver answers "does the registry
+    without rule r still forbid what r forbids?" under assumptions; the other rules are hard.
+    A void registry has no findings (every rule is vacuous there; ``analyse`` reports it). The
+    rules that can apply are found in bulk (a few calls), and so are those that never do
+    (group testing); with ``redundant``, each rule costs one call per clause.
     """
     analysis = analysis or analyse(model)
     if analysis.void:
@@ -218,32 +243,35 @@ def rule_findings(
     dead_options, dead_groups = set(analysis.dead), set(analysis.dead_groups)
     with Oracle(model) as oracle:
         oracle.require(problem.limits(model))
-        selectors: list[int] = []
+        selectors: dict[int, int] = {}
         clauses: list[list[list[int]]] = []  # per rule: its clauses (without selector)
         whens: list[list[int]] = []
-        for rule in model.rules:
+        candidates: list[int] = []  # rules that may never apply
+        for index, rule in enumerate(model.rules):
             own = oracle.clauses(rule)
-            s = oracle.fresh()
+            live = not any(t in dead_options or t in dead_groups for t in rule.when)
+            may_never = not live or len(rule.when) > 1  # else it holds in some configuration
+            if may_never:
+                candidates.append(index)
+            guard: list[int] = []
+            if redundant or may_never:
+                selectors[index] = oracle.fresh()
+                guard = [-selectors[index]]
             for clause in own:
-                oracle.add([*clause, -s])
-            selectors.append(s)
+                oracle.add([*clause, *guard])
             clauses.append(own)
             whens.append([oracle.term(t) for t in rule.when])
-        if not oracle.solve(selectors, keep=False):
+        if not oracle.solve(list(selectors.values()), keep=False):
             return RuleFindings()
-        applies = [False] * len(selectors)
-        for index, rule in enumerate(model.rules):
-            live = not any(t in dead_options or t in dead_groups for t in rule.when)
-            if live and len(rule.when) <= 1:
-                applies[index] = True  # one live term: it holds in some valid configuration
-        implies = _conditions(oracle, whens, [i for i, a in enumerate(applies) if not a])
-        never = _never(oracle, selectors, whens, implies)
+        implies = _conditions(oracle, whens, candidates)
+        on = [s for i, s in selectors.items() if i not in implies]
+        never = _never(oracle, on, {i: selectors[i] for i in candidates}, implies)
         implied: list[int] = []
         skip = set(never)
         for index, own in enumerate(clauses if redundant else ()):
             if index in skip:
                 continue
-            others = [s if i != index else -s for i, s in enumerate(selectors)]
+            others = [s if i != index else -s for i, s in selectors.items()]
             if all(not oracle.solve([*others, *(-x for x in c)], keep=False) for c in own):
                 implied.append(index)
         return RuleFindings(tuple(sorted(never)), tuple(implied))

@@ -24,7 +24,7 @@ core, a subset of the assumptions that is already inconsistent (:meth:`Oracle.co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from typing import Any
 
 from solver.answers import Choice, Element, GroupLimit
@@ -216,6 +216,17 @@ class Oracle:
         found, v = self._found, abs(lit)
         value = v <= len(found) and found[v - 1] > 0
         return value if lit > 0 else not value
+
+    def true_keys(self, literals: Mapping[int, int]) -> list[int]:
+        """The keys of ``literals`` whose literal holds in the last assignment kept (one call
+        for many literals: a :meth:`true` call per literal costs more than the test)."""
+        found = self._found
+        size = len(found)
+        return [
+            key
+            for key, x in literals.items()
+            if 0 < abs(x) <= size and (found[abs(x) - 1] > 0) == (x > 0)
+        ]
 
     def assignment(self) -> Set[str]:
         """The last assignment kept, as the set of selected options (a lazy view: a
