@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -76,6 +75,8 @@ def _write_synced(path: Path, data: bytes) -> None:
 
 
 def _digest(data: bytes | None) -> str | None:
+    import hashlib  # first needed once uv runs (Journal.record_child): off the path to uv
+
     return None if data is None else hashlib.sha256(data).hexdigest()
 
 
@@ -86,7 +87,7 @@ class Journal:
         self.project_dir = project_dir
         self.path = path
         self.originals = dict(originals)  # file as given (relative to project_dir or absolute)
-        self.seen: dict[str, str | None] = {f: _digest(d) for f, d in originals.items()}
+        self._seen: dict[str, str | None] | None = None  # see .seen (computed when needed)
         self.running = False  # a uv step started and has not reached a checkpoint
 
     def _write(self, name: str, data: dict[str, object]) -> None:
@@ -100,15 +101,27 @@ class Journal:
                 hint=f"do not remove {STATE_DIR}/ while hpm runs; the project files were restored",
             ) from e
 
+    @property
+    def seen(self) -> dict[str, str | None]:
+        """The files' digests at the last checkpoint (before the first: the originals')."""
+        if self._seen is None:
+            self._seen = {f: _digest(d) for f, d in self.originals.items()}
+        return self._seen
+
     def record_child(self, child: Child) -> None:
-        """Remember the uv process now running (recovery stops it before restoring anything)."""
+        """Remember the uv process now running (recovery stops it before restoring anything).
+
+        While uv runs, the originals' digests are taken too, if no checkpoint did it yet: that
+        work (and loading ``hashlib``) overlaps with uv instead of delaying its start.
+        """
         self._write(CHILD, child.to_json())
         self.running = True
+        self._seen = self.seen
 
     def checkpoint(self) -> None:
         """A step of hpm's finished: what the files hold now is hpm's doing, not someone else's."""
-        self.seen = {f: _digest(read_bytes_or_none(self._target(f))) for f in self.originals}
-        self._write(SEEN, {"seen": self.seen})
+        self._seen = {f: _digest(read_bytes_or_none(self._target(f))) for f in self.originals}
+        self._write(SEEN, {"seen": self._seen})
         with contextlib.suppress(FileNotFoundError):
             (self.path / CHILD).unlink()
         self.running = False
