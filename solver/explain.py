@@ -16,7 +16,7 @@ is, alone, unsatisfiable.
    they mention): for each choice in the conflict, a maximal consistent subset of the part's
    choices that tries that choice last; its complement is a minimal correction set, so
    applying one fix makes the whole part consistent, not only the conflict printed.
-3. The chain: networkx walks the conflict's term graph depth-first from the first choice.
+3. The chain: a depth-first walk of the conflict's term graph from the first choice.
 """
 
 from __future__ import annotations
@@ -133,9 +133,12 @@ def _minimal(oracle: Oracle, graph: _Graph) -> list[Element]:
 
 
 def _fixes(
-    oracle: Oracle, part: list[Element], conflict: list[Element], pinned: Choice | None
+    oracle: Oracle, graph: _Graph, conflict: list[Element], pinned: Choice | None
 ) -> tuple[tuple[Choice, ...], ...]:
+    if not any(isinstance(e, Choice) and e != pinned for e in conflict):
+        return ()  # no choice of the conflict can be given up (a dead option's, alone)
     model = oracle.model
+    part = graph.part(conflict)
     choices = [e for e in part if isinstance(e, Choice) and e != pinned]
     base = [oracle.selector(e) for e in part if not isinstance(e, Choice) or e == pinned]
     if not oracle.solve(base, keep=False):
@@ -173,35 +176,60 @@ def _relation(element: Element) -> str:
     return "limit"
 
 
-def chain(model: Model, conflict: Conflict) -> tuple[Step, ...]:
-    """Order the conflict's elements into a walk a person can follow (networkx DFS)."""
-    import networkx as nx  # only explanations need the graph library
+def _dfs_edges(
+    adjacent: dict[int | str, dict[int | str, None]], source: int
+) -> Iterator[tuple[int | str, int | str]]:
+    """The tree edges of a depth-first walk from ``source``, neighbours in insertion order (the
+    walk networkx's ``dfs_edges`` takes on the same graph)."""
+    visited: set[int | str] = {source}
+    stack: list[tuple[int | str, Iterator[int | str]]] = [(source, iter(adjacent[source]))]
+    while stack:
+        parent, children = stack[-1]
+        for child in children:
+            if child not in visited:
+                yield parent, child
+                visited.add(child)
+                stack.append((child, iter(adjacent[child])))
+                break
+        else:
+            stack.pop()
 
+
+def chain(model: Model, conflict: Conflict) -> tuple[Step, ...]:
+    """Order the conflict's elements into a walk a person can follow (depth-first).
+
+    The graph links each element (a node: its position) to its terms (a node: the name), and an
+    option to its group when both are terms; the walk starts at the first choice."""
     # constraints first: the depth-first search visits them first
     found: list[Element] = [*conflict.constraints, *conflict.choices]
-    graph = nx.Graph()
+    graph: dict[int | str, dict[int | str, None]] = {}
+
+    def link(a: int | str, b: int | str) -> None:
+        graph.setdefault(a, {})[b] = None
+        graph.setdefault(b, {})[a] = None
+
     terms: dict[str, None] = {}  # in element order, not a set's: the walk must not vary
     for index, element in enumerate(found):
-        graph.add_node(("e", index))
+        graph.setdefault(index, {})
         for term in _terms(element):
-            graph.add_edge(("e", index), ("t", term))
+            link(index, term)
             terms[term] = None
     for term in terms:  # an option links to its group, so group terms and limits connect
         if model.is_option(term) and model.group_of(term).name in terms:
-            graph.add_edge(("t", term), ("t", model.group_of(term).name))
-    start = ("e", len(conflict.constraints)) if conflict.choices else ("e", 0)
-    order: list[tuple[str, int]] = [start]
-    via: dict[tuple[str, int], str] = {}
-    for parent, child in nx.dfs_edges(graph, start):
-        if child[0] == "e":
+            link(term, model.group_of(term).name)
+    start = len(conflict.constraints) if conflict.choices else 0
+    order: list[int] = [start]
+    via: dict[int, str] = {}
+    for parent, child in _dfs_edges(graph, start):
+        if isinstance(child, int) and isinstance(parent, str):  # elements link only to terms
             order.append(child)
-            via[child] = parent[1]
-    order.extend(("e", i) for i in range(len(found)) if ("e", i) not in order)
+            via[child] = parent
+    order.extend(i for i in range(len(found)) if i not in order)
     steps = []
-    for node in order:
-        element = found[node[1]]
+    for index in order:
+        element = found[index]
         terms_of = _terms(element)
-        source = via.get(node, terms_of[0])
+        source = via.get(index, terms_of[0])
         target = next((t for t in terms_of if t != source), source)
         if isinstance(element, Rule) and source in element.targets and element.when:
             target = element.when[0]
@@ -214,7 +242,7 @@ def _explain(oracle: Oracle, graph: _Graph, pinned: Choice | None = None) -> Con
     core = _minimal(oracle, graph)
     choices = tuple(e for e in core if isinstance(e, Choice))
     constraints = tuple(e for e in core if isinstance(e, Rule | GroupLimit))
-    fixes = _fixes(oracle, graph.part(core), core, pinned)
+    fixes = _fixes(oracle, graph, core, pinned)
     return Conflict(
         choices, constraints, chain(oracle.model, Conflict(choices, constraints)), fixes
     )
