@@ -26,8 +26,6 @@ per option, without this.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from solver import problem
 from solver.answers import Analysis, RuleFindings
 from solver.cnf import Oracle
@@ -55,19 +53,23 @@ def _alike(oracle: Oracle, slots: dict[int, list[int]]) -> dict[int, list[int]]:
     name replaced by None; equal signatures within one group mean the swap maps the rules onto
     themselves (a rule naming both options gives each a signature naming the other: no match).
     """
-    model = oracle.model
-    wanted = {o for o in model.options if oracle.var(o) in slots}
+    model, options = oracle.model, oracle.options
+    wanted = {options[v - 1] for v in slots}
     named: dict[str, list[tuple[object, ...]]] = {}
     for rule in model.rules:
-        for t in dict.fromkeys(t for t in (*rule.when, *rule.targets) if t in wanted):
+        terms = rule.when + rule.targets
+        hit = [t for t in terms if t in wanted]
+        for t in dict.fromkeys(hit) if len(hit) > 1 else hit:
             when = tuple(None if w == t else w for w in rule.when)
             targets = tuple(None if w == t else w for w in rule.targets)
             named.setdefault(t, []).append((rule.kind, when, targets))
     found: dict[int, list[int]] = {}
     for lits in {id(v): v for v in slots.values()}.values():
-        classes: dict[frozenset[tuple[object, int]], list[int]] = {}
+        classes: dict[tuple[tuple[object, ...], ...], list[int]] = {}
         for v in lits:
-            signature = frozenset(Counter(named.get(oracle.options[v - 1], ())).items())
+            # a multiset, in a canonical order: equal multisets give equal tuples (were two
+            # different entries' hashes equal, equal multisets might differ: only a lost merge)
+            signature = tuple(sorted(named.get(options[v - 1], ()), key=hash))
             classes.setdefault(signature, []).append(v)
         for alike in classes.values():
             if len(alike) > 1:
