@@ -41,10 +41,15 @@ def test_solver_imports_only_stdlib_constraint_and_pysat() -> None:
                 assert id(node) not in top_level, f"{path.name}: {name} at module top level"
 
 
+def _printed(code: str) -> list[str]:
+    """What ``code`` prints, run in a fresh interpreter (so that imports start from nothing)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
 def test_importing_solver_loads_neither_python_sat_nor_networkx() -> None:
     code = "import sys, solver; print('pysat' in sys.modules, 'networkx' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["False", "False"]
+    assert _printed(code) == ["False", "False"]
 
 
 def test_solver_exports_every_public_name_lazily_and_only_those() -> None:
@@ -56,30 +61,27 @@ def test_solver_exports_every_public_name_lazily_and_only_those() -> None:
         "from solver import analyse, check, Verdict, Model; "
         "print('solver.analysis' in sys.modules, solver.check.__module__)"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["False", "True", "solver.engine"]
+    assert _printed(code) == ["False", "True", "solver.engine"]
+
+
+def _check_printing(rules: str, result: str) -> str:
+    """Code that checks ``{'g': ('a',)}`` in a one-group model with ``rules`` and prints the
+    verdict's status and ``result``."""
+    return (
+        "import sys\n"
+        "from solver import Group, Model, Rule, RuleKind, Selection, Strategy, check\n"
+        f"model = Model((Group('g', Strategy.ONE, ('a', 'b')),), {rules})\n"
+        "verdict = check(model, Selection({'g': ('a',)}))\n"
+        f"print(verdict.status, {result})"
+    )
 
 
 def test_a_check_that_holds_as_written_loads_neither_python_constraint_nor_python_sat() -> None:
-    code = (
-        "import sys\n"
-        "from solver import Group, Model, Selection, Strategy, check\n"
-        "model = Model((Group('g', Strategy.ONE, ('a', 'b')),))\n"
-        "verdict = check(model, Selection({'g': ('a',)}))\n"
-        "print(verdict.status, 'constraint' in sys.modules, 'pysat' in sys.modules)"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["valid", "False", "False"]
+    code = _check_printing("()", "'constraint' in sys.modules, 'pysat' in sys.modules")
+    assert _printed(code) == ["valid", "False", "False"]
 
 
 def test_an_explanation_loads_no_networkx() -> None:
-    code = (
-        "import sys\n"
-        "from solver import Group, Model, Rule, RuleKind, Selection, Strategy, check\n"
-        "rule = Rule(RuleKind.CONFLICTS, (), ('a',))\n"
-        "model = Model((Group('g', Strategy.ONE, ('a', 'b')),), (rule,))\n"
-        "verdict = check(model, Selection({'g': ('a',)}))\n"
-        "print(verdict.status, len(verdict.conflict.chain), 'networkx' in sys.modules)"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["invalid", "2", "False"]
+    rules = "(Rule(RuleKind.CONFLICTS, (), ('a',)),)"
+    code = _check_printing(rules, "len(verdict.conflict.chain), 'networkx' in sys.modules")
+    assert _printed(code) == ["invalid", "2", "False"]
