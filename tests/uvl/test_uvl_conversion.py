@@ -123,8 +123,8 @@ def test_clauses_become_rules_without_helper_variables(tmp_path):
     assert (("pay-ment",), RuleKind.REQUIRES, ("g-3-pay-ment",)) in rules
 
 
-def test_registry_has_exactly_the_uvl_configurations(tmp_path):
-    fm = parse_uvl(_write(tmp_path, SAMPLE))
+def _both_configurations(fm: FeatureModel) -> tuple[set[frozenset[str]], set[frozenset[str]]]:
+    """The converted registry's configurations (as features) and the UVL ones (brute force)."""
     plan = plan_registry(fm)
     model = plan_to_model(plan)
     feature_of = {v: k for k, v in plan.option_of_feature.items()}
@@ -135,6 +135,11 @@ def test_registry_has_exactly_the_uvl_configurations(tmp_path):
         selected = {n for n, b in zip(names, bits, strict=True) if b}
         if _uvl_valid(fm, selected):
             expected.add(frozenset(selected))
+    return got, expected
+
+
+def test_registry_has_exactly_the_uvl_configurations(tmp_path):
+    got, expected = _both_configurations(parse_uvl(_write(tmp_path, SAMPLE)))
     assert got == expected
     assert expected  # the sample is not void
 
@@ -166,16 +171,7 @@ def test_clauses_read_in_one_pass_mean_what_the_full_parser_reads(tmp_path):
     lines = CLAUSES.split("constraints\n")[1].splitlines()
     for (number, formula), text in zip(fm.constraints, lines, strict=True):
         assert formula == uvl_model._FormulaParser("m", number, text.strip(), known).parse()
-    plan = plan_registry(fm)
-    model = plan_to_model(plan)
-    feature_of = {v: k for k, v in plan.option_of_feature.items()}
-    got = {frozenset(feature_of[o] for o in c) for c in configurations(model)}
-    names = [f.name for f in fm.features()]
-    expected = set()
-    for bits in product((False, True), repeat=len(names)):
-        selected = {n for n, b in zip(names, bits, strict=True) if b}
-        if _uvl_valid(fm, selected):
-            expected.add(frozenset(selected))
+    got, expected = _both_configurations(fm)
     assert got == expected and expected
     bare = CLAUSES.replace('!A | !"a&b"', "!A | a&b")  # a bare a&b is a formula over a and b
     with pytest.raises(UvlError, match="unknown feature 'a'"):
