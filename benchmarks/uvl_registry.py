@@ -229,6 +229,7 @@ def _clause_rule(
     return RuleSpec(negatives[:-1], RuleKind.CONFLICTS, negatives[-1:])
 
 
+@collector_paused
 def plan_to_model(plan: RegistryPlan) -> Model:
     """The Model the hpm loader should build from the written registry (same rule order)."""
     groups = tuple(
