@@ -40,6 +40,8 @@ def offline_uv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         mp.setenv("UV_PYTHON_DOWNLOADS", "never")
         mp.setenv("UV_NO_CONFIG", "1")
         mp.setenv("HPM_CACHE_DIR", str(tmp_path_factory.mktemp("hpm-cache")))
+        # every git init (the tests', uv's, hpm's cache) without the template's sample hooks
+        mp.setenv("GIT_TEMPLATE_DIR", "")
         for name in (
             "VIRTUAL_ENV",
             "UV_PROJECT_ENVIRONMENT",
