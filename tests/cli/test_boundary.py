@@ -135,6 +135,42 @@ def test_exit_codes_of_the_real_process(demo: Path, hpm_process: RunHpm) -> None
     assert hpm_process("group", "list", cwd=demo).returncode == 0
 
 
+CONSOLE = Path(sys.executable).parent / "hpm"  # the installed console script
+
+
+def _console(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CONSOLE), *args], cwd=cwd, env=hpm_env(), capture_output=True, text=True, check=False
+    )
+
+
+def _closed_stdout(argv: list[str], cwd: Path) -> tuple[int, str]:
+    process = subprocess.Popen(
+        argv, cwd=cwd, env=hpm_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # nobody reads: hpm's output meets a closed pipe
+    err = process.stderr.read().decode()
+    return process.wait(), err
+
+
+@pytest.mark.skipif(not CONSOLE.is_file(), reason="hpm is not installed as a console script")
+def test_the_console_script_exits_at_once_with_the_same_output_and_codes(
+    demo: Path, hpm_process: RunHpm
+) -> None:
+    # `hpm` ends with os._exit once its output is flushed (hpm.__main__.console): the output and
+    # the exit codes must be those of `python -m hpm`, which ends as any Python program does
+    assert _console("chek", cwd=demo).returncode == 2  # usage
+    listed = _console("group", "list", cwd=demo)
+    assert listed.returncode == 0 and "inference" in listed.stdout
+    assert listed.stdout == hpm_process("group", "list", cwd=demo).stdout
+    set_groups(demo, "metrics = []\n")
+    assert _console("check", cwd=demo).returncode == 1  # incomplete
+    status, err = _closed_stdout([str(CONSOLE), "group", "list"], demo)
+    assert "Traceback" not in err
+    assert status == _closed_stdout([sys.executable, "-m", "hpm", "group", "list"], demo)[0]
+
+
 def test_a_misspelt_status_suggests_status(tmp_path: Path, hpm: RunHpm) -> None:
     err = _usage_error(hpm("stauts", cwd=tmp_path))
     assert err == "error: unknown command `stauts`\nhint: did you mean `status`?\n"
