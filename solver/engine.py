@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from solver import problem
-from solver.answers import Choice, Completion, Conflict, Element, Verdict
+from solver.answers import Choice, Completion, Conflict, Element, GroupLimit, Verdict
 from solver.model import Group, Model, Selection, Strategy
 
 if TYPE_CHECKING:
@@ -251,6 +251,8 @@ def feasible(model: Model, selection: Selection, group: str) -> dict[str, Confli
     problem.validate(model, selection)
     target = model.group(group)
     base = problem.elements(model, _without(selection, group))
+    if _every_trial_holds(model, selection, target, base):
+        return dict.fromkeys(target.options)  # no solver needed (nor loaded)
     answer: dict[str, Conflict | None] = {}
     with Oracle(model) as oracle, Oracle(model) as selectors:
         oracle.require(base)
@@ -265,6 +267,42 @@ def feasible(model: Model, selection: Selection, group: str) -> dict[str, Confli
             why = why or Explainer(model, base, selectors)
             answer[option] = _explain_trial(why, selection, target, option)
     return answer
+
+
+def _every_trial_holds(
+    model: Model, selection: Selection, target: Group, base: Sequence[Element]
+) -> bool:
+    """Whether every option's :func:`trial` holds as written: the other groups' choices (none
+    open; absent groups off) with the trial's satisfy ``base`` and the trial's choices. Each
+    trial is then possible (that configuration is its completion): :func:`feasible` needs no
+    oracle, and python-sat is not even loaded.
+
+    Only the elements that read ``target`` (its limit, the rules on it or its options) change
+    from one trial to the next; they are asked first, per option, so that a trial that fails
+    costs one pass that only sorts the elements; the rest is asked once.
+    """
+    others = _without(selection, target.name)
+    if any(chosen is None for chosen in others.choices.values()):
+        return False
+    terms = {target.name, *target.options}
+    reading: list[Element] = []
+    rest: list[Element] = []
+    for element in base:
+        if isinstance(element, Choice):
+            rest.append(element)  # another group's choice
+        elif isinstance(element, GroupLimit):
+            (reading if element.group == target.name else rest).append(element)
+        elif terms.isdisjoint(element.when) and terms.isdisjoint(element.targets):
+            rest.append(element)
+        else:
+            reading.append(element)
+    selected = frozenset(others.chosen_options)
+    for option in target.options:
+        mine = trial(selection, target, option)
+        config = selected | {c.option for c in mine if c.kind == "chosen" and c.option is not None}
+        if not problem.all_hold(model, [*mine, *reading], config):
+            return False
+    return problem.all_hold(model, rest, selected)
 
 
 def why_not(model: Model, selection: Selection, options: Sequence[str]) -> dict[str, Conflict]:

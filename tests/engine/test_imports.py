@@ -85,3 +85,18 @@ def test_an_explanation_loads_no_networkx() -> None:
     rules = "(Rule(RuleKind.CONFLICTS, (), ('a',)),)"
     code = _check_printing(rules, "len(verdict.conflict.chain), 'networkx' in sys.modules")
     assert _printed(code) == ["invalid", "2", "False"]
+
+
+def test_feasible_loads_python_sat_only_when_some_option_does_not_fit_as_written() -> None:
+    code = (
+        "import sys\n"
+        "from solver import Group, Model, Rule, RuleKind, Selection, Strategy, feasible\n"
+        "groups = (Group('g', Strategy.MANY, ('a', 'b', 'c')),"
+        " Group('h', Strategy.ONE, ('x', 'y')))\n"
+        "model = Model(groups, (Rule(RuleKind.CONFLICTS, ('c',), ('y',)),))\n"
+        "fits = feasible(model, Selection({'g': ('a',), 'h': ('x',)}), 'g')\n"
+        "print(list(fits.values()) == [None] * 3, 'pysat' in sys.modules)\n"
+        "rejected = feasible(model, Selection({'g': ('a',), 'h': ('y',)}), 'g')\n"
+        "print(rejected['c'] is not None, 'pysat' in sys.modules)"
+    )
+    assert _printed(code) == ["True", "False", "True", "True"]
