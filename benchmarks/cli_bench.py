@@ -1,8 +1,9 @@
 """What a user feels at the command line: start-up of read-only commands, and ``hpm sync``.
 
 - ``hpm check`` and ``hpm explain GROUP`` on the example project (seed choices made), alternated
-  with the import floor ``python -c "import click, yaml, tomlkit, constraint"`` so both see the
-  same noise; from a *regular* install (``pip install .`` into a fresh virtual environment whose
+  with the import floor ``python -c "import click, yaml, tomlkit, constraint"`` (run by the same
+  environment's python as the hpm it is compared with) so both see the same noise; from a
+  *regular* install (``pip install .`` into a fresh virtual environment whose
   dependencies come from this one), with the ``.pyc`` files pip writes and without them (a
   read-only install with ``PYTHONDONTWRITEBYTECODE=1``). The editable checkout is measured too.
 - ``hpm sync`` after one 1-of-N switch (``inference``: qwen <-> deepseek, metrics chosen), on a
@@ -93,15 +94,20 @@ def startup(runs: int) -> dict[str, Any]:
         except subprocess.CalledProcessError as e:
             out["notes"].append(f"regular install failed: {(e.stderr or b'')[-200:]!r}")
             installed = None
-        kinds = [("editable", Path(hpm_exe()), env)]
+        # the floor runs on the interpreter of the hpm it is compared with: this environment's
+        # python also runs the .pth files here (the editable install's finder: ~15 ms), which
+        # the regular install's python, and its hpm, never run
+        kinds = [("editable", Path(hpm_exe()), PYTHON)]
         if installed:
-            kinds.insert(0, ("regular install, .pyc", installed, env))
-            kinds.append(("regular install, no .pyc", installed, env))
-        floor = [PYTHON, "-c", FLOOR]
-        for kind, hpm, kenv in kinds:
+            python = str(installed.parent / "python")
+            kinds.insert(0, ("regular install, .pyc", installed, python))
+            kinds.append(("regular install, no .pyc", installed, python))
+        for kind, hpm, python in kinds:
+            kenv = env
             if kind.endswith("no .pyc"):
                 _drop_bytecode(hpm)
                 kenv = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+            floor = [python, "-c", FLOOR]
             cmds = [[str(hpm), "check"], [str(hpm), "explain", EXPLAINED], floor]
             run(cmds[0], project, kenv)  # warm the registry cache (and the page cache)
             times, last = alternate(cmds, runs, project, kenv)
