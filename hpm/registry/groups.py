@@ -31,6 +31,7 @@ OPTION_KEYS = (
 )
 _FIELD_KEYS = frozenset((*SOURCE_KEYS, "index", "packages"))  # an option's own source or bundle
 
+_STRATEGIES = {strategy.value: strategy for strategy in Strategy}
 # Spellings people reach for, mapped to the strategy they mean (for the hint only).
 _STRATEGY_HINTS = {
     "1-of-n": Strategy.ONE,
@@ -198,9 +199,9 @@ def _strategy(check: FileChecker, data: dict) -> Strategy | None:
     text = check.get_str(data, (), "strategy", required=True)
     if text is None:
         return None
-    for strategy in Strategy:
-        if text == strategy.value:
-            return strategy
+    strategy = _STRATEGIES.get(text)
+    if strategy is not None:
+        return strategy
     meant = _STRATEGY_HINTS.get(text.strip().lower().replace("_", "-").replace(" ", "-"))
     hint = f"did you mean `{meant.value}`?" if meant else did_you_mean(text, ["1-of-N", "M-of-N"])
     check.report(

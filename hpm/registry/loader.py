@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -169,7 +170,7 @@ def _load_layers(layers: Sequence[Layer]) -> Registry:
         raise InputError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return Registry(
         root=reals[0],
-        model=Model(groups, (*rules, *bundles.conflict_rules(found))),
+        model=Model(groups, (*rules, *bundles.conflict_rules(found))) if found else model,
         sources=sources,
         digest=_digest(files),
         bundles=bundled,
@@ -233,26 +234,37 @@ def _documents(files: _Files, folder: str):
     if not directory.is_dir():
         return
     # Not only regular files: a FIFO or a link to a device must be reported, not skipped.
-    paths = sorted(
-        (p for p in directory.iterdir() if not p.is_dir() and not p.name.startswith(".")),
-        key=lambda p: p.name,  # names are unique here; comparing Path objects is slow
-    )
-    if folder == "groups" and not any(p.suffix == ".yaml" for p in paths):
+    with os.scandir(directory) as listing:  # is_dir() from the listing: no stat per file
+        names = sorted(e.name for e in listing if not e.name.startswith(".") and not _is_dir(e))
+    if folder == "groups" and not any(name.endswith(".yaml") for name in names):
         problems.append(
             Problem(layer.display(f"{folder}/"), "", "no group files (groups/*.yaml) found")
         )
-    for path in paths:
-        display = layer.display(f"{folder}/{path.name}")
-        if path.suffix == ".yml":
+    for name in names:
+        if name.endswith(".yml"):
             problems.append(
-                Problem(display, "", "registry files end in .yaml", f"rename it {path.stem}.yaml")
+                Problem(
+                    layer.display(f"{folder}/{name}"),
+                    "",
+                    "registry files end in .yaml",
+                    f"rename it {name[:-4]}.yaml",
+                )
             )
             continue
-        if path.suffix != ".yaml":
+        if not name.endswith(".yaml"):
             continue
-        doc = files.read(f"{folder}/{path.name}")
+        doc = files.read(f"{folder}/{name}")
         if doc is not None:
-            yield FileChecker(doc, problems), path.stem
+            yield FileChecker(doc, problems), name[:-5]
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    """As ``Path.is_dir``: a link loop or an unreadable target is no directory (reported when
+    read)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _rules_document(files: _Files) -> FileChecker | None:

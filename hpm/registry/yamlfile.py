@@ -187,7 +187,7 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
         return None, [
             Problem(display, "", "file is not valid UTF-8", "save it as UTF-8", line=bad_line)
         ]
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(), without copying the text)
         return None, [Problem(display, "", "empty file")]
     if _FAST:
         built = _from_nodes(text)
