@@ -21,12 +21,15 @@ OPTION``, a dead option in ``hpm registry check``): the user never chose it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpm.errors import location
 from hpm.machine.facts import MACHINE_FILE
-from solver import Choice, Conflict, GroupLimit
+from solver import Choice, GroupLimit
 from solver.model import Origin, Rule, RuleKind
+
+if TYPE_CHECKING:
+    from solver import Conflict
 
 
 def _names(terms: tuple[str, ...]) -> str:

@@ -16,7 +16,8 @@ Questions (completion mode: absent groups may be activated when rules need them)
 - ``analyse(model) -> Analysis`` (core, dead, void) and ``rule_findings(model) ->
   RuleFindings`` (rules that never apply, redundant rules).
 
-Answers are frozen data (:mod:`solver.answers`), never sentences: the application words them.
+Answers are frozen data (:mod:`solver.answers`, :mod:`solver.conflicts`; the analysis's in
+:mod:`solver.analysis`), never sentences: the application words them.
 Tunables are arguments (``SolverLimits``), never module globals. Malformed selections (unknown
 group or option, a 1-of-N group chosen with other than one option) raise ``ValueError``.
 
@@ -31,23 +32,19 @@ from typing import TYPE_CHECKING, Any
 # Imported on first use (PEP 562), so that ``hpm check`` does not load the analysis modules and
 # ``import solver.model`` stays cheap; ``from solver import X`` works as before.
 _HOME = {
-    "analyse": "solver.analysis",
-    "rule_findings": "solver.analysis",
+    **dict.fromkeys(("Analysis", "RuleFindings", "analyse", "rule_findings"), "solver.analysis"),
     **dict.fromkeys(
         (
-            "Analysis",
             "Choice",
             "Completion",
-            "Conflict",
             "Constraint",
             "Element",
             "GroupLimit",
-            "RuleFindings",
-            "Step",
             "Verdict",
         ),
         "solver.answers",
     ),
+    **dict.fromkeys(("Conflict", "Step"), "solver.conflicts"),
     **dict.fromkeys(("SolverLimits", "check", "complete", "feasible", "why_not"), "solver.engine"),
     **dict.fromkeys(
         ("Group", "Model", "Origin", "Rule", "RuleKind", "Selection", "Strategy", "TermRules"),
@@ -56,19 +53,9 @@ _HOME = {
 }
 
 if TYPE_CHECKING:
-    from solver.analysis import analyse, rule_findings
-    from solver.answers import (
-        Analysis,
-        Choice,
-        Completion,
-        Conflict,
-        Constraint,
-        Element,
-        GroupLimit,
-        RuleFindings,
-        Step,
-        Verdict,
-    )
+    from solver.analysis import Analysis, RuleFindings, analyse, rule_findings
+    from solver.answers import Choice, Completion, Constraint, Element, GroupLimit, Verdict
+    from solver.conflicts import Conflict, Step
     from solver.engine import SolverLimits, check, complete, feasible, why_not
     from solver.model import Group, Model, Origin, Rule, RuleKind, Selection, Strategy, TermRules
 

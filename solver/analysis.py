@@ -26,10 +26,41 @@ per option, without this.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from solver import problem
-from solver.answers import Analysis, RuleFindings
 from solver.cnf import Oracle
 from solver.model import Model
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What holds in every (or no) valid configuration of a registry. Tuples are sorted.
+
+    *core*: options selected in every valid configuration; *dead*: in none; *void*: there is
+    no valid configuration at all (then every option is dead and none is core).
+    """
+
+    core: tuple[str, ...]
+    dead: tuple[str, ...]
+    void: bool
+    dead_groups: tuple[str, ...] = ()  # groups that can never be active (every option dead)
+    dead_defaults: tuple[tuple[str, str], ...] = ()  # (group, option): defaults that are dead
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFindings:
+    """Rules that do nothing: indexes into ``model.rules``, in registry order.
+
+    ``never_applies``: the rule's ``when`` cannot hold in any valid configuration, even of the
+    registry without that rule (so the rule can never take effect: usually a mistake; a rule
+    that itself makes its condition impossible, like ``a requires b`` with ``a conflicts b``,
+    does apply: it is what makes ``a`` dead). ``redundant``: the rule can apply, but the other
+    rules and groups already imply it (removing it changes no valid configuration).
+    """
+
+    never_applies: tuple[int, ...] = ()
+    redundant: tuple[int, ...] = ()
 
 
 def _slots(oracle: Oracle) -> dict[int, list[int]]:

@@ -1,17 +1,21 @@
-"""What the engine answers: verdicts, completions and conflicts. All frozen data.
+"""What the engine answers: the elements of a question (:class:`Choice`, :class:`GroupLimit`),
+verdicts and completions. All frozen data.
 
-A :class:`Conflict` is a *minimal* set of the user's choices and of the registry's constraints
-that cannot hold together: dropping any single element makes the rest consistent. Its elements
-are :class:`Choice` objects (the user's side) and constraints, each a :class:`~solver.model.Rule`
-or a :class:`GroupLimit` (the registry's side, each with its ``Origin``).
+Answers that most commands never make live with what makes them, so that those commands never
+create their classes (a frozen dataclass costs about a millisecond at import): conflicts in
+:mod:`solver.conflicts` (made by :mod:`solver.explain`), the analysis's answers in
+:mod:`solver.analysis`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from solver.model import Origin, Rule, Selection
+
+if TYPE_CHECKING:
+    from solver.conflicts import Conflict
 
 ChoiceKind = Literal["chosen", "only", "open"]
 
@@ -45,40 +49,6 @@ class GroupLimit:
 
 Constraint = Rule | GroupLimit
 Element = Choice | Rule | GroupLimit
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One link of a readable chain: ``element`` connects the term ``source`` to ``target``.
-
-    ``relation`` is ``"chosen"``, ``"only"``, ``"open"``, ``"requires"``, ``"conflicts"`` or
-    ``"limit"``; ``origin`` is None for the user's choices.
-    """
-
-    source: str
-    target: str
-    relation: str
-    element: Element
-    origin: Origin | None
-
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    """A minimal conflict, with a readable chain and the ways out.
-
-    ``fixes``: each a minimal set of the user's choices whose removal (drop it, or change the
-    group's choice) makes the part of the registry the conflict lives in consistent again;
-    smallest first. Empty when the registry's constraints conflict on their own.
-    """
-
-    choices: tuple[Choice, ...]
-    constraints: tuple[Constraint, ...]
-    chain: tuple[Step, ...] = ()
-    fixes: tuple[tuple[Choice, ...], ...] = ()
-
-    @property
-    def elements(self) -> tuple[Element, ...]:
-        return (*self.choices, *self.constraints)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,33 +88,3 @@ class Completion:
     @property
     def ok(self) -> bool:
         return self.conflict is None
-
-
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    """What holds in every (or no) valid configuration of a registry. Tuples are sorted.
-
-    *core*: options selected in every valid configuration; *dead*: in none; *void*: there is
-    no valid configuration at all (then every option is dead and none is core).
-    """
-
-    core: tuple[str, ...]
-    dead: tuple[str, ...]
-    void: bool
-    dead_groups: tuple[str, ...] = ()  # groups that can never be active (every option dead)
-    dead_defaults: tuple[tuple[str, str], ...] = ()  # (group, option): defaults that are dead
-
-
-@dataclass(frozen=True, slots=True)
-class RuleFindings:
-    """Rules that do nothing: indexes into ``model.rules``, in registry order.
-
-    ``never_applies``: the rule's ``when`` cannot hold in any valid configuration, even of the
-    registry without that rule (so the rule can never take effect: usually a mistake; a rule
-    that itself makes its condition impossible, like ``a requires b`` with ``a conflicts b``,
-    does apply: it is what makes ``a`` dead). ``redundant``: the rule can apply, but the other
-    rules and groups already imply it (removing it changes no valid configuration).
-    """
-
-    never_applies: tuple[int, ...] = ()
-    redundant: tuple[int, ...] = ()

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from solver import problem
-from solver.answers import Choice, Completion, Conflict, Element, GroupLimit, Verdict
+from solver.answers import Choice, Completion, Element, GroupLimit, Verdict
 from solver.model import Group, Model, Selection, Strategy
 
 if TYPE_CHECKING:
     from solver.cnf import Oracle
+    from solver.conflicts import Conflict
     from solver.explain import Explainer
 
 
@@ -245,14 +246,14 @@ def feasible(model: Model, selection: Selection, group: str) -> dict[str, Confli
     choices as assumptions); the rejected ones share a second one, with selectors, for their
     explanations.
     """
-    from solver.cnf import Oracle
-    from solver.explain import Explainer
-
     problem.validate(model, selection)
     target = model.group(group)
     base = problem.elements(model, _without(selection, group))
     if _every_trial_holds(model, selection, target, base):
         return dict.fromkeys(target.options)  # no solver needed (nor loaded)
+    from solver.cnf import Oracle
+    from solver.explain import Explainer
+
     answer: dict[str, Conflict | None] = {}
     with Oracle(model) as oracle, Oracle(model) as selectors:
         oracle.require(base)

@@ -25,8 +25,9 @@ from collections.abc import Iterator, Sequence
 from itertools import islice
 
 from solver import problem
-from solver.answers import Choice, Conflict, Element, GroupLimit, Step
+from solver.answers import Choice, Element, GroupLimit
 from solver.cnf import Oracle
+from solver.conflicts import Conflict, Step
 from solver.model import Model, Rule
 
 

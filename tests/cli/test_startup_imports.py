@@ -36,6 +36,10 @@ NOT_LOADED_FROM_CACHE = (
 NOT_CREATED = (
     "dataclass Ui",  # hpm sync's
     "dataclass MachineChange",  # hpm status's
+    "dataclass Conflict",  # made only when a question has no answer (solver.conflicts)
+    "dataclass Step",
+    "dataclass Analysis",  # hpm registry check's (solver.analysis)
+    "dataclass RuleFindings",
 )
 
 RUNNER = """
