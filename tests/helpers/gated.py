@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers.cli import hpm_env, run_hpm
+from helpers.cli import hpm_env, invoke_hpm
 from helpers.projects import use_registry, write_gated_package, write_project
 
 GROUP = """\
@@ -48,7 +48,7 @@ def make_gated(tmp_path: Path) -> Path:
         write_gated_package(registry / "pkgs" / name, name)
     project = use_registry(write_project(tmp_path / "project"), "../registry")
     choose(project, "gated-old")
-    done = run_hpm("sync", cwd=project)
+    done = invoke_hpm("sync", cwd=project)  # set-up: the process does not matter here
     assert done.returncode == 0, done.stderr
     (tmp_path / "gate").mkdir()
     return project
