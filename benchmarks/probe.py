@@ -23,7 +23,7 @@ from benchmarks.scenario import valid_choices
 from benchmarks.synthetic import synthetic_plan
 from benchmarks.uvl_model import parse_uvl
 from benchmarks.uvl_registry import RegistryPlan, plan_registry, plan_to_model, write_registry
-from solver import Model, RuleKind, Selection, Strategy, analyse
+from solver import Group, Model, RuleKind, Selection, Strategy, analyse
 from solver.cnf import Oracle
 from solver.problem import limits
 
@@ -104,31 +104,40 @@ def invalid_selection(model: Model, valid: Selection) -> tuple[Selection, str] |
 def _changes(
     model: Model, base: dict[str, tuple[str, ...]]
 ) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """The one-group changes :func:`invalid_selection` tries, in its order."""
+    """The one-group changes :func:`invalid_selection` tries, in its order: the additions a
+    rule forbids, every other addition to a group of at most ``EXPLAIN_UP_TO`` options (so
+    that ``explain`` has a rejected option to explain), the drops a rule forbids, then the
+    other additions to larger groups."""
     add, drop = _suspects(model, base)
     # small groups first: explaining one of them (feasible) stays a focused measurement
     groups = sorted(model.groups, key=lambda g: len(g.options))
+    small = [g for g in groups if len(g.options) <= EXPLAIN_UP_TO]
+    for group in groups:
+        yield from _additions(group, base.get(group.name, ()), add.__contains__)
+    for group in small:
+        yield from _additions(group, base.get(group.name, ()), lambda o: o not in add)
     for group in groups:
         chosen = base.get(group.name, ())
         if len(chosen) > 1:
             for option in chosen:
                 if option in drop:
                     yield group.name, tuple(o for o in chosen if o != option)
-        for option in group.options:
-            if option in add and option not in chosen:
-                if group.strategy is Strategy.ONE or not chosen:
-                    yield group.name, (option,)
-                elif len(chosen) < group.upper:
-                    yield group.name, (*chosen, option)
-    for group in groups:
-        chosen = base.get(group.name, ())
-        for option in group.options:
-            if option in chosen or option in add:
-                continue
-            if group.strategy is Strategy.ONE or not chosen:
-                yield group.name, (option,)
-            elif len(chosen) < group.upper:
-                yield group.name, (*chosen, option)
+    for group in groups[len(small) :]:
+        yield from _additions(group, base.get(group.name, ()), lambda o: o not in add)
+
+
+def _additions(
+    group: Group, chosen: tuple[str, ...], wanted: Callable[[str], bool]
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Another option of a chosen 1-of-N group, one more of an M-of-N group, or one option of
+    an absent group, for the ``wanted`` options."""
+    for option in group.options:
+        if option in chosen or not wanted(option):
+            continue
+        if group.strategy is Strategy.ONE or not chosen:
+            yield group.name, (option,)
+        elif len(chosen) < group.upper:
+            yield group.name, (*chosen, option)
 
 
 def _suspects(model: Model, base: dict[str, tuple[str, ...]]) -> tuple[set[str], set[str]]:
@@ -237,8 +246,8 @@ def hpm_ops(
         else:
             verdict = measure("check-invalid", lambda: check(model, bad[0]), runs)
             emit(op="check-invalid-result", status=verdict.status)
-    elif bad is None:
-        emit(op="explain", skipped="no rejected option found")
+    elif bad is None or set(bad[0].choices[bad[1]]) <= set(valid.choices.get(bad[1], ())):
+        emit(op="explain", skipped="no rejected option found")  # none, or the change drops one
     elif len(model.group(bad[1]).options) > EXPLAIN_UP_TO:
         size = len(model.group(bad[1]).options)
         emit(op="explain", skipped=f"the group of the invalid change found has {size} options")
