@@ -84,6 +84,8 @@ def _alike(oracle: Oracle, slots: dict[int, list[int]]) -> dict[int, list[int]]:
     name replaced by None; equal signatures within one group mean the swap maps the rules onto
     themselves (a rule naming both options gives each a signature naming the other: no match).
     """
+    if not slots:
+        return {}  # no group with fewer slots than options (freebsd: one unlimited group)
     model, options = oracle.model, oracle.options
     wanted = {options[v - 1] for v in slots}
     named: dict[str, list[tuple[object, ...]]] = {}
