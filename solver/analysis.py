@@ -89,13 +89,26 @@ def _alike(oracle: Oracle, slots: dict[int, list[int]]) -> dict[int, list[int]]:
     model, options = oracle.model, oracle.options
     wanted = {options[v - 1] for v in slots}
     named: dict[str, list[tuple[object, ...]]] = {}
+    alone = (None,)
     for rule in model.rules:
-        terms = rule.when + rule.targets
-        hit = [t for t in terms if t in wanted]
+        # the kind's value (a str) hashes in C; an Enum member's hash is Python code
+        kind, when, targets = rule.kind.value, rule.when, rule.targets
+        if len(when) == 1 and len(targets) == 1:  # "a requires b": most rules, the short way
+            w, x = when[0], targets[0]
+            if w in wanted:
+                named.setdefault(w, []).append((kind, alone, alone if x == w else targets))
+            if x in wanted and x != w:
+                named.setdefault(x, []).append((kind, when, alone))
+            continue
+        hit = [t for t in when + targets if t in wanted]
         for t in dict.fromkeys(hit) if len(hit) > 1 else hit:
-            when = tuple(None if w == t else w for w in rule.when)
-            targets = tuple(None if w == t else w for w in rule.targets)
-            named.setdefault(t, []).append((rule.kind, when, targets))
+            named.setdefault(t, []).append(
+                (
+                    kind,
+                    tuple(None if w == t else w for w in when),
+                    tuple(None if w == t else w for w in targets),
+                )
+            )
     found: dict[int, list[int]] = {}
     for lits in {id(v): v for v in slots.values()}.values():
         classes: dict[tuple[tuple[object, ...], ...], list[int]] = {}
