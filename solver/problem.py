@@ -125,8 +125,13 @@ def mentions(model: Model, element: Element) -> tuple[str, ...]:
         return model.group(element.group).options
     if isinstance(element, GroupLimit):
         return model.group(element.group).options
+    when, targets = element.when, element.targets
+    if len(when) == 1 and len(targets) == 1:  # "a requires b": most rules, the short way
+        w, x = when[0], targets[0]
+        if not model.is_group(w) and not model.is_group(x):
+            return (w,) if w == x else (w, x)
     found: list[str] = []
-    for t in (*element.when, *element.targets):
+    for t in (*when, *targets):
         found.extend(model.group(t).options if model.is_group(t) else (t,))
     return tuple(dict.fromkeys(found))
 
