@@ -195,7 +195,7 @@ def analyse(model: Model) -> Analysis:
     return Analysis(tuple(sorted(core)), tuple(sorted(dead)), void, dead_groups, dead_defaults)
 
 
-def _conditions(oracle: Oracle, whens: list[list[int]], rules: list[int]) -> dict[int, int]:
+def _conditions(oracle: Oracle, whens: dict[int, list[int]], rules: list[int]) -> dict[int, int]:
     """Per rule, one literal equivalent to its ``when`` (a fresh one for a compound ``when``)."""
     implies: dict[int, int] = {}
     for index in rules:
@@ -295,7 +295,7 @@ def rule_findings(
         oracle.require(problem.limits(model))
         selectors: dict[int, int] = {}
         clauses: list[list[list[int]]] = []  # per rule: its clauses (without selector)
-        whens: list[list[int]] = []
+        whens: dict[int, list[int]] = {}  # per rule that may never apply: its condition
         candidates: list[int] = []  # rules that may never apply
         for index, rule in enumerate(model.rules):
             own = oracle.clauses(rule)
@@ -303,6 +303,7 @@ def rule_findings(
             may_never = not live or len(rule.when) > 1  # else it holds in some configuration
             if may_never:
                 candidates.append(index)
+                whens[index] = [oracle.term(t) for t in rule.when]
             guard: list[int] = []
             if redundant or may_never:
                 selectors[index] = oracle.fresh()
@@ -310,7 +311,6 @@ def rule_findings(
             for clause in own:
                 oracle.add([*clause, *guard])
             clauses.append(own)
-            whens.append([oracle.term(t) for t in rule.when])
         if not oracle.solve(list(selectors.values()), keep=False):
             return RuleFindings()
         implies = _conditions(oracle, whens, candidates)

@@ -138,6 +138,11 @@ class Oracle:
                 active = -self.some(element.group)
                 found += [[active, *c] for c in self._at_least(lits, element.lower)]
             return found
+        when, terms = element.when, element.targets
+        if len(when) == 1 and len(terms) == 1:  # "a requires b": most rules, the short way
+            w, x = var.get(when[0]), var.get(terms[0])
+            if w is not None and x is not None:  # two options (no group term)
+                return [[-w, x]] if element.kind is RuleKind.REQUIRES else [[-w, -x]]
         guard = [-self.term(t) for t in element.when]
         targets = [
             var[o]
