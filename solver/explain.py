@@ -41,11 +41,14 @@ class _Graph:
         base: _Graph | None = None,
         where: Sequence[int | None] = (),
         new: Iterable[int] | None = None,
+        choices: Sequence[int] | None = None,
     ) -> None:
         """``base``: a graph over a part of ``found`` whose index is reused (not changed);
         ``where``: per position in ``base``, that element's position here (None: left out);
-        ``new``: the positions here of the elements ``base`` lacks (the only ones indexed)."""
+        ``new``: the positions here of the elements ``base`` lacks (the only ones indexed);
+        ``choices``: the positions of the choices, when the caller knows them."""
         self.model, self.elements = model, found
+        self._choices = choices
         self.by_option: dict[str, list[int]] = {}
         self._base = base
         self._where = where
@@ -84,7 +87,9 @@ class _Graph:
     def breadth_first(self) -> Iterator[Element]:
         """Choices first, then the elements reached from their options, nearest first; then
         the elements no choice reaches, in their order (lazily: a prefix costs only itself)."""
-        starts = [i for i, e in enumerate(self.elements) if isinstance(e, Choice)]
+        starts = self._choices
+        if starts is None:
+            starts = [i for i, e in enumerate(self.elements) if isinstance(e, Choice)]
         taken: set[int] = set()
         for i in self.reach(starts):
             taken.add(i)
@@ -296,4 +301,5 @@ class Explainer:
         start = len(found) - len(self.others)
         where.extend(range(start, len(found)))
         new = [*range(len(before), len(before) + len(own)), *range(a, start)]
-        return _explain(self.oracle, _Graph(self.model, found, self.graph, where, new), pinned)
+        graph = _Graph(self.model, found, self.graph, where, new, range(start))  # choices first
+        return _explain(self.oracle, graph, pinned)
