@@ -10,43 +10,16 @@ arithmetic constraints) raises ``UvlError`` naming the file and line.
 
 from __future__ import annotations
 
-import functools
-import gc
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+
+from hpm.gcpause import collector_paused
 
 # ("var", name) | ("not", f) | (op, f, g) with op in and/or/implies/iff
 # | ("clause", ((name, positive), ...)): a disjunction of literals, as most constraints are
 Formula = tuple
-
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def collector_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``fn`` with Python's cyclic garbage collector paused.
-
-    Reading and converting a model builds a few hundred thousand small tuples, lists and
-    records, none in a cycle (reference counting frees them all); the collector's passes over
-    them found nothing to free and cost about a fifth of the conversion (BusyBox: parsing
-    74 -> 54 ms of CPU).
-    """
-
-    @functools.wraps(fn)
-    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not gc.isenabled():
-            return fn(*args, **kwargs)
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return paused
 
 
 class UvlError(ValueError):
@@ -341,7 +314,7 @@ class _FormulaParser:
         return ("var", name)
 
 
-@collector_paused
+@collector_paused()
 def parse_uvl(path: str | Path) -> FeatureModel:
     """Read a UVL file (see the module docstring for what is supported)."""
     name = str(path)

@@ -39,11 +39,11 @@ from benchmarks.uvl_model import (
     FeatureModel,
     Formula,
     UvlError,
-    collector_paused,
     formula_text,
     parse_uvl,
     to_clauses,
 )
+from hpm.gcpause import collector_paused
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
 
@@ -111,7 +111,7 @@ def _unique(base: str, used: set[str]) -> str:
     return name
 
 
-@collector_paused
+@collector_paused()
 def plan_registry(fm: FeatureModel) -> RegistryPlan:
     """The registry for ``fm`` (see the module docstring for the mapping)."""
     features = fm.features()
@@ -229,7 +229,7 @@ def _clause_rule(
     return RuleSpec(negatives[:-1], RuleKind.CONFLICTS, negatives[-1:])
 
 
-@collector_paused
+@collector_paused()
 def plan_to_model(plan: RegistryPlan) -> Model:
     """The Model the hpm loader should build from the written registry (same rule order)."""
     groups = tuple(

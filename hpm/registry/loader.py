@@ -13,15 +13,14 @@ named with its layer's label in front.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hpm.errors import InputError, Problem
+from hpm.gcpause import collector_paused
 from hpm.names import normalize
 from hpm.registry import bundles
 from hpm.registry.catalog import Index, Package, Registry, Source
@@ -111,20 +110,8 @@ def load_layers(layers: Sequence[Layer]) -> Registry:
     every parsed file alive until the end, and each automatic full collection would walk all
     of them again (a third of the load's time on automotive2_4, growing with the registry).
     """
-    with _collector_paused():
+    with collector_paused():
         return _load_layers(layers)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _load_layers(layers: Sequence[Layer]) -> Registry:
