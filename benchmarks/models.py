@@ -55,8 +55,9 @@ def probe_stages(args: list[str], stages: tuple[str, ...], timeout: float) -> di
     return merged
 
 
-def as_user(model: Path, timeout: float) -> dict[str, Any]:
-    """Conversion and ``hpm registry check`` as processes; flamapy as one process."""
+def as_user(model: Path, timeout: float, flamapy_timeout: float | None) -> dict[str, Any]:
+    """Conversion and ``hpm registry check`` as processes; flamapy as one process, unless
+    ``flamapy_timeout`` is None."""
     out: dict[str, Any] = {}
     env = {**os.environ, "HPM_NO_CACHE": "1", "NO_COLOR": "1"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,12 +90,13 @@ def as_user(model: Path, timeout: float) -> dict[str, Any]:
                 out["dead"] = len(set(report["dead"]) - aux)
             except (ValueError, KeyError, TypeError):
                 out["check-failed"] = last_line(check.stderr, 300)
-    try:
-        flama = run([PYTHON, str(HERE / "probe.py"), "flamapy", str(model), "1"], None, env,
-                    timeout)  # fmt: skip
-        fine = flama.returncode == 0 and '"failed"' not in flama.stdout
-        out["flamapy"] = flama.seconds if fine else None
-    except subprocess.TimeoutExpired:
-        out["flamapy"] = None
+    if flamapy_timeout is not None:
+        try:
+            flama = run([PYTHON, str(HERE / "probe.py"), "flamapy", str(model), "1"], None, env,
+                        flamapy_timeout)  # fmt: skip
+            fine = flama.returncode == 0 and '"failed"' not in flama.stdout
+            out["flamapy"] = flama.seconds if fine else None
+        except subprocess.TimeoutExpired:
+            out["flamapy"] = None
     print(f"  ran {model.stem} as a user does", file=sys.stderr, flush=True)
     return out

@@ -1,4 +1,4 @@
-"""Run every benchmark: ``python benchmarks/run.py [--quick] [--models DIR] [--timeout SECONDS]``.
+"""Run the benchmarks: ``python benchmarks/run.py [--goals | --quick] [--models DIR] [--only P]``.
 
 Measures, each subject in its own process with a time-out, and reports every goal of issue 16 as
 a ratio against a baseline measured in the same run (``goals.py``):
@@ -14,9 +14,13 @@ a ratio against a baseline measured in the same run (``goals.py``):
   memory (``scaling.py``), with fitted growth exponents;
 - ``make test`` (full run only).
 
-``--quick`` (a couple of minutes): fewer runs, synthetic sizes up to 10,000, no extra models,
-no ``make test``. Writes a Markdown report to stdout and ``benchmarks/results/latest.md``, raw
-figures to ``benchmarks/results/<date>.json``. Timings are medians; nothing asserts a timing.
+Profiles (``PROFILES``): the full run measures everything above; ``--goals`` measures exactly
+the figures of the goals table (every one of them, flamapy and the other in-process stages left
+out: about a quarter of the full run's time); ``--quick`` (a couple of minutes): fewer runs,
+synthetic sizes up to 10,000, the base and load stages, no ``make test``. Writes a Markdown report
+to stdout and ``benchmarks/results/latest.md``, raw figures to
+``benchmarks/results/<date>.json``; both are rewritten after every part, so a run that is
+stopped keeps what it measured. Timings are medians; nothing asserts a timing.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import platform
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +45,46 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 
 from benchmarks import cli_bench, models, scaling  # noqa: E402
 from benchmarks.data import bench_data_dir, extra_models_dir, published  # noqa: E402
-from benchmarks.goals import evaluate, goals_table  # noqa: E402
+from benchmarks.goals import IN_PROCESS_MODELS, evaluate, goals_table  # noqa: E402
 from benchmarks.processes import last_line, run  # noqa: E402
 
 SYNTHETIC = (1_000, 5_000, 10_000, 50_000, 100_000)
 QUICK_SYNTHETIC = (1_000, 5_000, 10_000)
 STAGES = ("base", "load", "complete", "explain")
+#: flamapy is a baseline that fails or runs for minutes on the largest models: it gets this
+#: long at most, and its in-process breakdown is skipped where its process failed
+FLAMAPY_TIMEOUT = 150.0
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What one kind of run measures, and how often."""
+
+    name: str
+    runs: int  # per in-process measurement
+    timeout: float  # per subject, seconds
+    startup_rounds: int
+    sync_runs: int
+    synthetic_sizes: tuple[int, ...]
+    synthetic_stages: tuple[str, ...]
+    real_stages: tuple[str, ...]
+    in_process: tuple[str, ...] | None  # the models measured in process (None: every one)
+    flamapy: bool
+    cli_sizes: tuple[int, ...]
+    cli_subjects: tuple[str, ...] | None  # None: every command
+    cli_runs: int
+    suite: bool
+
+
+PROFILES = {
+    "full": Profile("full", 7, 300.0, 21, 7, SYNTHETIC, STAGES, STAGES, None, True, SYNTHETIC,
+                    None, 5, True),
+    "goals": Profile("goals", 5, 300.0, 21, 7, (10_000,), ("load",), ("base",),
+                     IN_PROCESS_MODELS, False, (10_000, 50_000, 100_000), ("registry check",),
+                     3, True),
+    "quick": Profile("quick", 3, 60.0, 7, 3, QUICK_SYNTHETIC, STAGES, ("base", "load"), None,
+                     True, QUICK_SYNTHETIC, None, 3, False),
+}  # fmt: skip
 
 
 def machine() -> dict[str, str]:
@@ -78,21 +117,36 @@ def machine() -> dict[str, str]:
     }
 
 
-def real_models(dirs: list[Path], runs: int, timeout: float, stages: tuple[str, ...]) -> list:
-    """Every UVL model of ``dirs``, smallest first: in process, as a user runs it, flamapy."""
+def real_models(dirs: list[Path], profile: Profile, timeout: float) -> list[dict[str, Any]]:
+    """Every UVL model of ``dirs``, smallest first: as a user runs it, in process, flamapy."""
     rows = []
+    flamapy_timeout = min(timeout, FLAMAPY_TIMEOUT)
     for directory in dirs:
         stats = published(directory)
         for path in sorted(directory.glob("*.uvl"), key=lambda p: p.stat().st_size):
-            hpm = models.probe_stages(["hpm", "uvl", str(path), str(runs)], stages, timeout)
-            flama = models.probe(["flamapy", str(path), str(runs)], timeout)
+            user = models.as_user(path, timeout, flamapy_timeout if profile.flamapy else None)
+            wanted = profile.in_process is None or any(
+                n.lower() in path.stem.lower() for n in profile.in_process
+            )
+            hpm = (
+                models.probe_stages(
+                    ["hpm", "uvl", str(path), str(profile.runs)], profile.real_stages, timeout
+                )
+                if wanted
+                else {}
+            )
+            flama: dict[str, Any] = {}
+            if profile.flamapy and user.get("flamapy"):
+                flama = models.probe(["flamapy", str(path), str(profile.runs)], flamapy_timeout)
+            elif profile.flamapy:
+                flama = {"read": {"failed": "the flamapy process failed or timed out"}}
             rows.append(
                 {
                     "model": path.stem,
                     "file": path.name,
                     "hpm": hpm,
                     "flamapy": flama,
-                    "user": models.as_user(path, timeout),
+                    "user": user,
                     "published": stats.get(path.name),
                 }
             )
@@ -100,11 +154,12 @@ def real_models(dirs: list[Path], runs: int, timeout: float, stages: tuple[str, 
     return rows
 
 
-def synthetic(sizes: tuple[int, ...], runs: int, timeout: float) -> list[dict[str, Any]]:
+def synthetic(profile: Profile, timeout: float) -> list[dict[str, Any]]:
     """The synthetic series in process."""
     rows = []
-    for n in sizes:
-        result = models.probe_stages(["hpm", "synthetic", str(n), str(runs)], STAGES, timeout)
+    for n in profile.synthetic_sizes:
+        args = ["hpm", "synthetic", str(n), str(profile.runs)]
+        result = models.probe_stages(args, profile.synthetic_stages, timeout)
         rows.append({"options": n, "hpm": result})
         print(f"  measured synthetic {n} in process", file=sys.stderr, flush=True)
     return rows
@@ -292,13 +347,16 @@ def _problems(results: list[tuple[str, dict[str, dict[str, Any]]]]) -> list[str]
     return out
 
 
-def report(info: dict[str, str], data: dict[str, Any], quick: bool) -> str:
+def report(info: dict[str, str], data: dict[str, Any]) -> str:
+    # raw files written before profiles existed say "quick": true or false
+    profile = data.get("profile") or ("quick" if data.get("quick") else "full")
     lines = [
-        f"# hpm benchmarks ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
-        f"{', quick' if quick else ''})",
+        f"# hpm benchmarks ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {profile} run)",
         "",
     ]
     lines += [f"- {k}: {v}" for k, v in info.items()]
+    if "parts" in data:
+        lines.append(f"- parts measured: {', '.join(data['parts']) or 'none yet'}")
     lines += ["", "## Goals (issue 16)", ""]
     lines += goals_table(evaluate(data))
     start = data.get("startup", {})
@@ -327,9 +385,11 @@ def report(info: dict[str, str], data: dict[str, Any], quick: bool) -> str:
     if real:
         lines += ["", "## Real feature models, as a user runs them (processes)", ""]
         lines += user_table(real)
-        lines += ["", "## Real feature models, in process", ""]
-        lines += real_table(real)
-        lines += _problems([(r["model"], r["hpm"]) for r in real])
+        measured = [r for r in real if r["hpm"]]  # the goals run measures a few in process
+        if measured:
+            lines += ["", "## Real feature models, in process", ""]
+            lines += real_table(measured)
+            lines += _problems([(r["model"], r["hpm"]) for r in measured])
     synth = data.get("synthetic", [])
     if synth:
         lines += ["", "## Synthetic registries, in process (seeded)", ""]
@@ -348,7 +408,9 @@ def report(info: dict[str, str], data: dict[str, Any], quick: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a couple of minutes")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--quick", action="store_true", help="a couple of minutes")
+    kind.add_argument("--goals", action="store_true", help="the goals table's figures only")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per subject")
     parser.add_argument("--models", default=None, help="a directory of extra UVL models")
     parser.add_argument(
@@ -360,45 +422,51 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated parts: startup, sync, real, synthetic, cli, suite",
     )
     args = parser.parse_args(argv)
+    results = HERE / "results"
     if args.report:
         data = json.loads(Path(args.report).read_text(encoding="utf-8"))
-        text = report(data["machine"], data, data.get("quick", False))
-        (HERE / "results" / "latest.md").write_text(text, encoding="utf-8")
+        text = report(data["machine"], data)
+        (results / "latest.md").write_text(text, encoding="utf-8")
         print(text)
         return 0
+    profile = PROFILES["quick" if args.quick else "goals" if args.goals else "full"]
     parts = set(args.only.split(","))
-    runs = 3 if args.quick else 7
-    timeout = args.timeout or (60.0 if args.quick else 300.0)
-    sizes = QUICK_SYNTHETIC if args.quick else SYNTHETIC
+    timeout = args.timeout or profile.timeout
     info = machine()
-    data: dict[str, Any] = {"machine": info, "quick": args.quick}
+    data: dict[str, Any] = {"machine": info, "profile": profile.name, "parts": []}
+    results.mkdir(exist_ok=True)
+    raw = results / f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%M%S}.json"
+
+    def done(part: str, figures: Any) -> None:
+        """Keep a finished part: the raw JSON and the report are rewritten after each one."""
+        data[part] = figures
+        data["parts"].append(part)
+        raw.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        (results / "latest.md").write_text(report(info, data), encoding="utf-8")
+        print(f"  finished {part} ({dt.datetime.now(dt.UTC):%H:%M:%S})", file=sys.stderr)
+
     if "startup" in parts:
-        data["startup"] = cli_bench.startup(7 if args.quick else 21)
+        done("startup", cli_bench.startup(profile.startup_rounds))
     if "sync" in parts:
-        data["sync"] = cli_bench.sync_overhead(3 if args.quick else 7)
+        done("sync", cli_bench.sync_overhead(profile.sync_runs))
     if "real" in parts:
         dirs = [bench_data_dir()]
         extra = extra_models_dir(args.models)
         if extra is not None:
             dirs.append(extra)
-        stages = ("base", "load") if args.quick else STAGES
-        data["real"] = real_models(dirs, runs, timeout, stages)
+        done("real", real_models(dirs, profile, timeout))
     if "synthetic" in parts:
-        data["synthetic"] = synthetic(sizes, runs, timeout)
+        done("synthetic", synthetic(profile, timeout))
     if "cli" in parts:
-        series = scaling.cli_series(sizes, 3 if args.quick else 5, timeout)
-        data["cli_series"] = series
+        series = scaling.cli_series(
+            profile.cli_sizes, profile.cli_runs, timeout, profile.cli_subjects
+        )
         keys = [*CLI_KEYS, "registry check MB"]
         data["exponents"] = {k: scaling.exponents(series, k) for k in keys}
-    if "suite" in parts and not args.quick:
-        data["suite"] = test_suite(1800)
-    text = report(info, data, args.quick)
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    (results / "latest.md").write_text(text, encoding="utf-8")
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M%S")
-    (results / f"{stamp}.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
-    print(text)
+        done("cli_series", series)
+    if "suite" in parts and profile.suite:
+        done("suite", test_suite(1800))
+    print(report(info, data))
     return 0
 
 

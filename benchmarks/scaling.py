@@ -23,8 +23,11 @@ from benchmarks.synthetic import synthetic_plan
 BUDGET = 20.0  # seconds per figure after its first run
 
 
-def cli_series(sizes: tuple[int, ...], runs: int, timeout: float) -> list[dict[str, Any]]:
-    """One row per size: seconds per command, peak MB of registry check, notes."""
+def cli_series(
+    sizes: tuple[int, ...], runs: int, timeout: float, only: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
+    """One row per size: seconds per command (those named in ``only``, or all), peak MB of
+    each, notes."""
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -42,7 +45,9 @@ def cli_series(sizes: tuple[int, ...], runs: int, timeout: float) -> list[dict[s
                 ("sync --auto", [hpm, "sync", "--auto", "--dry-run"], open_project, env),
                 ("registry check", [hpm, "registry", "check"], project, cold),
             ]
-            run([hpm, "check"], project, env, timeout)  # fill the registry cache
+            subjects = [s for s in subjects if only is None or s[0] in only]
+            if any(cenv is env for *_, cenv in subjects):
+                run([hpm, "check"], project, env, timeout)  # fill the registry cache
             for name, cmd, cwd, cenv in subjects:
                 times, peak = [], 0.0
                 try:
