@@ -37,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import shlex
 import tomllib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -203,7 +203,9 @@ def apply_plan(
     hpm.lock is written while the plan's last step, ``uv sync``, runs (it changes no
     pyproject.toml, so hpm's packages are declared as they will stay): the write overlaps with
     uv instead of following it. If anything fails afterwards, the journal restores it with the
-    rest.
+    rest. uv.lock is read while uv runs too (:class:`_LockedNames`): the packages it held before
+    the sync while the first step runs, and those it holds after the last edit while ``uv sync``
+    runs (read again afterwards only if ``uv sync`` changed it).
     """
     project_dir = Path(project_dir)
     workspace = find_workspace(project_dir)
@@ -221,25 +223,29 @@ def apply_plan(
 
     with transaction(project_dir, files) as journal:
         original = journal.originals
+        before = _LockedNames(original[files[1]])  # uv.lock as journalled
+        after = _LockedNames(None)
         try:
             if prepare is not None:
                 prepare()
                 journal.checkpoint()
-            before = locked_names(read_bytes_or_none(workspace.lock))
             for position, argv in enumerate(plan.commands):
                 if position == plan.routes_at:
                     _write_routes(project_dir, plan.routes, echo)
                     journal.checkpoint()
                 step += 1
-                last_sync = position == len(plan.commands) - 1 and argv[1:2] == ("sync",)
-                meanwhile = record if last_sync and not lock_written else None
+                meanwhile: list[Callable[[], object]] = [before.read]
+                if position == len(plan.commands) - 1 and argv[1:2] == ("sync",):
+                    meanwhile.append(lambda: after.reread(workspace.lock))
+                    if not lock_written:
+                        meanwhile.append(record)
                 _run(argv, project_dir, echo, terminal, journal, meanwhile)
             if plan.commands:
                 try:
-                    after = read_locked_names(read_bytes_or_none(workspace.lock))
+                    now = after.reread(workspace.lock, strict=True)
                 except ValueError as e:
                     raise UnusableLockError(workspace.lock.name, str(e)) from e
-                stale = sorted(before - after)
+                stale = sorted(before.read() - now)
                 if stale and workspace.environment.is_dir():
                     step += 1
                     uninstall = uvcmd.uninstall_argv(
@@ -255,6 +261,37 @@ def apply_plan(
             ) from error
         except KeyboardInterrupt as interrupt:
             raise interrupted_sync(_changed(project_dir, original)) from interrupt
+
+
+class _LockedNames:
+    """The package names of one version of ``uv.lock``, parsed once and while uv runs.
+
+    ``read()``: the names of the bytes given (a lock hpm cannot read: none, as
+    :func:`locked_names`). ``reread(path)``: the names of what ``path`` holds now, parsed again
+    only when its bytes differ from the last parsed; ``strict`` raises :func:`read_locked_names`'s
+    ``ValueError`` for a lock hpm cannot read (otherwise it is parsed again when asked strictly).
+    """
+
+    def __init__(self, data: bytes | None) -> None:
+        self.data = data
+        self.names: frozenset[str] | None = None
+
+    def read(self) -> frozenset[str]:
+        if self.names is None:
+            self.names = locked_names(self.data)
+        return self.names
+
+    def reread(self, path: Path, *, strict: bool = False) -> frozenset[str]:
+        data = read_bytes_or_none(path)
+        if self.names is None or data != self.data:
+            self.data, self.names = data, None
+            try:
+                self.names = read_locked_names(data)
+            except ValueError:
+                if strict:
+                    raise
+                return frozenset()
+        return self.names
 
 
 def _changed(project_dir: Path, original: dict[str, bytes | None]) -> tuple[str, ...]:
@@ -293,17 +330,17 @@ def _run(
     echo: Callable[[str], None] | None,
     terminal: int | None,
     journal: Journal,
-    meanwhile: Callable[[], None] | None = None,
+    meanwhile: Sequence[Callable[[], object]] = (),
     *,
     settle: bool = True,
 ) -> None:
-    """One uv step; ``meanwhile`` runs once uv has started (if it raises, uv is stopped);
-    ``settle``: a journal checkpoint after it."""
+    """One uv step; ``meanwhile`` runs once uv has started, in order (if one raises, uv is
+    stopped); ``settle``: a journal checkpoint after it."""
 
     def started(child: Child) -> None:
         journal.record_child(child)
-        if meanwhile is not None:
-            meanwhile()
+        for work in meanwhile:
+            work()
 
     if echo:
         echo(shlex.join(shown(argv)))

@@ -262,3 +262,21 @@ def test_a_registry_whose_path_holds_a_hash_and_spaces_reaches_uv_correctly(
     plan = sync(project, registry, selection("vllm-backend"), uv_bin)
     assert plan.add == (f"vllm-backend @ {(odd / 'pkgs' / 'vllm-backend').as_uri()}",)
     assert can_import(project, "vllm_backend")
+
+
+def test_uv_lock_is_parsed_again_only_when_its_bytes_changed(tmp_path: Path) -> None:
+    from hpm.apply.sync import _LockedNames
+
+    lock = tmp_path / "uv.lock"
+    entry = '[[package]]\nname = "{}"\nversion = "1.0"\n'
+    lock.write_text(entry.format("demo") + entry.format("Old_Tool"))
+    names = _LockedNames(lock.read_bytes())
+    assert names.read() == {"demo", "old-tool"}
+    assert names.reread(lock) is names.read()  # same bytes: the names parsed before
+    lock.write_text(entry.format("demo"))
+    assert names.reread(lock, strict=True) == {"demo"}
+    lock.write_text("this is [not toml")
+    assert names.reread(lock) == frozenset()  # while uv runs: no names, no error
+    with pytest.raises(ValueError, match="not valid TOML"):
+        names.reread(lock, strict=True)
+    assert _LockedNames(b"").read() == frozenset()
