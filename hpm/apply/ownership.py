@@ -17,19 +17,25 @@ The rule (one place, reused by the plan, ``--locked``, ``hpm status``):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from hpm.apply.requirements import split_git_url
+from hpm.errors import InputError, Problem
 from hpm.names import normalize
 
 if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
     from hpm.project.lockfile import LockState
+
+# how packaging reads the name at the start of a requirement: optional blanks, then its
+# IDENTIFIER token (packaging._tokenizer's pattern, matched the same way)
+_LEADING_NAME = re.compile(r"[ \t]*\b([a-zA-Z0-9][a-zA-Z0-9._-]*)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,24 +87,68 @@ class ProjectDependencies:
         return frozenset(self.packages)
 
 
-def project_dependencies(document: Mapping[str, Any]) -> ProjectDependencies:
+def project_dependencies(document: Mapping[str, Any], *, parse: bool = True) -> ProjectDependencies:
     """The declared packages of a parsed pyproject.toml (entries ``packaging`` cannot parse are
-    skipped: uv refuses them anyway)."""
-    items = _table(document, "project").get("dependencies", [])
+    skipped: uv refuses them anyway).
+
+    ``parse`` False: each entry's name is read as ``packaging`` reads it first (blanks, then its
+    identifier) without loading ``packaging``, and no entry is skipped. For every entry
+    ``packaging`` accepts, that is the same name. ``hpm sync`` plans with this reading and
+    confirms it with :func:`check_dependencies` while the first uv step runs.
+    """
     raw_sources = _table(_table(_table(document, "tool"), "uv"), "sources")
     sources = {normalize(k): v for k, v in raw_sources.items()}
     entries: dict[str, list[str]] = {}
-    for item in items if isinstance(items, list) else ():
-        if not isinstance(item, str):
-            continue
-        try:
-            name = normalize(Requirement(item).name)
-        except InvalidRequirement:
-            continue
-        entries.setdefault(name, []).append(item)
+    for _, item in _entries(document):
+        if parse:
+            name = _parsed_name(item)
+        else:
+            found = _LEADING_NAME.match(item)
+            name = found[1] if found else None
+        if name is not None:
+            entries.setdefault(normalize(name), []).append(item)
     return ProjectDependencies(
         {n: Declared(n, tuple(e), sources.get(n)) for n, e in entries.items()}
     )
+
+
+def _parsed_name(item: str) -> str | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return Requirement(item).name
+    except InvalidRequirement:
+        return None
+
+
+def check_dependencies(document: Mapping[str, Any]) -> None:
+    """:class:`InputError` naming each entry of ``[project] dependencies`` that ``packaging``
+    cannot parse (a project whose entries all parse reads the same with ``parse`` False)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    problems = []
+    for index, item in _entries(document):
+        try:
+            Requirement(item)
+        except InvalidRequirement as e:
+            problems.append(
+                Problem(
+                    "pyproject.toml",
+                    f"project.dependencies[{index}]",
+                    f"{item!r} is not a valid requirement ({str(e).splitlines()[0]})",
+                    "fix or remove the entry (uv cannot read it either), then run hpm sync again",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def _entries(document: Mapping[str, Any]) -> Iterator[tuple[int, str]]:
+    """The strings of ``[project] dependencies``, with their positions."""
+    items = _table(document, "project").get("dependencies", [])
+    for index, item in enumerate(items if isinstance(items, list) else ()):
+        if isinstance(item, str):
+            yield index, item
 
 
 def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -164,6 +214,8 @@ def same_request(wanted: str, declared: Declared, *, project_dir: Path) -> bool:
     Compares the parsed parts: extras, specifier, marker, and the source (a URL, a path resolved
     from ``project_dir``, a git URL and ref), so spelling differences do not count.
     """
+    from packaging.requirements import Requirement
+
     want = Requirement(_strip_editable(wanted))
     if len(declared.entries) != 1:
         return False

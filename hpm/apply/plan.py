@@ -87,16 +87,17 @@ class SyncPlan:
 
 
 def desired_packages(
-    registry: Registry, resolution: Selection, project_dir: Path
+    registry: Registry, resolution: Selection, project_dir: Path, *, verify: bool = True
 ) -> dict[str, str]:
     """Normalised package name -> ``hpm.lock`` entry for every package of the chosen options, in
     choice order. A package that several options install is listed once (the registry's derived
-    conflict rules guarantee that chosen options agree on its source)."""
+    conflict rules guarantee that chosen options agree on its source). ``verify``: see
+    :func:`hpm.apply.requirements.requirement`."""
     wanted: dict[str, str] = {}
     for option in resolution.chosen_options:
         for package in registry.packages(option):
             source = package.source
-            text = requirement(package.name, source, project_dir=project_dir)
+            text = requirement(package.name, source, project_dir=project_dir, verify=verify)
             wanted.setdefault(
                 normalize(package.name),
                 lock_entry(text, editable=source.editable and source.kind == "path"),
@@ -115,6 +116,7 @@ def make_plan(
     project: Mapping[str, Any] | None = None,
     environment_outdated: bool = False,
     environment: tuple[str, ...] = (),
+    verify: bool = True,
 ) -> SyncPlan:
     """Compare the resolution's packages with ``previous`` (hpm.lock) and plan the uv calls.
 
@@ -125,9 +127,10 @@ def make_plan(
     pyproject.toml, for the index entries and routes the user wrote (see
     :mod:`hpm.apply.routing`). ``environment_outdated``: the environment differs from uv.lock
     (see :mod:`hpm.apply.sync`), so ``uv sync`` runs even when pyproject.toml does not change;
-    ``environment`` says how, for the plan's text.
+    ``environment`` says how, for the plan's text. ``verify`` False: the requirement strings
+    are not parsed back with ``packaging`` (see :func:`hpm.apply.requirements.requirement`).
     """
-    chosen = desired_packages(registry, resolution, project_dir)
+    chosen = desired_packages(registry, resolution, project_dir, verify=verify)
     ownership = ownership_of(previous, declared)
     kept = (
         ()

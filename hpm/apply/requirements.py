@@ -28,11 +28,13 @@ from hpm.registry.catalog import Source
 EDITABLE_PREFIX = "-e "
 
 
-def requirement(name: str, source: Source, *, project_dir: Path) -> str:
+def requirement(name: str, source: Source, *, project_dir: Path, verify: bool = True) -> str:
     """The PEP 508 requirement for package ``name`` from ``source``, seen from ``project_dir``.
 
     The string is parsed back with ``packaging`` and must give exactly the parts it was built
     from (name, extras, URL, specifier, marker): what uv reads is what the registry check passed.
+    ``verify`` False skips that (``hpm sync`` builds its plan so while ``packaging`` is not yet
+    loaded, and builds it again with ``verify`` while the first uv step runs).
     """
     if not is_valid_name(name) or name.startswith("-"):
         raise ValueError(f"not a PEP 508 package name: {name!r}")
@@ -51,7 +53,8 @@ def requirement(name: str, source: Source, *, project_dir: Path) -> str:
     text = f"{head} @ {url}" if url else f"{head}{source.version or ''}"
     if source.marker:
         text += f" ; {source.marker}"
-    _verify(text, name, source, url)
+    if verify:
+        _verify(text, name, source, url)
     return text
 
 

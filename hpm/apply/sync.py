@@ -188,6 +188,7 @@ def apply_plan(
     prepare: Callable[[], None] | None = None,
     write_lock: bool = True,
     terminal: int | None = None,
+    confirm: Callable[[], None] | None = None,
 ) -> None:
     """Run ``plan``'s uv commands in ``project_dir``, prune ``.venv``, then write ``new_lock``.
 
@@ -198,7 +199,9 @@ def apply_plan(
     into pyproject.toml there, so that a failing uv step rolls them back too). ``write_lock``
     False (``--locked``): hpm.lock is left as it is. hpm.lock records how pyproject.toml declares
     hpm's packages afterwards (``declared``). In a workspace member, uv.lock and the environment
-    are the workspace root's.
+    are the workspace root's. ``confirm`` runs while the first uv step runs (with none, before
+    hpm.lock is written); if it raises, uv is stopped and the files restored (``hpm sync``
+    confirms there a plan it made without ``packaging``).
 
     hpm.lock is written while the plan's last step, ``uv sync``, runs (it changes no
     pyproject.toml, so hpm's packages are declared as they will stay): the write overlaps with
@@ -225,6 +228,7 @@ def apply_plan(
         original = journal.originals
         before = _LockedNames(original[files[1]])  # uv.lock as journalled
         after = _LockedNames(None)
+        first = [confirm] if confirm is not None else []
         try:
             if prepare is not None:
                 prepare()
@@ -234,7 +238,8 @@ def apply_plan(
                     _write_routes(project_dir, plan.routes, echo)
                     journal.checkpoint()
                 step += 1
-                meanwhile: list[Callable[[], object]] = [before.read]
+                meanwhile: list[Callable[[], object]] = [*first, before.read]
+                first = []
                 if position == len(plan.commands) - 1 and argv[1:2] == ("sync",):
                     meanwhile.append(lambda: after.reread(workspace.lock))
                     if not lock_written:
@@ -253,6 +258,8 @@ def apply_plan(
                     )
                     # the last step: nothing of hpm's follows it that a checkpoint would guard
                     _run(uninstall, project_dir, echo, terminal, journal, settle=False)
+            for check in first:  # no uv step ran
+                check()
             if not lock_written:
                 record()
         except UvError as error:

@@ -14,11 +14,12 @@ from hpm.cli.options import json_option, machine_options
 from hpm.cli.project import Load, project_command
 from hpm.cli.ui import Ui
 from hpm.context import Context
-from hpm.errors import DriftError, SelectionError, SyncStepError, UsageError
+from hpm.errors import DriftError, HpmError, SelectionError, SyncStepError, UsageError
 from hpm.views import INCOMPLETE_HINT, incomplete_message, invalid_message
 from solver.model import Model, Selection
 
 if TYPE_CHECKING:
+    from hpm.apply.ownership import ProjectDependencies
     from hpm.apply.plan import SyncPlan
     from hpm.project.autofill import FillReason
     from hpm.project.lockfile import LockState
@@ -37,6 +38,8 @@ class SyncOutcome:
     locked: bool = False  # --locked: hpm.lock is never rewritten
     reasons: Mapping[str, FillReason] = field(default_factory=dict)  # --auto: why, per group
     dropped: tuple[str, ...] = ()  # groups an earlier --auto activated that nothing needs now
+    # made without packaging: confirms the plan with it (while the first uv step runs)
+    confirm: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +94,16 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> Sy
     matches uv.lock; if not, the plan still runs ``uv sync --inexact`` (see hpm.apply.sync).
     ``dry_run``: also predict what the final uninstall step would remove (only --dry-run
     shows it).
+
+    A sync that will run (not ``dry_run``, not ``locked``) is planned without ``packaging``
+    (its import, mostly compiling regular expressions, was a sixth of hpm's work before the
+    first uv step): the declared names are read as ``packaging`` reads them and the
+    requirement strings hpm builds are not parsed back yet. The outcome's ``confirm`` does
+    both with ``packaging`` and makes the plan again; the plan must come out the same, or
+    the sync stops and every file is restored (an entry that ``packaging`` cannot parse is
+    named). :func:`apply_sync` runs it while the first uv step runs.
     """
-    from hpm.apply.ownership import fingerprints_of, project_dependencies
+    from hpm.apply.ownership import check_dependencies, fingerprints_of, project_dependencies
     from hpm.apply.plan import SyncPlan, make_plan
     from hpm.apply.sync import environment_check, pyproject_data
     from hpm.apply.uv import find_uv, sync_argv
@@ -121,7 +132,8 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> Sy
         reasons = fill_reasons(model, resolution, completion.filled, completion.added)
         auto_groups.update(completion.added)
     project = pyproject_data(ctx.project.root)
-    declared = project_dependencies(project)
+    quick = not (dry_run or locked)
+    declared = project_dependencies(project, parse=not quick)
     uv = find_uv()
     if locked:
         from hpm.cli.commands.check import lock_differences
@@ -130,25 +142,44 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> Sy
         if write_back:
             drift.append("open groups would be filled: " + ", ".join(write_back))
 
-    def plan_for(outdated: bool = False, changes: tuple[str, ...] = ()) -> SyncPlan:
+    def plan_for(
+        reading: ProjectDependencies,
+        outdated: bool = False,
+        changes: tuple[str, ...] = (),
+        *,
+        verify: bool = not quick,
+    ) -> SyncPlan:
         return make_plan(
             ctx.registry,
             resolution,
             previous,
             ctx.project.root,
             uv,
-            declared=declared,
+            declared=reading,
             project=project,
             environment_outdated=outdated,
             environment=changes,
+            verify=verify,
         )
 
-    plan = plan_for()
+    plan = plan_for(declared)
+    outdated = False
+    changes: tuple[str, ...] = ()
     if not plan.edits_project:
         env = environment_check(ctx.project.root, uv, locked=locked)
         if env.outdated:
             created = ("create the environment",) if env.missing else ()
-            plan = plan_for(True, env.changes or created)
+            outdated, changes = True, env.changes or created
+            plan = plan_for(declared, outdated, changes)
+
+    def confirm() -> None:
+        if plan_for(project_dependencies(project), outdated, changes, verify=True) != plan:
+            check_dependencies(project)  # an entry packaging skips: named, exit 2
+            raise HpmError(
+                "hpm's plan did not hold when pyproject.toml was read again with packaging",
+                hint="this is a bug in hpm; the project files are as before",
+            )
+
     if dry_run and plan.remove:
         plan = dataclasses.replace(plan, uninstall=_predicted_uninstall(ctx, project, plan.remove))
     recorded = {g: v if isinstance(v, str) else tuple(v) for g, v in values.items()}
@@ -179,7 +210,15 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> Sy
             environment=plan.environment,
         )
     return SyncOutcome(
-        plan, resolution, lock, write_back, completion, locked, reasons, tuple(dropped)
+        plan,
+        resolution,
+        lock,
+        write_back,
+        completion,
+        locked,
+        reasons,
+        tuple(dropped),
+        confirm if quick else None,
     )
 
 
@@ -239,6 +278,8 @@ def apply_sync(
 
     idle = not outcome.plan.commands and not outcome.write_back and not outcome.dropped
     if idle and (outcome.locked or _lock_is_current(ctx, outcome.lock)):
+        if outcome.confirm is not None:
+            outcome.confirm()
         return  # nothing to run and hpm.lock already says it: no journal, no fsync
     try:
         apply_plan(
@@ -249,6 +290,7 @@ def apply_sync(
             prepare=write_back if outcome.write_back or outcome.dropped else None,
             write_lock=not outcome.locked,
             terminal=terminal,
+            confirm=outcome.confirm,
         )
     except SyncStepError as error:
         raise error.with_hint(next_step_hint(ctx, outcome, error)) from error

@@ -1,0 +1,89 @@
+"""``hpm sync`` plans without ``packaging`` and confirms the plan with it while the first uv step
+runs (issue 16: its import was about a fifth of the time before uv started). Real uv, offline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers.cli import hpm_env, hpm_output, invoke_hpm, make_demo, set_groups
+from helpers.projects import snapshot
+
+# A real `python -m hpm` process that says, when it starts its first child (uv), whether
+# packaging was loaded, and again at its end.
+RUNNER = """
+import atexit, runpy, sys, _posixsubprocess
+start = _posixsubprocess.fork_exec
+seen = []
+def first_child(*args, **kwargs):
+    if not seen:
+        seen.append("packaging.requirements" in sys.modules)
+    return start(*args, **kwargs)
+def report():
+    sys.stderr.write(f"\\nPACKAGING {seen} {'packaging.requirements' in sys.modules}\\n")
+_posixsubprocess.fork_exec = first_child
+atexit.register(report)
+runpy.run_module("hpm", run_name="__main__")
+"""
+
+
+def synced_demo(tmp_path: Path) -> Path:
+    demo = make_demo(tmp_path)
+    set_groups(demo, 'inference = "vlm-adapter-qwen"\nmetrics = ["metric-accuracy"]\n')
+    hpm_output(demo, "sync")
+    return demo
+
+
+def switch(project: Path, old: str, new: str) -> None:
+    path = project / "pyproject.toml"
+    text = path.read_text()
+    assert f'inference = "{old}"' in text
+    path.write_text(text.replace(f'inference = "{old}"', f'inference = "{new}"'))
+
+
+def test_a_switch_starts_uv_before_packaging_loads_and_loads_it_while_uv_runs(
+    tmp_path: Path,
+) -> None:
+    demo = synced_demo(tmp_path)
+    switch(demo, "vlm-adapter-qwen", "vlm-adapter-deepseek")
+
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, "sync"],
+        cwd=demo,
+        env=hpm_env(),
+        capture_output=True,
+        text=True,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.rsplit("PACKAGING ", 1)[1].split() == ["[False]", "True"]
+    assert hpm_output(demo, "status").count("vlm-adapter-deepseek") >= 1
+    assert "vlm-adapter-qwen" not in (demo / "pyproject.toml").read_text()
+
+
+def test_an_entry_packaging_cannot_parse_stops_a_sync_whose_plan_it_changes(
+    tmp_path: Path,
+) -> None:
+    demo = synced_demo(tmp_path)
+    # hpm's qwen, plus a second entry for it that is no requirement: packaging skips that entry
+    # (qwen is still hpm's, to remove), the plan made without packaging counts it (qwen would be
+    # the user's, left alone)
+    path = demo / "pyproject.toml"
+    text = path.read_text()
+    assert text.count('"vlm-adapter-qwen",') == 1
+    entries = '"vlm-adapter-qwen",\n  "vlm-adapter-qwen >=",'
+    path.write_text(text.replace('"vlm-adapter-qwen",', entries))
+    switch(demo, "vlm-adapter-qwen", "vlm-adapter-deepseek")
+    before = snapshot(demo)
+
+    done = invoke_hpm("sync", cwd=demo)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    error, hint = done.stderr.splitlines()  # packaging's reason on the error's one line
+    assert error.startswith(
+        "error: pyproject.toml: project.dependencies[2]: 'vlm-adapter-qwen >=' is not a valid "
+        "requirement ("
+    )
+    assert hint.startswith("hint: fix or remove the entry")
+    assert snapshot(demo) == before
