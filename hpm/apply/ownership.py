@@ -31,6 +31,7 @@ from hpm.names import normalize
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
+    from hpm.apply.kept import Kept
     from hpm.project.lockfile import LockState
 
 # how packaging reads the name at the start of a requirement: optional blanks, then its
@@ -61,17 +62,6 @@ class Ownership:
     owned: frozenset[str] = frozenset()  # hpm's, unchanged since hpm's last sync
     edited: frozenset[str] = frozenset()  # hpm's once, changed by hand since: the user's now
     missing: frozenset[str] = frozenset()  # hpm's, but no longer declared (removed by hand)
-
-
-@dataclass(frozen=True, slots=True)
-class Kept:
-    """A chosen package that the user declares: hpm leaves it exactly as written."""
-
-    name: str
-    entries: tuple[str, ...]  # the user's requirement strings
-    wanted: str  # what the registry asks for (the requirement hpm would have added)
-    edited: bool = False  # True: hpm added it once, and the user changed it by hand since
-    differs: bool = False  # the registry's version or source differs from the user's
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +185,8 @@ def kept_packages(
     for name, text in wanted.items():
         if name in ownership.owned or name not in declared.packages:
             continue
+        from hpm.apply.kept import Kept
+
         mine = declared.packages[name]
         kept.append(
             Kept(

@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from hpm.apply import uv as uvcmd
-from hpm.apply.ownership import Kept, ProjectDependencies, kept_packages, ownership_of
+from hpm.apply.ownership import ProjectDependencies, kept_packages, ownership_of
 from hpm.apply.requirements import lock_entry, requirement, split_lock_entry
 from hpm.apply.routing import IndexEntry, RouteEdit, Routes, plan_routes, wanted_routes
 from hpm.apply.uvbin import shown
@@ -37,6 +37,7 @@ from hpm.registry.catalog import Registry
 from solver.model import Selection
 
 if TYPE_CHECKING:
+    from hpm.apply.kept import Kept
     from hpm.project.lockfile import LockState
 
 

@@ -25,11 +25,12 @@ output without its CLI-only advice, what was restored), an interrupt raises
 Workspaces: in a member of a uv workspace, ``uv.lock`` and ``.venv`` are the workspace root's
 (:mod:`hpm.project.workspace`); they are what is journalled, read and pruned here.
 
-The environment always matches: when pyproject.toml needs no change, :func:`environment_check`
-asks ``uv sync --inexact --check`` (read-only; about 15 ms with uv 0.13 on a small project, the
-same as the sync it may save) whether ``.venv`` is missing or differs from ``uv.lock``; the plan
-then still runs ``uv sync --inexact``. So a fresh clone, ``rm -rf .venv`` or a package uninstalled
-by hand is repaired by a plain ``hpm sync``.
+The environment always matches: when pyproject.toml needs no change,
+:func:`hpm.apply.environment.environment_check` asks ``uv sync --inexact --check`` (read-only;
+about 15 ms with uv 0.13 on a small project, the same as the sync it may save) whether ``.venv``
+is missing or differs from ``uv.lock``; the plan then still runs ``uv sync --inexact``. So a
+fresh clone, ``rm -rf .venv`` or a package uninstalled by hand is repaired by a plain ``hpm
+sync``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ import dataclasses
 import shlex
 import tomllib
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +59,6 @@ if TYPE_CHECKING:
     from hpm.project.lockfile import LockState
 
 PYPROJECT = "pyproject.toml"
-CHECK_LINES = 100_000  # a read-only uv check: keep all of its output (one line per package)
 
 
 def locked_names(data: bytes | None) -> frozenset[str]:
@@ -144,32 +143,6 @@ def read_declared(project_dir: Path) -> ProjectDependencies:
     return project_dependencies(pyproject_data(project_dir))
 
 
-@dataclass(frozen=True, slots=True)
-class EnvironmentCheck:
-    """Whether the environment matches uv.lock, as ``uv sync --inexact --check`` says."""
-
-    outdated: bool
-    missing: bool = False  # no environment at all
-    changes: tuple[str, ...] = ()  # uv's lines, e.g. "+ requests==2.32.3", "- old==1.0"
-
-
-def environment_check(project_dir: Path, uv: str, *, locked: bool = False) -> EnvironmentCheck:
-    """Ask uv, without changing anything, whether ``uv sync --inexact`` would change the
-    environment (or ``uv.lock``). ``locked`` adds ``--locked``."""
-    workspace = find_workspace(project_dir)
-    missing = not workspace.environment.is_dir()
-    argv = [*uvcmd.sync_argv(uv), *(["--locked"] if locked else []), "--check"]
-    done = uvcmd.run(argv, Path(project_dir), tail_lines=CHECK_LINES)
-    if done.returncode == 0 and not missing:
-        return EnvironmentCheck(False)
-    changes = tuple(
-        line.strip()
-        for line in done.tail.splitlines()
-        if line.startswith((" + ", " - ", " ~ "))
-    )
-    return EnvironmentCheck(True, missing, changes)
-
-
 def journalled_files(project_dir: Path, workspace: Workspace) -> tuple[str, ...]:
     """pyproject.toml, uv.lock (the workspace root's) and hpm.lock, relative to the project."""
     return (
@@ -234,7 +207,7 @@ def apply_plan(
                 prepare()
                 journal.checkpoint()
             for position, argv in enumerate(plan.commands):
-                if position == plan.routes_at:
+                if position == plan.routes_at and not plan.routes.is_empty:
                     _write_routes(project_dir, plan.routes, echo)
                     journal.checkpoint()
                 step += 1
@@ -313,8 +286,6 @@ def _changed(project_dir: Path, original: dict[str, bytes | None]) -> tuple[str,
 
 def _write_routes(project_dir: Path, edit: RouteEdit, echo: Callable[[str], None] | None) -> None:
     """Write the plan's index entries and routes into pyproject.toml (see hpm.apply.routing)."""
-    if edit.is_empty:
-        return
     from hpm.project.tomlfile import edit_uv_routes, read_text
 
     path = project_dir / "pyproject.toml"

@@ -32,7 +32,7 @@ from hpm.context import Context
 
 if TYPE_CHECKING:
     from hpm.apply.drift import Difference
-    from hpm.apply.ownership import Kept
+    from hpm.apply.kept import Kept
     from hpm.apply.uvbin import UvBinary
     from hpm.machine.changes import MachineChange
     from hpm.project.lockfile import LockState, Pin
@@ -201,7 +201,7 @@ def _environment(project: Path, uv: str, path: Path) -> EnvironmentState:
 
     if not path.is_dir():
         return EnvironmentState(path, exists=False)
-    from hpm.apply.sync import CHECK_LINES
+    from hpm.apply.environment import CHECK_LINES
 
     argv = [*uvcmd.sync_argv(uv, inexact=False), "--frozen", "--check"]
     lines = uvcmd.run(argv, project, tail_lines=CHECK_LINES).tail.splitlines()

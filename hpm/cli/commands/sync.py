@@ -105,7 +105,7 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> Sy
     """
     from hpm.apply.ownership import check_dependencies, fingerprints_of, project_dependencies
     from hpm.apply.plan import SyncPlan, make_plan
-    from hpm.apply.sync import environment_check, pyproject_data
+    from hpm.apply.sync import pyproject_data
     from hpm.apply.uv import find_uv, sync_argv
     from hpm.project.lockfile import LockState, read_lock
     from hpm.project.selection import manifest_value
@@ -166,6 +166,8 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> Sy
     outdated = False
     changes: tuple[str, ...] = ()
     if not plan.edits_project:
+        from hpm.apply.environment import environment_check
+
         env = environment_check(ctx.project.root, uv, locked=locked)
         if env.outdated:
             created = ("create the environment",) if env.missing else ()
