@@ -28,12 +28,15 @@ from hpm.registry.checks import FileChecker, type_name
 from hpm.registry.digest import combine, hash_bytes
 from hpm.registry.groups import RawGroup, RawOption, Ref, RefItem, read_group, read_override
 from hpm.registry.indexes import INDEXES_FILE, read_indexes
+from hpm.registry.parallel import Parsed, ParsedFiles
 from hpm.registry.references import ReferenceResolver, UnresolvedReference
 from hpm.registry.rulesfile import RawRule, read_rules
 from hpm.registry.sources import SOURCE_KEYS
 from hpm.registry.yamlfile import Document, parse_document, read_registry_bytes
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
+RULES_FILE = "rules.yaml"
+FOLDERS = ("groups", "packages")  # the folders of YAML files a layer may have
 PACKAGE_KEYS = ("name", "description", "override", *SOURCE_KEYS, bundles.INDEX_KEY)
 
 
@@ -68,16 +71,61 @@ class _Files:
     layer: Layer
     problems: list[Problem]
     parts: list[tuple[str, int, str]] = field(default_factory=list)
+    # read ahead and not yet asked for: the index in `parsing`, or why the file cannot be read
+    ahead: dict[str, int | Parsed] = field(default_factory=dict)
+    parsing: ParsedFiles | None = None
+
+    def read_ahead(self) -> None:
+        """Read the layer's group, package and rules files now, to parse them (when asked for)
+        on two cores if they are large (:class:`~hpm.registry.parallel.ParsedFiles`)."""
+        names = [
+            f"{folder}/{name}"
+            for folder in FOLDERS
+            for name in self.listing(folder)
+            if name.endswith(".yaml")
+        ]
+        names += [RULES_FILE] if (self.root / RULES_FILE).exists() else []
+        read: list[tuple[bytes, str]] = []
+        for relative in names:
+            display = self.layer.display(relative)
+            raw, problem = read_registry_bytes(self.root / relative, display)
+            if raw is None:
+                self.ahead[relative] = (None, [problem] if problem else [])
+                continue
+            self.parts.append((relative, *hash_bytes(raw)))
+            self.ahead[relative] = len(read)
+            read.append((raw, display))
+        self.parsing = ParsedFiles(read)
+
+    def close(self) -> None:
+        """Stop parsing ahead (a child process still parsing is ended)."""
+        if self.parsing is not None:
+            self.parsing.close()
+
+    def listing(self, folder: str) -> list[str]:
+        """The names in ``folder`` that are not hidden and not directories, sorted ([] when
+        there is no such directory)."""
+        directory = self.root / folder
+        if not directory.is_dir():
+            return []
+        # Not only regular files: a FIFO or a link to a device must be reported, not skipped.
+        with os.scandir(directory) as entries:  # is_dir() from the listing: no stat per file
+            return sorted(e.name for e in entries if not e.name.startswith(".") and not _is_dir(e))
 
     def read(self, relative: str) -> Document | None:
         """The parsed ``relative`` (a posix path under the root); None when it cannot be used."""
-        display = self.layer.display(relative)
-        raw, problem = read_registry_bytes(self.root / relative, display)
-        if raw is None:
-            self.problems += [problem] if problem else []
-            return None
-        self.parts.append((relative, *hash_bytes(raw)))
-        doc, found = parse_document(raw, display)
+        ready = self.ahead.pop(relative, None)
+        if isinstance(ready, int) and self.parsing is not None:
+            ready = self.parsing[ready]
+        if not isinstance(ready, tuple):
+            display = self.layer.display(relative)
+            raw, problem = read_registry_bytes(self.root / relative, display)
+            if raw is None:
+                self.problems += [problem] if problem else []
+                return None
+            self.parts.append((relative, *hash_bytes(raw)))
+            ready = parse_document(raw, display)
+        doc, found = ready
         self.problems += found
         return doc
 
@@ -119,6 +167,14 @@ def _load_layers(layers: Sequence[Layer]) -> Registry:
         _check_layout(layer.root)
     problems: list[Problem] = []
     files = [_Files(layer.root.resolve(), layer, problems) for layer in layers]
+    try:
+        return _load_files(files, problems)
+    finally:
+        for layer_files in files:
+            layer_files.close()
+
+
+def _load_files(files: list[_Files], problems: list[Problem]) -> Registry:
     reals = [f.root for f in files]
     layered: dict[str, tuple[Index, int]] = {}
     for index, layer_files in enumerate(files):
@@ -130,6 +186,7 @@ def _load_layers(layers: Sequence[Layer]) -> Registry:
     catalog = _Catalog()
     raw_rules: list[tuple[RawRule, str]] = []
     for index, layer_files in enumerate(files):
+        layer_files.read_ahead()
         loaded += [
             _Loaded(group, check, index)
             for check, stem in _documents(layer_files, "groups")
@@ -217,12 +274,9 @@ def _check_layout(root: Path) -> None:
 def _documents(files: _Files, folder: str):
     """``(checker, stem)`` for each readable ``folder/*.yaml``, in name order."""
     layer, problems = files.layer, files.problems
-    directory = files.root / folder
-    if not directory.is_dir():
+    if not (files.root / folder).is_dir():
         return
-    # Not only regular files: a FIFO or a link to a device must be reported, not skipped.
-    with os.scandir(directory) as listing:  # is_dir() from the listing: no stat per file
-        names = sorted(e.name for e in listing if not e.name.startswith(".") and not _is_dir(e))
+    names = files.listing(folder)
     if folder == "groups" and not any(name.endswith(".yaml") for name in names):
         problems.append(
             Problem(layer.display(f"{folder}/"), "", "no group files (groups/*.yaml) found")
@@ -255,7 +309,7 @@ def _is_dir(entry: os.DirEntry) -> bool:
 
 
 def _rules_document(files: _Files) -> FileChecker | None:
-    doc = files.read_optional("rules.yaml")
+    doc = files.read_optional(RULES_FILE)
     return FileChecker(doc, files.problems, prefix="rules") if doc is not None else None
 
 
