@@ -84,7 +84,7 @@ def project_dependencies(document: Mapping[str, Any], *, parse: bool = True) -> 
     ``parse`` False: each entry's name is read as ``packaging`` reads it first (blanks, then its
     identifier) without loading ``packaging``, and no entry is skipped. For every entry
     ``packaging`` accepts, that is the same name. ``hpm sync`` plans with this reading and
-    confirms it with :func:`check_dependencies` while the first uv step runs.
+    confirms it with :func:`check_dependencies` before uv reads a requirement it built.
     """
     raw_sources = _table(_table(_table(document, "tool"), "uv"), "sources")
     sources = {normalize(k): v for k, v in raw_sources.items()}

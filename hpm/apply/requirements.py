@@ -34,7 +34,7 @@ def requirement(name: str, source: Source, *, project_dir: Path, verify: bool = 
     The string is parsed back with ``packaging`` and must give exactly the parts it was built
     from (name, extras, URL, specifier, marker): what uv reads is what the registry check passed.
     ``verify`` False skips that (``hpm sync`` builds its plan so while ``packaging`` is not yet
-    loaded, and builds it again with ``verify`` while the first uv step runs).
+    loaded, and builds it again with ``verify`` before uv is given the string).
     """
     if not is_valid_name(name) or name.startswith("-"):
         raise ValueError(f"not a PEP 508 package name: {name!r}")

@@ -172,9 +172,11 @@ def apply_plan(
     into pyproject.toml there, so that a failing uv step rolls them back too). ``write_lock``
     False (``--locked``): hpm.lock is left as it is. hpm.lock records how pyproject.toml declares
     hpm's packages afterwards (``declared``). In a workspace member, uv.lock and the environment
-    are the workspace root's. ``confirm`` runs while the first uv step runs (with none, before
-    hpm.lock is written); if it raises, uv is stopped and the files restored (``hpm sync``
-    confirms there a plan it made without ``packaging``).
+    are the workspace root's. ``confirm`` runs while the first uv step runs when that step is
+    ``uv remove`` (names only), else before the first step starts (uv never sees a requirement
+    string it has not confirmed), or before hpm.lock is written when there is no step; if it
+    raises, uv is stopped and the files restored (``hpm sync`` confirms there a plan it made
+    without ``packaging``).
 
     hpm.lock is written while the plan's last step, ``uv sync``, runs (it changes no
     pyproject.toml, so hpm's packages are declared as they will stay): the write overlaps with
@@ -211,6 +213,10 @@ def apply_plan(
                     _write_routes(project_dir, plan.routes, echo)
                     journal.checkpoint()
                 step += 1
+                if argv[1:2] != ("remove",):  # a requirement hpm built: confirmed before uv runs
+                    for check in first:
+                        check()
+                    first = []
                 meanwhile: list[Callable[[], object]] = [*first, before.read]
                 first = []
                 if position == len(plan.commands) - 1 and argv[1:2] == ("sync",):

@@ -7,8 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers.cli import hpm_env, hpm_output, invoke_hpm, make_demo, set_groups
-from helpers.projects import snapshot
+from helpers.projects import example_registry, selection, snapshot
+
+from hpm.apply.plan import SyncPlan, make_plan
+from hpm.apply.sync import apply_plan, read_declared
+from hpm.project.lockfile import LockState, read_lock
+from hpm.registry.catalog import Registry, Source
 
 # A real `python -m hpm` process that says, when it starts its first child (uv), whether
 # packaging was loaded, and again at its end.
@@ -87,3 +93,72 @@ def test_an_entry_packaging_cannot_parse_stops_a_sync_whose_plan_it_changes(
     )
     assert hint.startswith("hint: fix or remove the entry")
     assert snapshot(demo) == before
+
+
+def _recording_uv(tmp_path: Path, uv_bin: str) -> tuple[Path, Path]:
+    """A uv that notes each subcommand in a log before running the real one."""
+    log = tmp_path / "uv-calls.log"
+    shim = tmp_path / "uv-recording"
+    shim.write_text(f'#!/bin/sh\necho "$1" >> "{log}"\nexec "{uv_bin}" "$@"\n')
+    shim.chmod(0o755)
+    return shim, log
+
+
+def _lock(registry: Registry, plan: SyncPlan) -> LockState:
+    return LockState("../registry", registry.digest, {}, plan.packages)
+
+
+def test_a_plan_whose_first_step_adds_is_confirmed_before_uv_starts(
+    tmp_path: Path, project: Path, example_registry_copy: Path, uv_bin: str
+) -> None:
+    shim, log = _recording_uv(tmp_path, uv_bin)
+    # a source whose requirement does not parse back: only the confirmation finds it
+    bad = example_registry(example_registry_copy, {"vllm-backend": Source(version=">=1,<")})
+    chosen = selection("vllm-backend")
+    declared = read_declared(project)
+    plan = make_plan(bad, chosen, None, project, str(shim), declared=declared, verify=False)
+    assert plan.commands[0][1] == "add" and "vllm-backend>=1,<" in plan.commands[0]
+    before = snapshot(project)
+
+    def confirm() -> None:
+        make_plan(bad, chosen, None, project, str(shim), declared=declared)
+
+    with pytest.raises(ValueError, match="not a valid requirement"):
+        apply_plan(project, plan, _lock(bad, plan), confirm=confirm)
+
+    assert not log.exists()  # uv never started
+    assert snapshot(project) == before
+
+
+def test_a_plan_whose_first_step_removes_is_confirmed_while_uv_removes(
+    tmp_path: Path, project: Path, example_registry_copy: Path, uv_bin: str
+) -> None:
+    shim, log = _recording_uv(tmp_path, uv_bin)
+    registry = example_registry(example_registry_copy)
+    first = make_plan(registry, selection("vlm-adapter-qwen"), None, project, uv_bin)
+    apply_plan(project, first, _lock(registry, first))
+    chosen = selection("vlm-adapter-deepseek")
+    plan = make_plan(
+        registry,
+        chosen,
+        read_lock(project),
+        project,
+        str(shim),
+        verify=False,
+        declared=read_declared(project),
+    )
+    assert plan.commands[0][1] == "remove"
+    before = snapshot(project)
+    running = []
+
+    def confirm() -> None:
+        running.append((project / ".hpm" / "txn" / "child.json").exists())  # a uv step runs
+        raise ValueError("not confirmed")
+
+    with pytest.raises(ValueError, match="not confirmed"):
+        apply_plan(project, plan, _lock(registry, plan), confirm=confirm)
+
+    assert running == [True]
+    # that step and no other (stopped at once, the shim may not have noted it yet)
+    assert (log.read_text().split() if log.exists() else []) in ([], ["remove"])
+    assert snapshot(project) == before

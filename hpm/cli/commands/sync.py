@@ -38,7 +38,7 @@ class SyncOutcome:
     locked: bool = False  # --locked: hpm.lock is never rewritten
     reasons: Mapping[str, FillReason] = field(default_factory=dict)  # --auto: why, per group
     dropped: tuple[str, ...] = ()  # groups an earlier --auto activated that nothing needs now
-    # made without packaging: confirms the plan with it (while the first uv step runs)
+    # made without packaging: confirms the plan with it (see hpm.apply.sync.apply_plan)
     confirm: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
 
@@ -101,7 +101,8 @@ def prepare_sync(ctx: Context, *, auto: bool, locked: bool, dry_run: bool) -> Sy
     requirement strings hpm builds are not parsed back yet. The outcome's ``confirm`` does
     both with ``packaging`` and makes the plan again; the plan must come out the same, or
     the sync stops and every file is restored (an entry that ``packaging`` cannot parse is
-    named). :func:`apply_sync` runs it while the first uv step runs.
+    named). :func:`hpm.apply.sync.apply_plan` runs it while a first ``uv remove`` runs (names
+    only), else before uv starts.
     """
     from hpm.apply.ownership import check_dependencies, fingerprints_of, project_dependencies
     from hpm.apply.plan import SyncPlan, make_plan
