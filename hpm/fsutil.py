@@ -167,7 +167,7 @@ _KINDS = (
 )
 
 
-def read_limited(path: Path, limit: int) -> bytes:
+def read_limited(path: str | Path, limit: int) -> bytes:
     """The bytes of the regular file ``path``, reading at most ``limit + 1`` of them.
 
     Opened without blocking (a FIFO cannot hang hpm) and checked on the open descriptor (no race

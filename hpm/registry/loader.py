@@ -74,6 +74,7 @@ class _Files:
     # read ahead and not yet asked for: the index in `parsing`, or why the file cannot be read
     ahead: dict[str, int | Parsed] = field(default_factory=dict)
     parsing: ParsedFiles | None = None
+    listed: dict[str, list[str]] = field(default_factory=dict)  # folder -> its listing
 
     def read_ahead(self) -> None:
         """Read the layer's group, package and rules files now, to parse them (when asked for)
@@ -86,9 +87,10 @@ class _Files:
         ]
         names += [RULES_FILE] if (self.root / RULES_FILE).exists() else []
         read: list[tuple[bytes, str]] = []
+        root = str(self.root)  # joined as text: a Path per file cost ~2% of a large load
         for relative in names:
             display = self.layer.display(relative)
-            raw, problem = read_registry_bytes(self.root / relative, display)
+            raw, problem = read_registry_bytes(f"{root}/{relative}", display)
             if raw is None:
                 self.ahead[relative] = (None, [problem] if problem else [])
                 continue
@@ -104,13 +106,11 @@ class _Files:
 
     def listing(self, folder: str) -> list[str]:
         """The names in ``folder`` that are not hidden and not directories, sorted ([] when
-        there is no such directory)."""
-        directory = self.root / folder
-        if not directory.is_dir():
-            return []
-        # Not only regular files: a FIFO or a link to a device must be reported, not skipped.
-        with os.scandir(directory) as entries:  # is_dir() from the listing: no stat per file
-            return sorted(e.name for e in entries if not e.name.startswith(".") and not _is_dir(e))
+        there is no such directory); listed once."""
+        names = self.listed.get(folder)
+        if names is None:
+            names = self.listed[folder] = _listing(self.root / folder)
+        return names
 
     def read(self, relative: str) -> Document | None:
         """The parsed ``relative`` (a posix path under the root); None when it cannot be used."""
@@ -297,6 +297,14 @@ def _documents(files: _Files, folder: str):
         doc = files.read(f"{folder}/{name}")
         if doc is not None:
             yield FileChecker(doc, problems), name[:-5]
+
+
+def _listing(directory: Path) -> list[str]:
+    if not directory.is_dir():
+        return []
+    # Not only regular files: a FIFO or a link to a device must be reported, not skipped.
+    with os.scandir(directory) as entries:  # is_dir() from the listing: no stat per file
+        return sorted(e.name for e in entries if not e.name.startswith(".") and not _is_dir(e))
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

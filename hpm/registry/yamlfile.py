@@ -33,6 +33,7 @@ Every failure is a :class:`~hpm.errors.Problem` with the file and, where YAML gi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,7 +151,7 @@ class _Frame:
     skip: bool = False  # the pending key was invalid: drop its value
 
 
-def read_registry_bytes(path: Path, display: str) -> tuple[bytes | None, Problem | None]:
+def read_registry_bytes(path: str | Path, display: str) -> tuple[bytes | None, Problem | None]:
     """The bytes of a registry file, or the problem that stops hpm reading it.
 
     At most ``MAX_BYTES`` (+1 to notice more), never blocking, regular files only: a FIFO, a
@@ -400,6 +401,7 @@ def _scalar(loader: yaml.SafeLoader, event: events.ScalarEvent) -> object:
         raise _Refused(f"YAML tag `{_short(tag)}` is not allowed", line) from e
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same paths recur in every file of a registry
 def key_text(path: KeyPath) -> str:
     """``("options", 2, "requires", 0)`` as ``options[2].requires[0]``."""
     out = ""
