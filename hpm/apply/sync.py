@@ -323,8 +323,12 @@ def _run(
 
     def started(child: Child) -> None:
         journal.record_child(child)
-        for work in meanwhile:
-            work()
+        try:
+            for work in meanwhile:
+                work()
+        except BaseException:
+            journal.stopped = True  # uv is stopped mid-step: what it wrote is its own, not a user's
+            raise
 
     if echo:
         echo(shlex.join(shown(argv)))

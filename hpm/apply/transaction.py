@@ -21,7 +21,9 @@ If the block raises (including :class:`KeyboardInterrupt`, and SIGTERM, which is
 while the block runs), the files are restored byte for byte from memory (an absent file is deleted
 again) and the exception propagates. A file that changed under hpm - it differs both from the
 original and from what hpm last saw at a :meth:`Journal.checkpoint` - was edited by someone else
-during the run: its version is kept beside it as ``<name>.hpm-kept`` and a warning says so.
+during the run: its version is kept beside it as ``<name>.hpm-kept`` and a warning says so;
+except when uv was stopped in the middle of a step (an interrupt, or hpm's own failure while uv
+ran: :attr:`Journal.stopped`), when a difference may be uv's half-done work.
 
 The virtual environment is not journalled: after a failure it may hold some of the new packages;
 the next successful ``hpm sync`` (or ``uv sync``) puts it right.
@@ -89,6 +91,7 @@ class Journal:
         self.originals = dict(originals)  # file as given (relative to project_dir or absolute)
         self._seen: dict[str, str | None] | None = None  # see .seen (computed when needed)
         self.running = False  # a uv step started and has not reached a checkpoint
+        self.stopped = False  # hpm stopped a running uv step for a failure of its own
 
     def _write(self, name: str, data: dict[str, object]) -> None:
         try:
@@ -356,7 +359,8 @@ def transaction(
         try:
             yield journal
         except BaseException as error:
-            journal.restore(notify, interrupted=isinstance(error, KeyboardInterrupt))
+            stopped = isinstance(error, KeyboardInterrupt) or journal.stopped
+            journal.restore(notify, interrupted=stopped)
             finish(journal.path)
             raise
         finish(journal.path)

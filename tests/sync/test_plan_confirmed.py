@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,40 @@ def test_a_plan_whose_first_step_removes_is_confirmed_while_uv_removes(
     # that step and no other (stopped at once, the shim may not have noted it yet)
     assert (log.read_text().split() if log.exists() else []) in ([], ["remove"])
     assert snapshot(project) == before
+
+
+def test_a_confirmation_failing_after_uv_wrote_keeps_nothing_aside(
+    project: Path, example_registry_copy: Path, uv_bin: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # uv remove has written pyproject.toml when the confirmation fails: uv is stopped in the
+    # middle of its step, and what it wrote is its own half-done work, not someone else's edit
+    registry = example_registry(example_registry_copy)
+    first = make_plan(registry, selection("vlm-adapter-qwen"), None, project, uv_bin)
+    apply_plan(project, first, _lock(registry, first))
+    chosen = selection("vlm-adapter-deepseek")
+    plan = make_plan(
+        registry,
+        chosen,
+        read_lock(project),
+        project,
+        uv_bin,
+        verify=False,
+        declared=read_declared(project),
+    )
+    assert plan.commands[0][1] == "remove"
+    before = snapshot(project)
+    capsys.readouterr()
+
+    def confirm() -> None:
+        deadline = time.monotonic() + 60
+        while (project / "pyproject.toml").read_bytes() == before["pyproject.toml"]:
+            assert time.monotonic() < deadline, "uv remove never wrote pyproject.toml"
+            time.sleep(0.005)
+        raise ValueError("not confirmed")
+
+    with pytest.raises(ValueError, match="not confirmed"):
+        apply_plan(project, plan, _lock(registry, plan), confirm=confirm)
+
+    assert snapshot(project) == before
+    assert "warning" not in capsys.readouterr().err
+    assert sorted(p.name for p in project.glob("*.hpm-kept")) == []
