@@ -109,6 +109,19 @@ def _lock(registry: Registry, plan: SyncPlan) -> LockState:
     return LockState("../registry", registry.digest, {}, plan.packages)
 
 
+def _switch_plan(project: Path, registry: Registry, uv_bin: str, uv: str) -> SyncPlan:
+    """Sync qwen (with ``uv_bin``), then plan the switch to deepseek (run by ``uv``) as hpm sync
+    does, without packaging: its first step is ``uv remove``."""
+    first = make_plan(registry, selection("vlm-adapter-qwen"), None, project, uv_bin)
+    apply_plan(project, first, _lock(registry, first))
+    previous = read_lock(project)
+    declared = read_declared(project)
+    chosen = selection("vlm-adapter-deepseek")
+    plan = make_plan(registry, chosen, previous, project, uv, verify=False, declared=declared)
+    assert plan.commands[0][1] == "remove"
+    return plan
+
+
 def test_a_plan_whose_first_step_adds_is_confirmed_before_uv_starts(
     tmp_path: Path, project: Path, example_registry_copy: Path, uv_bin: str
 ) -> None:
@@ -136,19 +149,7 @@ def test_a_plan_whose_first_step_removes_is_confirmed_while_uv_removes(
 ) -> None:
     shim, log = _recording_uv(tmp_path, uv_bin)
     registry = example_registry(example_registry_copy)
-    first = make_plan(registry, selection("vlm-adapter-qwen"), None, project, uv_bin)
-    apply_plan(project, first, _lock(registry, first))
-    chosen = selection("vlm-adapter-deepseek")
-    plan = make_plan(
-        registry,
-        chosen,
-        read_lock(project),
-        project,
-        str(shim),
-        verify=False,
-        declared=read_declared(project),
-    )
-    assert plan.commands[0][1] == "remove"
+    plan = _switch_plan(project, registry, uv_bin, str(shim))
     before = snapshot(project)
     running = []
 
@@ -171,19 +172,7 @@ def test_a_confirmation_failing_after_uv_wrote_keeps_nothing_aside(
     # uv remove has written pyproject.toml when the confirmation fails: uv is stopped in the
     # middle of its step, and what it wrote is its own half-done work, not someone else's edit
     registry = example_registry(example_registry_copy)
-    first = make_plan(registry, selection("vlm-adapter-qwen"), None, project, uv_bin)
-    apply_plan(project, first, _lock(registry, first))
-    chosen = selection("vlm-adapter-deepseek")
-    plan = make_plan(
-        registry,
-        chosen,
-        read_lock(project),
-        project,
-        uv_bin,
-        verify=False,
-        declared=read_declared(project),
-    )
-    assert plan.commands[0][1] == "remove"
+    plan = _switch_plan(project, registry, uv_bin, uv_bin)
     before = snapshot(project)
     capsys.readouterr()
 
