@@ -72,6 +72,11 @@ class Oracle:
         self._top += 1
         return self._top
 
+    @property
+    def var_of(self) -> Mapping[str, int]:
+        """Every option's variable (read-only)."""
+        return self._var
+
     def var(self, option: str) -> int:
         """The variable of ``option`` (True: selected)."""
         return self._var[option]

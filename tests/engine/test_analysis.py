@@ -7,6 +7,7 @@ from helpers.models import models, templated_models
 from hypothesis import given
 
 from solver import Group, Model, Rule, RuleKind, Strategy, analyse
+from solver import analysis as analysis_module
 from solver.cnf import Oracle
 from solver.problem import limits
 
@@ -22,6 +23,19 @@ def test_analysis_matches_brute_force(model: Model) -> None:
     assert set(analysis.dead_defaults) == {
         (g.name, d) for g in model.groups for d in g.default if d in dead
     }
+
+
+@given(models())
+def test_analysis_with_every_solution_repaired_matches_brute_force(model: Model) -> None:
+    """The solutions extended by hand (solver.repair) on every call, not only when stuck."""
+    core, dead, void = core_and_dead(model)
+    streak, many = analysis_module.STREAK, analysis_module.MANY
+    analysis_module.STREAK = analysis_module.MANY = 0
+    try:
+        analysis = analyse(model)
+    finally:
+        analysis_module.STREAK, analysis_module.MANY = streak, many
+    assert (set(analysis.core), set(analysis.dead), analysis.void) == (core, dead, void)
 
 
 @given(templated_models())
