@@ -56,8 +56,7 @@ def _with_rules(
 ) -> GroupSpec:
     """The group with its options' rules written on the options (as a registry author would)."""
     options = tuple(
-        replace(
-            o,
+        o._replace(
             requires=tuple(t[0] for t in requires.get(o.name, []) if len(t) == 1),
             requires_any=tuple(t for t in requires.get(o.name, []) if len(t) > 1),
             conflicts=tuple(dict.fromkeys(conflicts.get(o.name, []))),

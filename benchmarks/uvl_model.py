@@ -10,6 +10,8 @@ arithmetic constraints) raises ``UvlError`` naming the file and line.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,9 +61,13 @@ class FeatureModel:
     namespace: str | None
     root: Feature
     constraints: list[tuple[int, Formula]]  # (line, formula)
+    #: every feature in file order, as the parser met them (the file is the tree depth first)
+    order: list[Feature] | None = field(default=None, repr=False, compare=False)
 
     def features(self) -> list[Feature]:
         """Every feature, depth first in file order."""
+        if self.order is not None:
+            return list(self.order)
         out: list[Feature] = []
         stack = [self.root]
         while stack:
@@ -191,22 +197,49 @@ def _parse_group_line(path: str, line: int, text: str) -> FeatureGroup | None:
     return FeatureGroup("cardinality", line, low, top)
 
 
-def _parse_tree(path: str, lines: list[tuple[int, int, str]]) -> Feature:
-    """Build the tree from (line, indent, text) entries of the features section."""
+def _parse_tree(path: str, lines: list[tuple[int, str]]) -> tuple[Feature, list[Feature]]:
+    """Build the tree from the (line number, line) entries of the features sections; return the
+    root and every feature in file order.
+
+    A line's parent is the nearest line above it indented less (a tab is 4 columns). The line
+    just read is pushed as a parent only when a deeper line follows it, so a run of sibling
+    leaves (thousands in the Kconfig models) costs no stack work.
+    """
     root: Feature | None = None
+    order: list[Feature] = []
+    widths: dict[str, int] = {}  # indentation -> columns
     stack: list[tuple[int, Feature | FeatureGroup]] = []
-    for number, indent, text in lines:
+    last_indent, last = -1, None
+    for number, raw in lines:
+        text = raw.lstrip()
+        if not text:
+            continue
+        head = raw[: len(raw) - len(text)]
+        indent = widths.get(head)
+        if indent is None:
+            indent = widths[head] = len(head.expandtabs(4))
+        text = text.rstrip()
+        if indent > last_indent and last is not None:
+            stack.append((last_indent, last))
         while stack and stack[-1][0] >= indent:
             stack.pop()
         parent = stack[-1][1] if stack else None
-        group = _parse_group_line(path, number, text)
+        group = (
+            _parse_group_line(path, number, text)
+            if text in _GROUP_KINDS or text[0] in "[c"
+            else None
+        )
         if group is not None:
             if not isinstance(parent, Feature):
                 raise UvlError(path, number, f"group {text!r} is not under a feature")
             parent.groups.append(group)
-            stack.append((indent, group))
+            last_indent, last = indent, group
             continue
-        feature = _parse_feature_line(path, number, text)
+        feature = (
+            Feature(text, number)
+            if text.isidentifier()  # most lines: what _parse_feature_line finds first
+            else _parse_feature_line(path, number, text)
+        )
         if parent is None:
             if root is not None:
                 raise UvlError(path, number, "a second root feature")
@@ -215,10 +248,11 @@ def _parse_tree(path: str, lines: list[tuple[int, int, str]]) -> Feature:
             parent.children.append(feature)
         else:
             raise UvlError(path, number, f"feature {feature.name!r} is not inside a group keyword")
-        stack.append((indent, feature))
+        order.append(feature)
+        last_indent, last = indent, feature
     if root is None:
         raise UvlError(path, 1, "no root feature")
-    return root
+    return root, order
 
 
 _BINARY = {"<=>": (1, "iff"), "=>": (2, "implies"), "|": (3, "or"), "&": (4, "and")}
@@ -318,12 +352,13 @@ class _FormulaParser:
 def parse_uvl(path: str | Path) -> FeatureModel:
     """Read a UVL file (see the module docstring for what is supported)."""
     name = str(path)
-    lines = _strip_comments(Path(path).read_text(encoding="utf-8")).splitlines()
+    text = _strip_comments(Path(path).read_text(encoding="utf-8"))
+    lines = text.splitlines()
     namespace = None
-    tree: list[tuple[int, int, str]] = []
+    tree: list[tuple[int, str]] = []  # (line number, line) of the features sections
     constraints: list[tuple[int, str]] = []
     # the top-level lines (keywords) cut the file into sections, each read in one loop
-    heads = [i for i, raw in enumerate(lines) if raw[:1] not in ("", " ", "\t") and raw.strip()]
+    heads = _heads(text, lines)
     for k, i in enumerate([-1, *heads]):
         body = lines[i].strip() if i >= 0 else ""
         section = body.split()[0] if body else None
@@ -333,40 +368,50 @@ def parse_uvl(path: str | Path) -> FeatureModel:
             raise UvlError(name, i + 1, f"'{section}' is not supported (single-file models only)")
         elif section not in (None, "features", "constraints"):
             raise UvlError(name, i + 1, f"unknown top-level keyword {section!r}")
-        block = range(i + 1, heads[k] if k < len(heads) else len(lines))
+        end = heads[k] if k < len(heads) else len(lines)
         if section == "features":
-            tree += _tree_lines(lines, block)
+            tree += zip(range(i + 2, end + 1), lines[i + 1 : end], strict=False)
         elif section == "constraints":
-            constraints += _constraint_lines(lines, block)
+            constraints += _constraint_lines(lines, range(i + 1, end))
         else:
-            for j in block:
+            for j in range(i + 1, end):
                 if lines[j].strip():
                     raise UvlError(name, j + 1, "text outside a features/constraints section")
-    root = _parse_tree(name, tree)
-    known = {f.name for f in FeatureModel(name, namespace, root, []).features()}
-    literals = _literal_table(known) if constraints else {}
-    formulas = [(n, _simple_clause(c, literals) or _FormulaParser(name, n, c, known).parse())
-                for n, c in constraints]  # fmt: skip
-    return FeatureModel(name, namespace, root, formulas)
+    root, order = _parse_tree(name, tree)
+    formulas = _formulas(name, constraints, set(map(_NAME_OF, order))) if constraints else []
+    return FeatureModel(name, namespace, root, formulas, order)
 
 
-def _tree_lines(lines: list[str], block: range) -> list[tuple[int, int, str]]:
-    """(line, indent, text) of each non-blank line of a features section; a tab is 4 columns."""
-    out = []
-    for j in block:
-        raw = lines[j]
-        text = raw.lstrip()
-        if text:
-            head = raw[: len(raw) - len(text)]
-            out.append((j + 1, len(head.expandtabs(4)), text.rstrip()))
-    return out
+_NAME_OF = operator.attrgetter("name")
+#: a top-level line: not indented, not blank
+_HEAD = re.compile(r"\n(?![ \t])(?=[^\n]*\S)")
+#: line ends other than ``\n`` that ``str.splitlines`` honours
+_OTHER_BREAKS = re.compile("[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _heads(text: str, lines: list[str]) -> list[int]:
+    """The indices in ``lines`` (``text.splitlines()``) of the top-level lines.
+
+    Found by one search of the text where ``\n`` is the only line end (a line's index is the
+    count of ``\n`` before it), else line by line: a file has a few of them among thousands.
+    """
+    if _OTHER_BREAKS.search(text) is not None:
+        return [i for i, raw in enumerate(lines) if raw[:1] not in ("", " ", "\t") and raw.strip()]
+    heads = [0] if lines and lines[0][:1] not in ("", " ", "\t") and lines[0].strip() else []
+    line = start = 0
+    for m in _HEAD.finditer(text):  # the \n before each top-level line but the first
+        line += text.count("\n", start, m.end())
+        start = m.end()
+        heads.append(line)
+    return heads
 
 
 def _constraint_lines(lines: list[str], block: range) -> list[tuple[int, str]]:
     """(first line, text) of each constraint; a constraint continues while a ``(`` is open."""
-    texts = [lines[j].strip() for j in block]
-    if not any("(" in t for t in texts):  # one line each, as in the large Kconfig models
-        return [(j + 1, t) for j, t in zip(block, texts, strict=True) if t]
+    texts = list(map(str.strip, lines[block.start : block.stop]))
+    if "(" not in "".join(texts):  # one line each, as in the large Kconfig models
+        return list(zip(itertools.compress(range(block.start + 1, block.stop + 1), texts),
+                        filter(None, texts), strict=False))  # fmt: skip
     out: list[tuple[int, str]] = []
     open_paren = False
     for j, text in zip(block, texts, strict=True):
@@ -381,29 +426,48 @@ def _constraint_lines(lines: list[str], block: range) -> list[tuple[int, str]]:
     return out
 
 
+def _formulas(
+    path: str, constraints: list[tuple[int, str]], known: set[str]
+) -> list[tuple[int, Formula]]:
+    """The (line, formula) of each constraint.
+
+    A clause written ``a | !b | "c"`` over known features (nearly every constraint of the large
+    Kconfig models) becomes its ``clause`` by one table lookup per literal, in bulk; anything
+    else (other spacing, operators, unknown names) goes through :class:`_FormulaParser`.
+    """
+    numbers, texts = zip(*constraints, strict=True)
+    literal = _literal_table(known).get
+    found = [tuple(map(literal, text.split(" | "))) for text in texts]
+    formulas: list[Formula] = list(zip(itertools.repeat("clause"), found, strict=False))
+    if all(itertools.chain.from_iterable(found)):  # every literal known: no clause to redo
+        return list(zip(numbers, formulas, strict=True))
+    for k, literals in enumerate(found):
+        if None in literals:
+            text = texts[k]
+            fallback = tuple(map(literal, map(str.strip, text.split("|"))))
+            formulas[k] = (
+                ("clause", fallback)
+                if None not in fallback
+                else _FormulaParser(path, numbers[k], text, known).parse()
+            )
+    return list(zip(numbers, formulas, strict=True))
+
+
 def _literal_table(known: set[str]) -> dict[str, tuple[str, bool]]:
     """Each way a clause spells a literal of a known feature as one token, and the literal.
 
     ``Name``, ``!Name``, ``"Name"``, ``!"Name"``; the bare forms only for names the tokenizer
-    reads as one token (a name such as ``a&b`` is an expression there, not a feature).
+    reads as one token (a name such as ``a&b`` is an expression there, not a feature). A name
+    with ``|`` has none: a clause is split at ``|`` before its tokens are looked up.
     """
     table: dict[str, tuple[str, bool]] = {}
     for name in known:
-        if '"' not in name:
+        if '"' not in name and "|" not in name:
             on, off = (name, True), (name, False)
             table[f'"{name}"'], table[f'!"{name}"'] = on, off
             if not _SPLITS.search(name):
                 table[name], table["!" + name] = on, off
     return table
-
-
-def _simple_clause(text: str, literals: dict[str, tuple[str, bool]]) -> Formula | None:
-    """``a | !b | "c"`` over known features as a ``clause`` (one lookup per literal), else None.
-
-    Anything else (spaces after ``!``, operators, unknown names) goes to the full parser.
-    """
-    found = tuple(map(literals.get, map(str.strip, text.split("|"))))
-    return None if None in found else ("clause", found)
 
 
 def _open_parens(text: str) -> int:

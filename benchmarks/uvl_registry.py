@@ -28,14 +28,17 @@ configuration):
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import operator
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks.uvl_model import (
-    Feature,
     FeatureModel,
     Formula,
     UvlError,
@@ -47,9 +50,13 @@ from hpm.gcpause import collector_paused
 from solver.model import Group, Model, Origin, Rule, RuleKind, Strategy
 
 
-@dataclass(frozen=True, slots=True)
-class OptionSpec:
-    """One option of a group file."""
+class OptionSpec(NamedTuple):
+    """One option of a group file.
+
+    A named tuple, not a frozen dataclass: a converted registry has tens of thousands of these
+    and of :class:`RuleSpec`, and a frozen dataclass's ``__init__`` (one ``object.__setattr__``
+    per field) was a fifth of the conversion; :data:`_option` builds one from a tuple in C.
+    """
 
     name: str
     description: str
@@ -71,13 +78,24 @@ class GroupSpec:
     default: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSpec:
-    """One ``rules.yaml`` entry: when all of ``when``, ``requires`` any of / ``conflicts`` all."""
+class RuleSpec(NamedTuple):
+    """One ``rules.yaml`` entry: when all of ``when``, ``requires`` any of / ``conflicts`` all.
+
+    A named tuple for the reason :class:`OptionSpec` is; :data:`_rule` builds one in C.
+    """
 
     when: tuple[str, ...]
     kind: RuleKind
     targets: tuple[str, ...]
+
+
+#: ``OptionSpec`` / ``RuleSpec`` from a tuple of all their fields, without a Python ``__new__``
+_option: Callable[[tuple[str, str, tuple[str, ...], tuple[()], tuple[()]]], OptionSpec] = (
+    functools.partial(tuple.__new__, OptionSpec)
+)
+_rule: Callable[[tuple[tuple[str, ...], RuleKind, tuple[str, ...]]], RuleSpec] = functools.partial(
+    tuple.__new__, RuleSpec
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +133,9 @@ def _unique(base: str, used: set[str]) -> str:
 def plan_registry(fm: FeatureModel) -> RegistryPlan:
     """The registry for ``fm`` (see the module docstring for the mapping)."""
     features = fm.features()
+    names = list(map(_NAME_OF, features))
     used: set[str] = set()
-    opt = {f.name: _unique(slug(f.name), used) for f in features}
+    opt = _option_names(names, used)
     root = fm.root
     groups: list[GroupSpec] = []
     rules: list[RuleSpec] = [RuleSpec((), RuleKind.REQUIRES, (opt[root.name],))]
@@ -129,14 +148,19 @@ def plan_registry(fm: FeatureModel) -> RegistryPlan:
         )
     )
     counter = 0
-    stack: list[Feature] = [root]
-    while stack:
-        parent = stack.pop()
+    for parent in features:  # file order is the tree depth first
+        if not parent.groups:
+            continue
         p = opt[parent.name]
         for g in parent.groups:
             counter += 1
             name = _unique(f"g-{counter}-{p}", used)
-            options = tuple(OptionSpec(opt[c.name], c.name, (p,)) for c in g.children)
+            children = list(map(_NAME_OF, g.children))
+            slugs = list(map(opt.__getitem__, children))
+            requires = itertools.repeat((p,))
+            options = tuple(
+                map(_option, zip(slugs, children, requires, _NONE, _NONE, strict=False))
+            )
             if g.kind == "alternative":
                 spec = GroupSpec(name, Strategy.ONE, options, f"alternative under {parent.name}")
             elif g.kind == "or":
@@ -148,10 +172,9 @@ def plan_registry(fm: FeatureModel) -> RegistryPlan:
                 spec = GroupSpec(name, Strategy.MANY, options, f"{g.kind} under {parent.name}")
             groups.append(spec)
             if g.kind == "mandatory":
-                rules.extend(RuleSpec((p,), RuleKind.REQUIRES, (o.name,)) for o in options)
+                rules.extend(map(_rule, zip(requires, _REQUIRES, zip(slugs), strict=False)))
             elif spec.strategy is Strategy.ONE or spec.min >= 1:
                 rules.append(RuleSpec((p,), RuleKind.REQUIRES, (name,)))
-        stack.extend(reversed([c for g in parent.groups for c in g.children]))
     aux: list[OptionSpec] = []
 
     def fresh(g: Formula) -> str:
@@ -162,8 +185,9 @@ def plan_registry(fm: FeatureModel) -> RegistryPlan:
         opt["\0" + name] = name
         return "\0" + name
 
+    option = opt.__getitem__
     for line, formula in fm.constraints:
-        rule = _literal_rule(formula[1], opt) if formula[0] == "clause" else None
+        rule = _literal_rule(formula[1], option) if formula[0] == "clause" else None
         if rule is not None:
             rules.append(rule)
             continue
@@ -172,49 +196,54 @@ def plan_registry(fm: FeatureModel) -> RegistryPlan:
     if aux:
         description = f"{AUX_DESCRIPTION}: each stands for the subformula in its description"
         groups.append(GroupSpec(_unique(AUX_GROUP, used), Strategy.MANY, tuple(aux), description))
-    option_of_feature = {f.name: opt[f.name] for f in features}
+    option_of_feature = dict(zip(names, map(option, names), strict=True))
     return RegistryPlan(
         tuple(groups), tuple(rules), option_of_feature, frozenset(o.name for o in aux)
     )
 
 
-def _literal_rule(literals: tuple[tuple[str, bool], ...], opt: dict[str, str]) -> RuleSpec | None:
+_NAME_OF = operator.attrgetter("name")
+_NONE = itertools.repeat(())
+_REQUIRES = itertools.repeat(RuleKind.REQUIRES)
+_NOT_SLUG_LINES = re.compile(r"[^a-z0-9\n]+")
+
+
+def _option_names(features: list[str], used: set[str]) -> dict[str, str]:
+    """The option name of each feature name: its :func:`slug`, made unique in file order.
+
+    The slugs are made in one pass over all the names joined by line breaks (which no feature
+    name holds); when they come out distinct and none is empty, as they nearly always do, no
+    name needs :func:`_unique`'s search.
+    """
+    joined = _NOT_SLUG_LINES.sub("-", "\n".join(features).lower())
+    slugs = list(map(str.strip, joined.split("\n"), itertools.repeat("-")))
+    if len(slugs) == len(features) and not used and "" not in slugs:
+        distinct = set(slugs)
+        if len(distinct) == len(slugs):
+            used.update(distinct)
+            return dict(zip(features, slugs, strict=True))
+    return {name: _unique(slug(name), used) for name in features}
+
+
+def _literal_rule(
+    literals: tuple[tuple[str, bool], ...], option: Callable[[str], str]
+) -> RuleSpec | None:
     """The rule of a parsed clause (the shape of most constraints) without building its CNF:
     what ``_clause_rule`` makes of ``to_clauses``' one clause. None for a clause that names a
     feature twice (a repeat or a tautology: ``to_clauses`` settles it).
     """
-    if len(literals) == 1:
-        name, positive = literals[0]
-        return RuleSpec((), RuleKind.REQUIRES if positive else RuleKind.CONFLICTS, (opt[name],))
-    if len(literals) == 2:  # the next most common shape: a => b, !(a & b), a | b
-        (a, on_a), (b, on_b) = literals
-        if a == b:
-            return None
-        x, y = opt[a], opt[b]
-        if on_a != on_b:
-            return (
-                RuleSpec((y,), RuleKind.REQUIRES, (x,))
-                if on_a
-                else RuleSpec((x,), RuleKind.REQUIRES, (y,))
-            )
-        if y < x:
-            x, y = y, x
-        return (
-            RuleSpec((), RuleKind.REQUIRES, (x, y))
-            if on_a
-            else RuleSpec((x,), RuleKind.CONFLICTS, (y,))
-        )
-    negatives: list[str] = []
-    positives: list[str] = []
-    for name, positive in literals:
-        (positives if positive else negatives).append(opt[name])
-    if len({*negatives, *positives}) < len(literals):
+    names, signs = zip(*literals, strict=True)
+    options = sorted(map(option, names))
+    if len(set(options)) < len(options):
         return None
-    negatives.sort()
-    positives.sort()
-    if positives:
-        return RuleSpec(tuple(negatives), RuleKind.REQUIRES, tuple(positives))
-    return RuleSpec(tuple(negatives[:-1]), RuleKind.CONFLICTS, tuple(negatives[-1:]))
+    if False not in signs:  # a => b | c is !a | b | c; the Kconfig models' are all positive
+        return _rule(((), RuleKind.REQUIRES, tuple(options)))
+    if True not in signs:
+        return _rule((tuple(options[:-1]), RuleKind.CONFLICTS, tuple(options[-1:])))
+    aligned = list(map(option, names))
+    negatives = sorted(itertools.compress(aligned, map(operator.not_, signs)))
+    positives = sorted(itertools.compress(aligned, signs))
+    return _rule((tuple(negatives), RuleKind.REQUIRES, tuple(positives)))
 
 
 def _clause_rule(
@@ -310,31 +339,30 @@ def render_group(g: GroupSpec) -> str:
     elif g.default:
         lines.append(f"default: {_flow(g.default)}")
     lines.append("options:")
-    for o in g.options:
-        lines.append(f"  - name: {_scalar(o.name)}")
-        lines.append(f"    description: {_quoted(o.description)}")
-        items = [_scalar(t) for t in o.requires]
-        items += [f"{{any: {_flow(targets)}}}" for targets in o.requires_any]
-        if items:
+    for name, description, requires, requires_any, conflicts in g.options:
+        lines.append(f"  - name: {_scalar(name)}\n    description: {_quoted(description)}")
+        if requires_any:
+            items = [*map(_scalar, requires), *(f"{{any: {_flow(t)}}}" for t in requires_any)]
             lines.append(f"    requires: [{', '.join(items)}]")
-        if o.conflicts:
-            lines.append(f"    conflicts: {_flow(o.conflicts)}")
+        elif requires:
+            lines.append(f"    requires: [{', '.join(map(_scalar, requires))}]")
+        if conflicts:
+            lines.append(f"    conflicts: {_flow(conflicts)}")
     return "\n".join(lines) + "\n"
 
 
 def render_rules(rules: tuple[RuleSpec, ...]) -> str:
     """The YAML text of ``rules.yaml``."""
     out = []
-    for r in rules:
-        targets = ", ".join(map(_scalar, r.targets))
-        if r.kind is RuleKind.CONFLICTS:
-            body = f"conflicts: [{targets}]"
-        elif len(r.targets) == 1:
-            body = f"requires: [{targets}]"
+    for when, kind, targets in rules:
+        listed = ", ".join(map(_scalar, targets))
+        if kind is RuleKind.CONFLICTS:
+            body = f"conflicts: [{listed}]"
+        elif len(targets) == 1:
+            body = f"requires: [{listed}]"
         else:
-            body = f"requires: [{{any: [{targets}]}}]"
-        when = f"when: [{', '.join(map(_scalar, r.when))}]\n  " if r.when else ""
-        out.append(f"- {when}{body}")
+            body = f"requires: [{{any: [{listed}]}}]"
+        out.append(f"- when: [{', '.join(map(_scalar, when))}]\n  {body}" if when else f"- {body}")
     return "\n".join(out) + "\n"
 
 
