@@ -383,19 +383,19 @@ def parse_uvl(path: str | Path) -> FeatureModel:
 
 
 _NAME_OF = operator.attrgetter("name")
-#: a top-level line: not indented, not blank
+#: the line break before a top-level line (not indented, not blank)
 _HEAD = re.compile(r"\n(?![ \t])(?=[^\n]*\S)")
-#: line ends other than ``\n`` that ``str.splitlines`` honours
-_OTHER_BREAKS = re.compile("[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 def _heads(text: str, lines: list[str]) -> list[int]:
     """The indices in ``lines`` (``text.splitlines()``) of the top-level lines.
 
-    Found by one search of the text where ``\n`` is the only line end (a line's index is the
-    count of ``\n`` before it), else line by line: a file has a few of them among thousands.
+    Found by one search of the text when its lines are the ``\n``-separated ones (as many
+    lines as ``\n``, and a ``\r`` before one is trailing whitespace): a line's index is the
+    count of ``\n`` before it. Otherwise (lone ``\r``, form feeds and other line ends that
+    ``str.splitlines`` honours), line by line.
     """
-    if _OTHER_BREAKS.search(text) is not None:
+    if len(lines) != text.count("\n") + (not text.endswith("\n") and bool(text)):
         return [i for i, raw in enumerate(lines) if raw[:1] not in ("", " ", "\t") and raw.strip()]
     heads = [0] if lines and lines[0][:1] not in ("", " ", "\t") and lines[0].strip() else []
     line = start = 0

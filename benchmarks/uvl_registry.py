@@ -33,7 +33,7 @@ import json
 import operator
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -202,6 +202,12 @@ def plan_registry(fm: FeatureModel) -> RegistryPlan:
 
 
 _NAME_OF = operator.attrgetter("name")
+
+
+def _option_names_of(group: GroupSpec) -> list[str]:
+    return list(map(_NAME_OF, group.options))
+
+
 _NONE = itertools.repeat(())
 _REQUIRES = itertools.repeat(RuleKind.REQUIRES)
 _REQUIRES_KIND, _CONFLICTS_KIND = RuleKind.REQUIRES, RuleKind.CONFLICTS
@@ -369,19 +375,41 @@ def render_group(g: GroupSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_rules(rules: tuple[RuleSpec, ...]) -> str:
-    """The YAML text of ``rules.yaml``."""
+def render_rules(rules: tuple[RuleSpec, ...], names: Iterable[str] | None = None) -> str:
+    """The YAML text of ``rules.yaml``.
+
+    ``names``: every name the rules use, when the caller knows them (the plan's groups and
+    options: fewer to look at than the rules' own). The few that YAML must quote (``yes``,
+    ``8139cp``) are quoted in the text at the end, where each is a whole item of a flow list;
+    many, or ones of other characters, are quoted rule by rule.
+    """
+    if names is None:
+        names = [name for when, _, targets in rules for name in (*when, *targets)]
+    quoted = {name for name in set(names) if _scalar(name) != name}  # "yes", "8139cp": a few
+    few = len(quoted) <= 20 and all(_PLAIN_CHARS.fullmatch(name) for name in quoted)
     out = []
     for when, kind, targets in rules:
-        listed = ", ".join(map(_scalar, targets))
+        if quoted and not few:
+            when, targets = tuple(map(_scalar, when)), tuple(map(_scalar, targets))
+        listed = ", ".join(targets)
         if kind is RuleKind.CONFLICTS:
             body = f"conflicts: [{listed}]"
         elif len(targets) == 1:
             body = f"requires: [{listed}]"
         else:
             body = f"requires: [{{any: [{listed}]}}]"
-        out.append(f"- when: [{', '.join(map(_scalar, when))}]\n  {body}" if when else f"- {body}")
-    return "\n".join(out) + "\n"
+        out.append(f"- when: [{', '.join(when)}]\n  {body}" if when else f"- {body}")
+    text = "\n".join(out) + "\n"
+    if quoted and few:  # each is a whole item of a flow list: after "[" or " ", before "," or "]"
+        for name in quoted:
+            yaml = _scalar(name)
+            for before, after in (("[", "]"), ("[", ","), (" ", ","), (" ", "]")):
+                text = text.replace(before + name + after, before + yaml + after)
+    return text
+
+
+#: a name that the rules' text holds only as a whole item of a flow list
+_PLAIN_CHARS = re.compile(r"[a-z0-9-]+")
 
 
 def write_registry(plan: RegistryPlan, out_dir: str | Path) -> None:
@@ -392,7 +420,9 @@ def write_registry(plan: RegistryPlan, out_dir: str | Path) -> None:
     for g in plan.groups:
         _write(f"{groups}{g.name}.yaml", render_group(g))
     if plan.rules:  # hpm refuses an empty rules.yaml; the file is optional
-        _write(os.path.join(root, "rules.yaml"), render_rules(plan.rules))
+        names = [g.name for g in plan.groups]
+        names += itertools.chain.from_iterable(map(_option_names_of, plan.groups))
+        _write(os.path.join(root, "rules.yaml"), render_rules(plan.rules, names))
 
 
 def _write(path: str, text: str) -> None:

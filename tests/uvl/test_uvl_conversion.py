@@ -12,7 +12,15 @@ from helpers.uvl_samples import SAMPLE
 
 from benchmarks import uvl_model
 from benchmarks.uvl_model import Feature, FeatureModel, UvlError, parse_uvl, to_clauses
-from benchmarks.uvl_registry import AUX_DESCRIPTION, AUX_GROUP, plan_registry, plan_to_model, slug
+from benchmarks.uvl_registry import (
+    AUX_DESCRIPTION,
+    AUX_GROUP,
+    RuleSpec,
+    plan_registry,
+    plan_to_model,
+    render_rules,
+    slug,
+)
 from benchmarks.uvl_to_registry import main as convert_main
 from solver.model import RuleKind, Strategy
 
@@ -295,3 +303,20 @@ def test_large_constraints_get_auxiliary_options_in_their_own_group(tmp_path):
     assert len(got) == len(configs)  # one selection per configuration
     assert all(any(f"A{i}" in c and f"B{i}" in c for i in range(6)) for c in got)
     assert len(got) == 4**6 - 3**6  # subsets of the 12 features holding some A_i & B_i pair
+
+
+def test_rules_text_quotes_the_names_yaml_would_misread() -> None:
+    """A few such names are quoted in the finished text, many rule by rule: the same YAML."""
+    rules = (
+        RuleSpec(("yes",), RuleKind.REQUIRES, ("8139cp", "no")),
+        RuleSpec((), RuleKind.CONFLICTS, ("true",)),
+        RuleSpec(("plain",), RuleKind.REQUIRES, ("a-b",)),
+    )
+    assert render_rules(rules) == (
+        '- when: ["yes"]\n  requires: [{any: ["8139cp", "no"]}]\n'
+        '- conflicts: ["true"]\n- when: [plain]\n  requires: [a-b]\n'
+    )
+    many = tuple(RuleSpec((), RuleKind.REQUIRES, (f"{i}x", "yes")) for i in range(30))
+    assert render_rules(many) == "".join(
+        f'- requires: [{{any: ["{i}x", "yes"]}}]\n' for i in range(30)
+    )
