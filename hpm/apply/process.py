@@ -26,21 +26,18 @@ No :mod:`subprocess` here: :mod:`hpm.apply.uv` starts the process and calls :fun
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import functools
 import os
 import select
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hpm import deathsig
 from hpm.errors import HpmError
 
-_PR_SET_PDEATHSIG = 1
 _PROC = Path("/proc")
 STOP_WAIT_SECONDS = 30.0
 _POLL_SECONDS = 0.02
@@ -91,39 +88,17 @@ def describe(pid: int) -> Child:
     return Child(pid, pid, start_time(pid))
 
 
-@functools.cache
-def _prctl() -> Callable[..., int] | None:
-    """libc's ``prctl`` (Linux), looked up once per process.
-
-    Through the symbols already loaded into this process (``dlopen(NULL)``: Python links libc),
-    not ``ctypes.util.find_library``, which runs ``ldconfig -p`` in a child process each time it
-    is asked (about 10 ms per uv step); a statically linked Python falls back to it.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        from ctypes.util import find_library
-
-        name = find_library("c")
-        return ctypes.CDLL(name, use_errno=True).prctl if name else None
-
-
 def child_setup(parent: int, mask: set[int | signal.Signals] | None = None) -> Callable[[], None]:
     """A ``preexec_fn``: SIGKILL when ``parent`` dies; exit at once if it already has.
 
     ``mask``: the signal mask the child gets back (hpm holds the interrupts while it starts uv).
     """
-    prctl = _prctl()
+    prctl = deathsig.prctl()
 
     def setup() -> None:
         if mask is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        if prctl is not None:
-            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # hpm died before the signal was armed
-            os._exit(137)
+        deathsig.die_with(parent, prctl)
 
     return setup
 

@@ -13,12 +13,22 @@ found and worded by this process, by the same :func:`~hpm.registry.yamlfile.pars
 the documents are the same as when every file is parsed here.
 
 The child touches nothing but the bytes it was given: it ends with ``os._exit`` (no ``atexit``
-handler, no buffered output flushed twice), runs with the default action for SIGINT, SIGTERM
-and SIGHUP (blocked around the fork, so no handler of this process ever runs in the child), and
-is killed and reaped when this process stops early (:meth:`ParsedFiles.close`). Where
-``os.fork`` is missing or fails, this process parses everything. The CPU time of the load grows
-by the child's start and the transfer; its wall time drops on a machine with a free core (see
-benchmarks/README.md, Cold load).
+handler, no buffered output flushed twice, an exception never printed), runs with the default
+action for SIGINT, SIGTERM and SIGHUP (blocked around the fork, so no handler of this process
+ever runs in the child), gets SIGKILL from the kernel the moment this process dies, however it
+dies (:mod:`hpm.deathsig`, armed first thing; ``kill -9`` of hpm leaves no child parsing), and is
+killed and reaped when this process stops early (:meth:`ParsedFiles.close`). Where ``os.fork``
+is missing or fails, this process parses everything.
+
+A fork copies only the thread that forks: a lock another thread held at that moment stays held
+in the child for ever. So the child's path takes no lock of its own: it imports nothing (every
+module it runs, ``yaml``'s C binding and constructors and the ``utf-8-sig`` codec included, is
+loaded before the fork; ``prctl`` is looked up before it too), logs and prints nothing, and
+writes only to its pipe (``os.write``); what remains is the interpreter's and libc's own state,
+which CPython and glibc reset in a forked child (the GIL, the import lock, ``malloc``'s arenas).
+
+The CPU time of the load grows by the child's start and the transfer; its wall time drops on a
+machine with a free core (see benchmarks/README.md, Cold load).
 """
 
 from __future__ import annotations
@@ -87,10 +97,14 @@ class _Child:
             return None
         import signal
 
+        from hpm import deathsig
+
         first = _split(files)
         if first >= len(files):
             return None
         held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+        prctl, parent = deathsig.prctl(), os.getpid()  # looked up here: the child looks up nothing
+        b"".decode("utf-8-sig")  # the codec parse_document uses, loaded here (an import)
         read_end, write_end = os.pipe()
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
         try:
@@ -103,6 +117,7 @@ class _Child:
         if pid == 0:  # the child: never returns
             code = 1
             try:
+                deathsig.die_with(parent, prctl)  # a killed hpm leaves no child parsing
                 for number in held:
                     signal.signal(number, signal.SIG_DFL)
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)

@@ -4,6 +4,9 @@ gives: the same documents, the same problems, the same registry; the child never
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,42 @@ def test_close_ends_and_reaps_a_child_not_asked_for(monkeypatch: pytest.MonkeyPa
     parsed.close()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+CHILD_NEVER_DONE = """
+import time
+from hpm.registry import parallel
+parallel.PARALLEL_FROM = 0
+parallel._send = lambda *_: time.sleep(3600)  # the child parses for an hour
+parsed = parallel.ParsedFiles([(b"a: 1\\n", "groups/a.yaml")] * 4)
+print(parsed.child.pid, flush=True)
+time.sleep(3600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux parent-death signal")
+def test_a_killed_parent_leaves_no_child_parsing() -> None:
+    process = subprocess.Popen([sys.executable, "-c", CHILD_NEVER_DONE], stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    child = int(process.stdout.readline())
+    assert _running(child)
+    process.kill()  # kill -9: no finally, no close() runs in the parent
+    process.wait()
+    # the kernel's SIGKILL reaches the child as the parent dies; poll until /proc says so (a
+    # child left parsing would still run after the bound, an hour from now)
+    bound = time.monotonic() + 60
+    while _running(child) and time.monotonic() < bound:
+        time.sleep(0.01)
+    assert not _running(child)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie is not: only its exit status is left)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] not in "ZX"
 
 
 def test_small_registries_are_parsed_by_one_process() -> None:
