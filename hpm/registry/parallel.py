@@ -45,8 +45,8 @@ from hpm.errors import Problem
 from hpm.registry.yamlfile import Document, parse_document
 
 #: Below this many bytes in all, one process parses everything: a fork and the transfer cost a
-#: few milliseconds, and a registry this small parses in about a tenth of a second.
-PARALLEL_FROM = 1 << 20
+#: few milliseconds, and a registry this small parses in less than a tenth of a second.
+PARALLEL_FROM = 256 * 1024
 #: The child's share of the bytes, the last files: a little less than half, as this process
 #: checks its own files while the child parses (found best on automotive2_4, 0.4-0.6 tried).
 CHILD_SHARE = 0.45
