@@ -73,6 +73,11 @@ class Oracle:
         return self._top
 
     @property
+    def size(self) -> int:
+        """How many variables the solver has (options, auxiliaries, selectors)."""
+        return self._top
+
+    @property
     def var_of(self) -> Mapping[str, int]:
         """Every option's variable (read-only)."""
         return self._var

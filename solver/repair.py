@@ -28,6 +28,9 @@ from solver.model import Model, RuleKind
 #: The most elements one attempt reads at its start, and reads in all (a switch of an option
 #: that many rules mention, or a deeper repair, is left to the oracle).
 BUDGET, CHECKS = 64, 64
+#: :meth:`Repair.applies_alone`'s budget of checks per switch (a few hundred rules are asked:
+#: 100,000-option synthetic registry, 64 -> 1,024: 54 -> 4 oracle calls left)
+ALONE = 1024
 
 _LIMIT, _REQUIRES, _CONFLICTS = 0, 1, 2
 
@@ -57,12 +60,14 @@ class Repair:
             by_group.setdefault(n, []).append(
                 (_LIMIT, empty, (n,), (limit.lower, limit.upper), empty)
             )
+        self._rules: list[_Compiled] = []  # per rule of the model, in order
         for rule in model.rules:
             kind = _REQUIRES if rule.kind is RuleKind.REQUIRES else _CONFLICTS
             if len(rule.when) == 1 and len(rule.targets) == 1:  # most rules, the short way
                 w, t = var.get(rule.when[0]), var.get(rule.targets[0])
                 if w is not None and t is not None:  # two options (no group term)
                     compiled: _Compiled = (kind, (w,), empty, (t,), empty)
+                    self._rules.append(compiled)
                     index.setdefault(w, []).append(compiled)
                     if t != w:
                         index.setdefault(t, []).append(compiled)
@@ -72,6 +77,7 @@ class Repair:
             targets = tuple(var[t] for t in rule.targets if t in var)
             target_groups = tuple(number[t] for t in rule.targets if t not in var)
             compiled = (kind, when, groups, targets, target_groups)
+            self._rules.append(compiled)
             for x in dict.fromkeys((*when, *targets)):
                 index.setdefault(x, []).append(compiled)
             for n in dict.fromkeys((*groups, *target_groups)):
@@ -95,8 +101,31 @@ class Repair:
         """The elements whose value may change when ``x`` switches."""
         return [*self._index.get(x, ()), *self._by_group.get(self._group[x], ())]
 
-    def switch(self, x: int) -> list[int] | None:
-        """Switch variable ``x`` (on if it is off, off if on) and repair what that breaks.
+    def applies_alone(self, rule: int) -> bool:
+        """Whether the configuration, changed by switches and repairs that ignore rule number
+        ``rule`` of the model, reaches one where that rule's condition holds: a configuration
+        valid without that rule alone, so the rule can apply. The configuration is left as it
+        was. False when none was found (the rule may still apply: the oracle decides)."""
+        ignore = self._rules[rule]
+        if ignore[2]:
+            return False  # a group term in the condition: left to the oracle
+        value, moved = self.value, []
+        for x in ignore[1]:
+            if not value[x]:
+                switched = self.switch(x, ignore, ALONE)
+                if switched is None:
+                    break
+                moved.extend(switched)
+        found = all(value[x] for x in ignore[1])
+        for y in moved:
+            self._toggle(y)
+        return found
+
+    def switch(
+        self, x: int, ignore: _Compiled | None = None, budget: int = CHECKS
+    ) -> list[int] | None:
+        """Switch variable ``x`` (on if it is off, off if on) and repair what that breaks
+        (``ignore``: an element left unchecked).
 
         The answer: the variables switched, ``x`` first, the configuration valid again; or
         None, the configuration as it was.
@@ -104,20 +133,20 @@ class Repair:
         agenda = self._reads(x)
         checks = len(agenda)
         self.checks += checks
-        if checks > BUDGET:
+        if checks > min(BUDGET, budget):
             return None
         switched = [x]
         done = {x}
         self._toggle(x)
         while agenda:
             element = agenda.pop()
-            if self._holds(element):
+            if element is ignore or self._holds(element):
                 continue
             move = self._move(element, done)
             more = self._reads(move) if move is not None else []
             checks += len(more)
             self.checks += len(more)
-            if move is None or checks > CHECKS:
+            if move is None or checks > budget:
                 for y in switched:
                     self._toggle(y)
                 return None

@@ -3,7 +3,7 @@ nothing (checked against the brute-force reading of validity)."""
 
 from __future__ import annotations
 
-from helpers.brute_force import configurations, is_valid
+from helpers.brute_force import configurations, is_valid, term_holds
 from helpers.models import models
 from hypothesis import given
 
@@ -55,3 +55,22 @@ def test_a_switch_that_cannot_be_repaired_fails() -> None:
         (Rule(RuleKind.REQUIRES, ("b",), ("c",)), Rule(RuleKind.CONFLICTS, (), ("c",))),
     )
     assert _switched(model, frozenset({"a"}), "b") is None
+
+
+@given(models())
+def test_a_rule_found_to_apply_alone_does_by_brute_force(model: Model) -> None:
+    """applies_alone(i): some configuration valid without rule i alone has i's condition."""
+    configs = configurations(model)
+    if not configs:
+        return
+    var = {o: i for i, o in enumerate(model.options, start=1)}
+    repair = Repair(model, var)
+    repair.reset(var[o] for o in configs[0])
+    before = bytes(repair.value)
+    for index, rule in enumerate(model.rules):
+        if repair.applies_alone(index):
+            without = Model(model.groups, model.rules[:index] + model.rules[index + 1 :])
+            assert any(
+                all(term_holds(model, t, c) for t in rule.when) for c in configurations(without)
+            )
+        assert bytes(repair.value) == before
