@@ -18,7 +18,8 @@ action for SIGINT, SIGTERM and SIGHUP (blocked around the fork, so no handler of
 ever runs in the child), gets SIGKILL from the kernel the moment this process dies, however it
 dies (:mod:`hpm.deathsig`, armed first thing; ``kill -9`` of hpm leaves no child parsing), and is
 killed and reaped when this process stops early (:meth:`ParsedFiles.close`). Where ``os.fork``
-is missing or fails, this process parses everything.
+is missing or fails, or SIGCHLD is ignored (the child could not be waited for), this process
+parses everything.
 
 A fork copies only the thread that forks: a lock another thread held at that moment stays held
 in the child for ever. So the child's path takes no lock of its own: it imports nothing (every
@@ -100,7 +101,9 @@ class _Child:
         from hpm import deathsig
 
         first = _split(files)
-        if first >= len(files):
+        if first >= len(files) or signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
+            # ignored SIGCHLD (inherited through exec): the system would reap the child at once,
+            # and its pid, free again, could be another process's by the time hpm kills it
             return None
         held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
         prctl, parent = deathsig.prctl(), os.getpid()  # looked up here: the child looks up nothing
@@ -138,7 +141,10 @@ class _Child:
         while chunk := os.read(self.read_end, 1 << 20):
             chunks.append(chunk)
         self._close()
-        _, status = os.waitpid(self.pid, 0)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # SIGCHLD ignored (inherited): its exit status is unknown
+            status = -1
         self.reaped = True
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return []
@@ -157,7 +163,8 @@ class _Child:
 
         with contextlib.suppress(OSError):
             os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+        with contextlib.suppress(ChildProcessError):  # reaped by the system (SIGCHLD ignored)
+            os.waitpid(self.pid, 0)
         self.reaped = True
 
     def _close(self) -> None:

@@ -4,6 +4,7 @@ gives: the same documents, the same problems, the same registry; the child never
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -68,6 +69,24 @@ def test_a_failed_child_leaves_its_share_to_this_process(monkeypatch: pytest.Mon
     monkeypatch.setattr(parallel, "_send", fail)  # runs in the child
     files = FILES * 4
     assert _parse_on_two(files) == [parse_document(raw, name) for raw, name in files]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGCHLD"), reason="POSIX signals")
+def test_with_sigchld_ignored_one_process_parses_everything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # an ignored SIGCHLD is inherited through exec: the system would reap a child at once, and
+    # hpm could later kill whatever process got its pid
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        files = FILES * 4
+        parsed = parallel.ParsedFiles(files)
+        assert parsed.child is None
+        got = [parsed[i] for i in range(len(files))]
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert got == [parse_document(raw, name) for raw, name in files]
 
 
 def test_close_ends_and_reaps_a_child_not_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
