@@ -348,7 +348,7 @@ class _FormulaParser:
         return ("var", name)
 
 
-@collector_paused()
+@collector_paused(promote=True)
 def parse_uvl(path: str | Path) -> FeatureModel:
     """Read a UVL file (see the module docstring for what is supported)."""
     name = str(path)

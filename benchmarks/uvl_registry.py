@@ -129,7 +129,7 @@ def _unique(base: str, used: set[str]) -> str:
     return name
 
 
-@collector_paused()
+@collector_paused(promote=True)
 def plan_registry(fm: FeatureModel) -> RegistryPlan:
     """The registry for ``fm`` (see the module docstring for the mapping)."""
     features = fm.features()
@@ -282,7 +282,7 @@ def _clause_rule(
     return RuleSpec(negatives[:-1], RuleKind.CONFLICTS, negatives[-1:])
 
 
-@collector_paused()
+@collector_paused(promote=True)
 def plan_to_model(plan: RegistryPlan) -> Model:
     """The Model the hpm loader should build from the written registry (same rule order)."""
     groups = tuple(
