@@ -212,6 +212,8 @@ _NONE = itertools.repeat(())
 _REQUIRES = itertools.repeat(RuleKind.REQUIRES)
 _REQUIRES_KIND, _CONFLICTS_KIND = RuleKind.REQUIRES, RuleKind.CONFLICTS
 _NOT_SLUG_LINES = re.compile(r"[^a-z0-9\n]+")
+#: ASCII bytes kept as they are in a slug (and the line break between names); the rest "-"
+_DASHED = bytes(c if c in b"0123456789abcdefghijklmnopqrstuvwxyz\n" else 45 for c in range(256))
 
 
 def _option_names(features: list[str], used: set[str]) -> dict[str, str]:
@@ -221,7 +223,13 @@ def _option_names(features: list[str], used: set[str]) -> dict[str, str]:
     name holds); when they come out distinct and none is empty, as they nearly always do, no
     name needs :func:`_unique`'s search.
     """
-    joined = _NOT_SLUG_LINES.sub("-", "\n".join(features).lower())
+    joined = "\n".join(features).lower()
+    if joined.isascii():  # every other character a "-" (bytes.translate), runs made one
+        joined = joined.encode().translate(_DASHED).decode()
+        while "--" in joined:
+            joined = joined.replace("--", "-")
+    else:
+        joined = _NOT_SLUG_LINES.sub("-", joined)
     slugs = list(map(str.strip, joined.split("\n"), itertools.repeat("-")))
     if len(slugs) == len(features) and not used and "" not in slugs:
         distinct = set(slugs)
