@@ -436,7 +436,7 @@ def _formulas(
     else (other spacing, operators, unknown names) goes through :class:`_FormulaParser`.
     """
     numbers, texts = zip(*constraints, strict=True)
-    literal = _literal_table(known).get
+    literal = _literal_table(known, texts).get
     found = [tuple(map(literal, text.split(" | "))) for text in texts]
     formulas: list[Formula] = list(zip(itertools.repeat("clause"), found, strict=False))
     if all(itertools.chain.from_iterable(found)):  # every literal known: no clause to redo
@@ -453,20 +453,33 @@ def _formulas(
     return list(zip(numbers, formulas, strict=True))
 
 
-def _literal_table(known: set[str]) -> dict[str, tuple[str, bool]]:
-    """Each way a clause spells a literal of a known feature as one token, and the literal.
+def _literal_table(known: set[str], texts: tuple[str, ...]) -> dict[str, tuple[str, bool]]:
+    """Each way the clauses ``texts`` can spell a literal of a known feature as one token, and
+    the literal.
 
     ``Name``, ``!Name``, ``"Name"``, ``!"Name"``; the bare forms only for names the tokenizer
-    reads as one token (a name such as ``a&b`` is an expression there, not a feature). A name
-    with ``|`` has none: a clause is split at ``|`` before its tokens are looked up.
+    reads as one token (a name such as ``a&b`` is an expression there, not a feature), the
+    negated ones only if some text has a ``!``, the quoted ones only if some text has a ``"``.
+    A name with ``|`` has none: a clause is split at ``|`` before its tokens are looked up.
     """
+    joined = "\n".join(texts)
+    negated, quoted = "!" in joined, '"' in joined
     table: dict[str, tuple[str, bool]] = {}
     for name in known:
-        if '"' not in name and "|" not in name:
-            on, off = (name, True), (name, False)
-            table[f'"{name}"'], table[f'!"{name}"'] = on, off
-            if not _SPLITS.search(name):
-                table[name], table["!" + name] = on, off
+        if '"' in name or "|" in name:
+            continue
+        on = (name, True)
+        if quoted:
+            table[f'"{name}"'] = on
+        bare = name.isidentifier() or not _SPLITS.search(name)
+        if bare:
+            table[name] = on
+        if negated:
+            off = (name, False)
+            if quoted:
+                table[f'!"{name}"'] = off
+            if bare:
+                table["!" + name] = off
     return table
 
 
