@@ -10,6 +10,7 @@ arithmetic constraints) raises ``UvlError`` naming the file and line.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 import re
@@ -210,7 +211,13 @@ def _parse_tree(path: str, lines: list[tuple[int, str]]) -> tuple[Feature, list[
     widths: dict[str, int] = {}  # indentation -> columns
     stack: list[tuple[int, Feature | FeatureGroup]] = []
     last_indent, last = -1, None
-    for number, raw in lines:
+    numbers, raws = zip(*lines, strict=True) if lines else ((), ())
+    joined = "\n".join(raws) + "\n"  # for the runs of sibling leaves, at starts[k]
+    sizes = list(itertools.accumulate(map(len, raws), initial=0))  # line k at sizes[k] + k
+    k = 0
+    while k < len(raws):
+        number, raw = numbers[k], raws[k]
+        k += 1
         text = raw.lstrip()
         if not text:
             continue
@@ -250,9 +257,27 @@ def _parse_tree(path: str, lines: list[tuple[int, str]]) -> tuple[Feature, list[
             raise UvlError(path, number, f"feature {feature.name!r} is not inside a group keyword")
         order.append(feature)
         last_indent, last = indent, feature
+        if parent is not None and k < len(raws) and raws[k].startswith(head):
+            run = _leaf_run(head).match(joined, sizes[k] + k)
+            if run is not None:  # the next lines: leaves beside this one, each a lone name
+                names = list(map(str.strip, run.group().split(), itertools.repeat('"')))
+                leaves = list(map(Feature, names, numbers[k : k + len(names)]))
+                parent.children.extend(leaves)
+                order.extend(leaves)
+                last = leaves[-1]
+                k += len(names)
     if root is None:
         raise UvlError(path, 1, "no root feature")
     return root, order
+
+
+@functools.cache
+def _leaf_run(head: str) -> re.Pattern[str]:
+    """Lines indented by ``head`` exactly, each a name alone: an ASCII identifier that is no
+    group keyword, or a quoted name without blanks (``"_X1"``, as the Kconfig models write)."""
+    keyword = "|".join(_GROUP_KINDS)
+    name = f'(?:(?!(?:{keyword})\n)[A-Za-z_][A-Za-z0-9_]*|"[^"\\s]*")'
+    return re.compile(f"(?:{re.escape(head)}{name}\n)+")
 
 
 _BINARY = {"<=>": (1, "iff"), "=>": (2, "implies"), "|": (3, "or"), "&": (4, "and")}
