@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +56,22 @@ def offline_uv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         ):
             mp.delenv(name, raising=False)
         yield cache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def interruptible_children() -> Iterator[None]:
+    """The processes the tests interrupt with SIGINT must not inherit it ignored.
+
+    A shell starts a background job (``make test &`` in a script, ``nohup``) with SIGINT
+    ignored, and an ignored signal stays ignored through exec: the ``python -m hpm`` that a test
+    stops with SIGINT, as a terminal's Ctrl-C would, then waited for its uv for ever.
+    """
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @pytest.fixture(scope="session", autouse=True)
