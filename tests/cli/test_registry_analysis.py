@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from helpers.cli import RunHpm, assert_clean, run_hpm
 from helpers.projects import EXAMPLE_REGISTRY
 
@@ -105,3 +108,41 @@ def test_answers_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
         assert "why `metric-bleu` is dead" in check.stdout and "index" in graph.stdout
         outputs.append((check.stdout, check.stderr, graph.stdout, graph.stderr))
     assert outputs[0] == outputs[1]
+
+
+def test_rule_findings_found_in_a_child_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a large registry the rule findings are found by a forked child beside the
+    explanations (hpm.forked); the report is the one a single process makes, the child is
+    reaped, and a child that fails leaves the work to this process."""
+    from hpm.cli.commands import registry as command
+    from hpm.forked import Forked
+    from hpm.registry import load_registry
+
+    loaded = load_registry(_registry(tmp_path))
+    alone = command.registry_check(loaded, redundant=True)
+    assert alone.rules is not None and alone.rules.never_applies and alone.rules.redundant
+    monkeypatch.setattr(command, "FORK_FROM_RULES", 0)
+    started: list[int] = []
+    real_start = command._findings_child
+
+    def counted(find: Callable[[], object]) -> Forked | None:
+        child = real_start(find)
+        assert child is not None
+        started.append(child.pid)
+        return child
+
+    monkeypatch.setattr(command, "_findings_child", counted)
+    assert command.registry_check(loaded, redundant=True) == alone
+    with pytest.raises(ChildProcessError):  # reaped
+        os.waitpid(started[0], os.WNOHANG)
+
+    def fails(_find: Callable[[], object]) -> Forked | None:
+        def work() -> bytes:
+            raise RuntimeError("the child fails")
+
+        return Forked.start(work)
+
+    monkeypatch.setattr(command, "_findings_child", fails)
+    assert command.registry_check(loaded, redundant=True) == alone

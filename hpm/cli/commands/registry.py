@@ -15,7 +15,10 @@ from hpm.registry.catalog import Registry
 from solver.model import Selection
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hpm.cli.commands.registry_update import UpdateReport
+    from hpm.forked import Forked
     from solver import Analysis, Conflict, RuleFindings
 
 
@@ -54,9 +57,57 @@ def registry_check(
         return RegistryReport(registry, analysis, {}, conflict)
     dead = set(analysis.dead)
     wanted = [o for o in model.options if o in dead][:reasons]
-    explained = solver.why_not(model, Selection(), wanted)  # one oracle explains them all
-    findings = rule_findings(model, analysis, redundant=redundant)
+
+    def find() -> RuleFindings:
+        return rule_findings(model, analysis, redundant=redundant)
+
+    # on a large registry the rule findings are found by a child process beside the explanations
+    child = _findings_child(find) if len(model.rules) >= FORK_FROM_RULES else None
+    try:
+        explained = solver.why_not(model, Selection(), wanted)  # one oracle explains them all
+        findings = _findings_of(child.result()) if child is not None else None
+    finally:
+        if child is not None:
+            child.stop()
+    if findings is None:  # no child, or it failed
+        findings = find()
     return RegistryReport(registry, analysis, explained, rules=findings)
+
+
+#: From this many rules, ``registry check`` finds the rules that never apply in a forked child
+#: while it explains the dead options (:mod:`hpm.forked`; the fork costs a few milliseconds, the
+#: rule findings take ~0.2 s on automotive2_4's 23,716 rules, ~1 s at 100,000 options). The
+#: analysis has loaded every module the rule findings run.
+FORK_FROM_RULES = 2_000
+
+
+def _findings_child(find: Callable[[], RuleFindings]) -> Forked | None:
+    import marshal
+
+    from hpm.forked import Forked
+
+    def work() -> bytes:
+        found = find()
+        return marshal.dumps((found.never_applies, found.redundant))
+
+    return Forked.start(work)
+
+
+def _findings_of(blob: bytes | None) -> RuleFindings | None:
+    """The child's answer, checked for its shape (None: the child failed, find them here)."""
+    import marshal
+
+    from solver import RuleFindings
+
+    try:
+        parts = marshal.loads(blob) if blob is not None else None
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(parts, tuple) or len(parts) != 2:
+        return None
+    if not all(isinstance(p, tuple) and all(type(i) is int for i in p) for p in parts):
+        return None
+    return RuleFindings(*parts)
 
 
 SCHEMAS = ("group", "package", "rules", "indexes")
