@@ -1,25 +1,44 @@
 """Real feature models: in-process figures (``probe.py``) and the commands a user runs.
 
 As a user runs it: ``python benchmarks/uvl_to_registry.py MODEL OUT`` then ``hpm registry check
---json`` on OUT (``HPM_NO_CACHE=1``), each as a process, next to flamapy's read + CNF + core +
-dead as one process (``probe.py flamapy PATH 1``). The core/dead counts of ``registry check``
-are compared with the published ones.
+--json`` on OUT (``HPM_NO_CACHE=1``; a regular install of hpm, with ``.pyc``), each as a process
+(medians of up to three runs), next to flamapy's read + CNF + core + dead as one process
+(``probe.py flamapy PATH 1``). The core/dead counts of ``registry check`` are compared with the
+published ones.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.processes import PYTHON, hpm_exe, last_line, run
+from benchmarks.processes import PYTHON, Run, last_line, run
 from benchmarks.uvl_registry import auxiliary_options
 
 HERE = Path(__file__).resolve().parent
+
+
+#: seconds of runs of one command after which no further run is made
+USER_BUDGET = 20.0
+
+
+def _median(once: Callable[[], Run], runs: int) -> Run:
+    """The run of median time of up to ``runs`` runs (fewer once they took ``USER_BUDGET``);
+    its peak memory the largest of them; a failed run ends the series and is returned."""
+    done: list[Run] = []
+    while len(done) < runs and sum(r.seconds for r in done) < USER_BUDGET:
+        done.append(once())
+        if done[-1].returncode not in (0, 1):
+            return done[-1]
+    middle = sorted(done, key=lambda r: r.seconds)[len(done) // 2]
+    return dataclasses.replace(middle, peak_mb=max(r.peak_mb for r in done))
 
 
 def probe(args: list[str], timeout: float) -> dict[str, dict[str, Any]]:
@@ -55,16 +74,19 @@ def probe_stages(args: list[str], stages: tuple[str, ...], timeout: float) -> di
     return merged
 
 
-def as_user(model: Path, timeout: float, flamapy_timeout: float | None) -> dict[str, Any]:
-    """Conversion and ``hpm registry check`` as processes; flamapy as one process, unless
-    ``flamapy_timeout`` is None."""
+def as_user(
+    model: Path, timeout: float, flamapy_timeout: float | None, hpm: str, runs: int = 1
+) -> dict[str, Any]:
+    """Conversion and ``hpm registry check`` (``hpm``: the command, a regular install) as
+    processes, medians of up to ``runs`` runs each (fewer when slow); flamapy as one process,
+    unless ``flamapy_timeout`` is None."""
     out: dict[str, Any] = {}
     env = {**os.environ, "HPM_NO_CACHE": "1", "NO_COLOR": "1"}
     with tempfile.TemporaryDirectory() as tmp:
         reg = Path(tmp) / "registry"
+        convert = [PYTHON, str(HERE / "uvl_to_registry.py"), str(model), str(reg)]
         try:
-            conv = run([PYTHON, str(HERE / "uvl_to_registry.py"), str(model), str(reg)], None, env,
-                       timeout)  # fmt: skip
+            conv = _median(lambda: run(convert, None, env, timeout), runs)
         except subprocess.TimeoutExpired:
             out["convert-failed"] = f"stopped after {timeout:.0f} s"
             return out
@@ -72,9 +94,9 @@ def as_user(model: Path, timeout: float, flamapy_timeout: float | None) -> dict[
             out["convert-failed"] = last_line(conv.stderr, 300)
             return out
         out["convert"] = conv.seconds
+        check_cmd = [hpm, "registry", "check", "--json", "--registry", str(reg)]
         try:
-            check = run([hpm_exe(), "registry", "check", "--json", "--registry", str(reg)], None,
-                        env, timeout)  # fmt: skip
+            check = _median(lambda: run(check_cmd, None, env, timeout), runs)
         except subprocess.TimeoutExpired:
             out["check-failed"] = f"stopped after {timeout:.0f} s"
         else:

@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,17 +74,18 @@ class Profile:
     cli_sizes: tuple[int, ...]
     cli_subjects: tuple[str, ...] | None  # None: every command
     cli_runs: int
+    user_runs: int  # of each real model's conversion and registry check as processes
     suite: bool
 
 
 PROFILES = {
     "full": Profile("full", 7, 300.0, 21, 7, SYNTHETIC, STAGES, STAGES, None, True, SYNTHETIC,
-                    None, 5, True),
+                    None, 5, 3, True),
     "goals": Profile("goals", 5, 300.0, 21, 7, (10_000,), ("load",), ("base",),
                      IN_PROCESS_MODELS, False, (10_000, 50_000, 100_000), ("registry check",),
-                     3, True),
+                     3, 3, True),
     "quick": Profile("quick", 3, 60.0, 7, 3, QUICK_SYNTHETIC, STAGES, ("base", "load"), None,
-                     True, QUICK_SYNTHETIC, None, 3, False),
+                     True, QUICK_SYNTHETIC, None, 3, 1, False),
 }  # fmt: skip
 
 
@@ -117,14 +119,18 @@ def machine() -> dict[str, str]:
     }
 
 
-def real_models(dirs: list[Path], profile: Profile, timeout: float) -> list[dict[str, Any]]:
-    """Every UVL model of ``dirs``, smallest first: as a user runs it, in process, flamapy."""
+def real_models(
+    dirs: list[Path], profile: Profile, timeout: float, hpm: str
+) -> list[dict[str, Any]]:
+    """Every UVL model of ``dirs``, smallest first: as a user runs it (``hpm``: a regular
+    install), in process, flamapy."""
     rows = []
     flamapy_timeout = min(timeout, FLAMAPY_TIMEOUT)
     for directory in dirs:
         stats = published(directory)
         for path in sorted(directory.glob("*.uvl"), key=lambda p: p.stat().st_size):
-            user = models.as_user(path, timeout, flamapy_timeout if profile.flamapy else None)
+            flamapy = flamapy_timeout if profile.flamapy else None
+            user = models.as_user(path, timeout, flamapy, hpm, profile.user_runs)
             wanted = profile.in_process is None or any(
                 n.lower() in path.stem.lower() for n in profile.in_process
             )
@@ -449,21 +455,24 @@ def main(argv: list[str] | None = None) -> int:
         done("startup", cli_bench.startup(profile.startup_rounds))
     if "sync" in parts:
         done("sync", cli_bench.sync_overhead(profile.sync_runs))
-    if "real" in parts:
-        dirs = [bench_data_dir()]
-        extra = extra_models_dir(args.models)
-        if extra is not None:
-            dirs.append(extra)
-        done("real", real_models(dirs, profile, timeout))
-    if "synthetic" in parts:
-        done("synthetic", synthetic(profile, timeout))
-    if "cli" in parts:
-        series = scaling.cli_series(
-            profile.cli_sizes, profile.cli_runs, timeout, profile.cli_subjects
-        )
-        keys = [*CLI_KEYS, "registry check MB"]
-        data["exponents"] = {k: scaling.exponents(series, k) for k in keys}
-        done("cli_series", series)
+    with tempfile.TemporaryDirectory() as tmp:
+        # the commands a user runs come from a regular install with .pyc, as start-up's do
+        hpm = str(cli_bench.regular_install(Path(tmp))) if parts & {"real", "cli"} else ""
+        if "real" in parts:
+            dirs = [bench_data_dir()]
+            extra = extra_models_dir(args.models)
+            if extra is not None:
+                dirs.append(extra)
+            done("real", real_models(dirs, profile, timeout, hpm))
+        if "synthetic" in parts:
+            done("synthetic", synthetic(profile, timeout))
+        if "cli" in parts:
+            series = scaling.cli_series(
+                profile.cli_sizes, profile.cli_runs, timeout, hpm, profile.cli_subjects
+            )
+            keys = [*CLI_KEYS, "registry check MB"]
+            data["exponents"] = {k: scaling.exponents(series, k) for k in keys}
+            done("cli_series", series)
     if "suite" in parts and profile.suite:
         done("suite", test_suite(1800))
     print(report(info, data))

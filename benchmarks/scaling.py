@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.processes import growth_exponent, hpm_exe, last_line, run
+from benchmarks.processes import growth_exponent, last_line, run
 from benchmarks.scenario import scenario, write_project
 from benchmarks.synthetic import synthetic_plan
 
@@ -24,10 +24,14 @@ BUDGET = 20.0  # seconds per figure after its first run
 
 
 def cli_series(
-    sizes: tuple[int, ...], runs: int, timeout: float, only: tuple[str, ...] | None = None
+    sizes: tuple[int, ...],
+    runs: int,
+    timeout: float,
+    hpm: str,
+    only: tuple[str, ...] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per size: seconds per command (those named in ``only``, or all), peak MB of
-    each, notes."""
+    """One row per size: seconds per command (those named in ``only``, or all) of ``hpm`` (a
+    regular install), peak MB of each, notes."""
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -36,7 +40,6 @@ def cli_series(
             open_project = write_project(sc, Path(tmp), with_open=True)
             env = {**os.environ, "NO_COLOR": "1", "HPM_CACHE_DIR": str(Path(tmp) / "cache")}
             cold = {**env, "HPM_NO_CACHE": "1"}
-            hpm = hpm_exe()
             row: dict[str, Any] = {"options": n, "chosen": len(sc.chosen), "notes": []}
             subjects = [
                 ("check", [hpm, "check"], project, env),

@@ -59,3 +59,18 @@ def test_the_goals_profile_measures_every_goal_and_no_baseline_beside_them():
     assert goals.suite and not goals.flamapy
     assert 100_000 in goals.cli_sizes and goals.cli_subjects == ("registry check",)
     assert 10_000 in goals.synthetic_sizes and "load" in goals.synthetic_stages
+
+
+def test_a_command_run_as_a_user_reports_its_median_run_and_its_largest_memory():
+    from benchmarks.models import _median
+    from benchmarks.processes import Run
+
+    made = iter([Run(3.0, 10, 0, "c", ""), Run(1.0, 30, 0, "a", ""), Run(2.0, 20, 1, "b", "")])
+    middle = _median(lambda: next(made), 3)
+    assert (middle.seconds, middle.peak_mb, middle.stdout) == (2.0, 30, "b")
+    failing = iter(
+        [Run(1.0, 10, 0, "", ""), Run(1.0, 10, 2, "", "error: x"), Run(1.0, 1, 0, "", "")]
+    )
+    assert _median(lambda: next(failing), 3).returncode == 2  # a failure ends the series
+    slow = iter([Run(25.0, 10, 0, "", ""), Run(1.0, 10, 0, "", "")])
+    assert _median(lambda: next(slow), 3).seconds == 25.0  # over the budget: one run
