@@ -134,7 +134,7 @@ def real_models(
             wanted = profile.in_process is None or any(
                 n.lower() in path.stem.lower() for n in profile.in_process
             )
-            hpm = (
+            in_process = (
                 models.probe_stages(
                     ["hpm", "uvl", str(path), str(profile.runs)], profile.real_stages, timeout
                 )
@@ -150,7 +150,7 @@ def real_models(
                 {
                     "model": path.stem,
                     "file": path.name,
-                    "hpm": hpm,
+                    "hpm": in_process,
                     "flamapy": flama,
                     "user": user,
                     "published": stats.get(path.name),
