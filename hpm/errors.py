@@ -157,9 +157,7 @@ class SyncStepError(UvError):
         self.args = (self.message,)
 
     @classmethod
-    def from_uv(
-        cls, error: UvError, *, position: int, restored: tuple[str, ...]
-    ) -> SyncStepError:
+    def from_uv(cls, error: UvError, *, position: int, restored: tuple[str, ...]) -> SyncStepError:
         return cls(
             error.argv,
             error.returncode,

@@ -34,8 +34,6 @@ def environment_check(project_dir: Path, uv: str, *, locked: bool = False) -> En
     if done.returncode == 0 and not missing:
         return EnvironmentCheck(False)
     changes = tuple(
-        line.strip()
-        for line in done.tail.splitlines()
-        if line.startswith((" + ", " - ", " ~ "))
+        line.strip() for line in done.tail.splitlines() if line.startswith((" + ", " - ", " ~ "))
     )
     return EnvironmentCheck(True, missing, changes)

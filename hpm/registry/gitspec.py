@@ -78,7 +78,9 @@ def parse_git_registry(text: str) -> GitRegistry:
     subdirectory = _subdirectory(text, fragment)
     parts = urlsplit(body)
     if parts.scheme not in _SCHEMES:
-        raise BadRegistryUrl(text, "the URL must start with git+https://, git+ssh:// or git+file://")
+        raise BadRegistryUrl(
+            text, "the URL must start with git+https://, git+ssh:// or git+file://"
+        )
     path, ref = parts.path, DEFAULT_REF
     if "@" in path:
         path, _, ref = path.rpartition("@")

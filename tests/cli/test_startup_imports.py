@@ -96,8 +96,9 @@ def test_check_on_a_local_registry_imports_no_git_machine_or_analysis_module(
     assert sorted(name for name in unwanted if name in modules) == []
     # with a machine-conditioned registry, the same runner does see detection
     (registry / "groups" / "accelerator.yaml").write_text(
-        (Path(__file__).resolve().parents[2] / "registry" / "groups" / "accelerator.yaml")
-        .read_text()
+        (
+            Path(__file__).resolve().parents[2] / "registry" / "groups" / "accelerator.yaml"
+        ).read_text()
     )
     _, modules = loaded_by(["check"], project)
     assert "hpm.machine.detect" in modules
@@ -166,4 +167,3 @@ def test_start_up_pauses_the_cyclic_collector_and_the_command_runs_with_it(tmp_p
     assert collector_after(AS_A_PROCESS) == ["True", "True"]
     # a caller in the same process (tests) keeps its collector as it was: running, nothing frozen
     assert collector_after(IN_PROCESS) == ["True", "False"]
-

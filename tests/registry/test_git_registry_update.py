@@ -29,8 +29,7 @@ def second_version(repo: RegistryRepo) -> str:
     repo.write("groups/serving.yaml", SERVING)
     repo.write(
         "rules.yaml",
-        (repo.work / "rules.yaml").read_text()
-        + "- when: [triton]\n  requires: [metric-latency]\n",
+        (repo.work / "rules.yaml").read_text() + "- when: [triton]\n  requires: [metric-latency]\n",
     )
     return repo.push("accuracy v2, a serving group, a rule")
 

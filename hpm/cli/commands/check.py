@@ -65,9 +65,7 @@ def lock_differences(
         )
         for pin in ctx.fresh_pins
     ]
-    return pins + differences(
-        state, ctx.manifest.groups, ctx.registry, declared, ctx.project.root
-    )
+    return pins + differences(state, ctx.manifest.groups, ctx.registry, declared, ctx.project.root)
 
 
 command = project_command(
