@@ -87,17 +87,24 @@ class _Files:
         ]
         names += [RULES_FILE] if (self.root / RULES_FILE).exists() else []
         read: list[tuple[bytes, str]] = []
-        root = str(self.root)  # joined as text: a Path per file cost ~2% of a large load
         for relative in names:
-            display = self.layer.display(relative)
-            raw, problem = read_registry_bytes(f"{root}/{relative}", display)
+            raw, display, problems = self._raw(relative)
             if raw is None:
-                self.ahead[relative] = (None, [problem] if problem else [])
+                self.ahead[relative] = (None, problems)
                 continue
-            self.parts.append((relative, *hash_bytes(raw)))
             self.ahead[relative] = len(read)
             read.append((raw, display))
         self.parsing = ParsedFiles(read)
+
+    def _raw(self, relative: str) -> tuple[bytes | None, str, list[Problem]]:
+        """The bytes of ``relative`` (their hash kept for the digest), its display name, and
+        the problem that stops hpm reading it."""
+        display = self.layer.display(relative)
+        # joined as text: a Path per file cost ~2% of a large load
+        raw, problem = read_registry_bytes(f"{self.root}/{relative}", display)
+        if raw is not None:
+            self.parts.append((relative, *hash_bytes(raw)))
+        return raw, display, [problem] if problem else []
 
     def close(self) -> None:
         """Stop parsing ahead (a child process still parsing is ended)."""
@@ -117,14 +124,9 @@ class _Files:
         ready = self.ahead.pop(relative, None)
         if isinstance(ready, int) and self.parsing is not None:
             ready = self.parsing[ready]
-        if not isinstance(ready, tuple):
-            display = self.layer.display(relative)
-            raw, problem = read_registry_bytes(self.root / relative, display)
-            if raw is None:
-                self.problems += [problem] if problem else []
-                return None
-            self.parts.append((relative, *hash_bytes(raw)))
-            ready = parse_document(raw, display)
+        if not isinstance(ready, tuple):  # not read ahead (indexes.yaml)
+            raw, display, problems = self._raw(relative)
+            ready = parse_document(raw, display) if raw is not None else (None, problems)
         doc, found = ready
         self.problems += found
         return doc
