@@ -203,7 +203,7 @@ def apply_plan(
         original = journal.originals
         before = _LockedNames(original[files[1]])  # uv.lock as journalled
         after = _LockedNames(None)
-        first = [confirm] if confirm is not None else []
+        pending = confirm  # runs once: beside a first `uv remove` (names only), else before uv
         try:
             if prepare is not None:
                 prepare()
@@ -213,12 +213,13 @@ def apply_plan(
                     _write_routes(project_dir, plan.routes, echo)
                     journal.checkpoint()
                 step += 1
-                if argv[1:2] != ("remove",):  # a requirement hpm built: confirmed before uv runs
-                    for check in first:
-                        check()
-                    first = []
-                meanwhile: list[Callable[[], object]] = [*first, before.read]
-                first = []
+                meanwhile: list[Callable[[], object]] = [before.read]
+                if pending is not None:
+                    if argv[1:2] == ("remove",):
+                        meanwhile.insert(0, pending)
+                    else:  # a requirement hpm built: confirmed before uv runs
+                        pending()
+                    pending = None
                 if position == len(plan.commands) - 1 and argv[1:2] == ("sync",):
                     meanwhile.append(lambda: after.reread(workspace.lock))
                     if not lock_written:
@@ -237,8 +238,8 @@ def apply_plan(
                     )
                     # the last step: nothing of hpm's follows it that a checkpoint would guard
                     _run(uninstall, project_dir, echo, terminal, journal, settle=False)
-            for check in first:  # no uv step ran
-                check()
+            if pending is not None:  # no uv step ran
+                pending()
             if not lock_written:
                 record()
         except UvError as error:
