@@ -126,10 +126,10 @@ def real_models(
     install), in process, flamapy."""
     rows = []
     flamapy_timeout = min(timeout, FLAMAPY_TIMEOUT)
+    flamapy = flamapy_timeout if profile.flamapy else None
     for directory in dirs:
         stats = published(directory)
         for path in sorted(directory.glob("*.uvl"), key=lambda p: p.stat().st_size):
-            flamapy = flamapy_timeout if profile.flamapy else None
             user = models.as_user(path, timeout, flamapy, hpm, profile.user_runs)
             wanted = profile.in_process is None or any(
                 n.lower() in path.stem.lower() for n in profile.in_process
